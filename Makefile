@@ -1,0 +1,97 @@
+# casshield - XDP shield for a Client Access Server.
+#
+#   make            build build/casshield (BPF object embedded via skeleton)
+#   sudo make check install dependencies, build, run unit + integration tests
+#   sudo make demo  install dependencies, build, run the netns lab
+#   make bench      benchmarks (never pass/fail)
+#   make install    DESTDIR= PREFIX=/usr/local
+#   make SAN=1      userspace and tests with AddressSanitizer + UBSan
+
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+BUILD      := build
+CLANG      ?= clang
+BPFTOOL    ?= bpftool
+CC         ?= cc
+ARCH       := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+
+CFLAGS     ?= -O2 -g
+CFLAGS     += -Wall -Wextra -Werror -std=gnu11 -Iinclude -Iuser -I$(BUILD)
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+              -Iinclude -I/usr/include/$(shell uname -m)-linux-gnu
+# Test tables leave trailing fields of a row to their zero default.
+TEST_CFLAGS := -Wno-missing-field-initializers
+LDLIBS     := -Wl,-Bstatic -lbpf -Wl,-Bdynamic -lelf -lz
+ifeq ($(SAN),1)
+CFLAGS     += -fsanitize=address,undefined -fno-omit-frame-pointer
+LDFLAGS    += -fsanitize=address,undefined
+endif
+
+HEADERS    := $(wildcard include/*.h)
+BPF_SRCS   := bpf/shield.bpf.c
+BPF_HDRS   := $(wildcard bpf/*.h)
+LIB_SRCS   := $(filter-out user/main.c,$(wildcard user/*.c))
+LIB_OBJS   := $(patsubst user/%.c,$(BUILD)/user/%.o,$(LIB_SRCS))
+USER_HDRS  := $(wildcard user/*.h)
+SKEL       := $(BUILD)/shield.skel.h
+TEST_LIB   := $(wildcard tests/lib/*.c)
+TEST_BINS  := $(BUILD)/tests/unit_datapath $(BUILD)/tests/unit_parse
+
+.DELETE_ON_ERROR:
+.PHONY: all check demo bench install uninstall clean deps format format-check test-unit
+
+all: $(BUILD)/casshield $(TEST_BINS)
+
+$(BUILD)/shield.bpf.o: $(BPF_SRCS) $(BPF_HDRS) $(HEADERS)
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(SKEL): $(BUILD)/shield.bpf.o
+	$(BPFTOOL) gen skeleton $< name shield_bpf > $@
+
+$(BUILD)/user/%.o: user/%.c $(USER_HDRS) $(HEADERS) $(SKEL)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libcasshield.a: $(LIB_OBJS)
+	$(AR) rcs $@ $^
+
+$(BUILD)/casshield: $(BUILD)/user/main.o $(BUILD)/libcasshield.a
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(TEST_LIB) $(wildcard tests/lib/*.h) $(BUILD)/libcasshield.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(TEST_CFLAGS) -Itests/lib $(LDFLAGS) $< $(TEST_LIB) $(BUILD)/libcasshield.a $(LDLIBS) -o $@
+
+deps:
+	scripts/install-deps.sh
+
+check: deps
+	$(MAKE) all
+	tests/run-all.sh
+
+test-unit: all
+	tests/run-all.sh --unit-only
+
+demo: deps
+	$(MAKE) $(BUILD)/casshield
+	scripts/demo.sh
+
+bench: all
+	scripts/bench.sh
+
+install: $(BUILD)/casshield
+	install -D -m 0755 $(BUILD)/casshield $(DESTDIR)$(PREFIX)/sbin/casshield
+	install -D -m 0644 docs/casshield.8 $(DESTDIR)$(PREFIX)/share/man/man8/casshield.8
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/casshield $(DESTDIR)$(PREFIX)/share/man/man8/casshield.8
+
+format:
+	clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h include/*.h tests/unit/*.c tests/lib/*.[ch]
+
+format-check:
+	clang-format --dry-run -Werror bpf/*.c bpf/*.h user/*.c user/*.h include/*.h tests/unit/*.c tests/lib/*.[ch]
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* maps.h - the shield's maps; layouts come from include/casshield.h. */
+#ifndef CAS_MAPS_H
+#define CAS_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "casshield.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cas_settings);
+} cas_settings SEC(".maps");
+
+/* Indexed by destination port: a direct array beats a hash on the hot path. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct cas_port_slots);
+} cas_ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, CAS_MAX_RULES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct cas_lpm_v4);
+	__type(value, __u32);
+} cas_rules_v4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, CAS_MAX_RULES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct cas_lpm_v6);
+	__type(value, __u32);
+} cas_rules_v6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, CAS_MAX_RULES);
+	__type(key, __u32);
+	__type(value, struct cas_rule);
+} cas_rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, CAS_MAX_RULES);
+	__type(key, __u32);
+	__type(value, struct cas_counter);
+} cas_rule_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, CAS_STATS_SLOTS);
+	__type(key, __u32);
+	__type(value, struct cas_counter);
+} cas_stats SEC(".maps");
+
+#endif /* CAS_MAPS_H */

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * casshield.h - the one contract between the XDP program (bpf/) and
+ * userspace (user/, tests/): limits, verdict reasons, map keys and values.
+ *
+ * Both sides include this file; nothing here may be copied elsewhere.
+ * Every map key and value carries a _Static_assert on its size so that a
+ * change of layout is a deliberate act (pinned maps outlive binaries: the
+ * loader compares value sizes before it touches pinned state).
+ */
+#ifndef CASSHIELD_H
+#define CASSHIELD_H
+
+#include <linux/types.h>
+
+#define CAS_VERSION "0.1.0"
+
+/* Limits. */
+#define CAS_MAX_PROTECTED_PORTS 64 /* one bit each in cas_rule.port_mask */
+#define CAS_MAX_RULES 65536	   /* default size of the rule table */
+#define CAS_MAX_VLAN_TAGS 2	   /* 802.1Q inside 802.1ad (QinQ) */
+#define CAS_MAX_IPV6_EXT_HDRS 8	   /* longer chains are dropped: malformed */
+#define CAS_RULE_NAME_LEN 32
+#define CAS_NO_RULE 0xffffffffu
+
+/*
+ * Actions: what happened to a packet. WOULD_DROP is a drop that monitor mode
+ * turned into a pass. Append only; never renumber (metric labels).
+ */
+#define CAS_ACTIONS(X)                                                         \
+	X(PASS, "pass")                                                        \
+	X(DROP, "drop")                                                        \
+	X(WOULD_DROP, "would_drop")
+
+/*
+ * Reasons: why. The third column says whether the reason passes or drops a
+ * packet; a dropping reason is counted as would_drop in monitor mode.
+ * Append only; never renumber: the numbers index pinned counters and the
+ * names are Prometheus label values.
+ */
+#define CAS_REASONS(X)                                                         \
+	X(ALLOWED, "allowed", CAS_VERDICT_PASS)                                \
+	X(UNPROTECTED, "unprotected", CAS_VERDICT_PASS)                        \
+	X(CONTROL, "control", CAS_VERDICT_PASS)                                \
+	X(FRAGMENT, "fragment", CAS_VERDICT_PASS)                              \
+	X(NOT_ALLOWED, "not_allowed", CAS_VERDICT_DROP)                        \
+	X(MALFORMED, "malformed", CAS_VERDICT_DROP)
+
+enum cas_verdict_kind { CAS_VERDICT_PASS, CAS_VERDICT_DROP };
+
+#define CAS_ENUM_ACTION(id, name) CAS_ACTION_##id,
+enum cas_action { CAS_ACTIONS(CAS_ENUM_ACTION) CAS_ACTION_COUNT };
+#undef CAS_ENUM_ACTION
+
+#define CAS_ENUM_REASON(id, name, kind) CAS_REASON_##id,
+enum cas_reason { CAS_REASONS(CAS_ENUM_REASON) CAS_REASON_COUNT };
+#undef CAS_ENUM_REASON
+
+/*
+ * The counter table is sized with headroom so that appending reasons or
+ * actions does not change the pinned map's size.
+ */
+#define CAS_STATS_ACTION_SLOTS 4
+#define CAS_STATS_REASON_SLOTS 64
+#define CAS_STATS_SLOTS (CAS_STATS_ACTION_SLOTS * CAS_STATS_REASON_SLOTS)
+#define CAS_STATS_INDEX(reason, action)                                        \
+	((reason) * CAS_STATS_ACTION_SLOTS + (action))
+
+/* Protocols a protected port can belong to (index into cas_port_slots). */
+enum cas_proto { CAS_PROTO_TCP, CAS_PROTO_UDP, CAS_PROTO_COUNT };
+
+/*
+ * cas_ports: array indexed by destination port (host order). For each
+ * protocol, 0 means unprotected, N means protected with slot N - 1: the bit
+ * a rule sets in port_mask to allow that port.
+ */
+struct cas_port_slots {
+	__u8 slot_plus_one[CAS_PROTO_COUNT];
+};
+_Static_assert(sizeof(struct cas_port_slots) == 2, "cas_port_slots layout");
+
+/* cas_rules_v4 / cas_rules_v6: LPM trie keys; the value is a rule id. */
+struct cas_lpm_v4 {
+	__u32 prefixlen;
+	__u8 addr[4];
+};
+_Static_assert(sizeof(struct cas_lpm_v4) == 8, "cas_lpm_v4 layout");
+
+struct cas_lpm_v6 {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+_Static_assert(sizeof(struct cas_lpm_v6) == 20, "cas_lpm_v6 layout");
+
+#define CAS_RULE_IN_USE (1u << 0)
+#define CAS_RULE_MATCH_MAC (1u << 1) /* source MAC must equal mac */
+#define CAS_RULE_MATCH_TTL (1u << 2) /* TTL/hop limit within ttl_min..max */
+
+#define CAS_ALL_PORTS (~0ULL)
+
+/*
+ * cas_rules: array indexed by rule id. The datapath reads port_mask, flags
+ * and the binding and limit fields; family, prefix and name are there so
+ * that any reader of the pinned maps (CLI, exporter) can list rules without
+ * walking the tries.
+ */
+struct cas_rule {
+	__u64 port_mask; /* bit = protected port slot; CAS_ALL_PORTS = all */
+	__u32 flags;
+	__u8 family; /* AF_INET or AF_INET6 */
+	__u8 prefixlen;
+	__u8 ttl_min;
+	__u8 ttl_max;
+	__u8 mac[6];
+	__u8 pad[2];
+	__u8 addr[16];
+	/* handshake limits, per second; 0 = unlimited */
+	__u32 syn_rate;
+	__u32 syn_burst;
+	__u32 source_syn_rate;
+	__u32 source_syn_burst;
+	__u32 hello_rate;
+	__u32 hello_burst;
+	char name[CAS_RULE_NAME_LEN];
+};
+_Static_assert(sizeof(struct cas_rule) == 96, "cas_rule layout");
+
+/* cas_stats (per-CPU, CAS_STATS_SLOTS) and cas_rule_stats (per-CPU, per rule). */
+struct cas_counter {
+	__u64 packets;
+	__u64 bytes;
+};
+_Static_assert(sizeof(struct cas_counter) == 16, "cas_counter layout");
+
+enum cas_attach_mode { CAS_MODE_NATIVE, CAS_MODE_SKB };
+
+/*
+ * cas_settings: one element, changed at run time by the CLI. The datapath
+ * reads monitor; the rest describes the attachment for status readers.
+ */
+struct cas_settings {
+	__u32 monitor;	   /* 1: count drops as would_drop, pass them */
+	__u32 attach_mode; /* enum cas_attach_mode */
+	__u32 ifindex;
+	__u32 max_rules;
+	__u64 loaded_at; /* CLOCK_REALTIME seconds */
+};
+_Static_assert(sizeof(struct cas_settings) == 24, "cas_settings layout");
+
+#endif /* CASSHIELD_H */

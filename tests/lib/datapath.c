@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0
+/* datapath.c - BPF_PROG_TEST_RUN fixture for the shield program. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "datapath.h"
+#include "parse.h"
+#include "shield.h"
+
+static void dp_die(const char *what, int err)
+{
+	fprintf(stderr, "datapath fixture: %s: %s\n", what, strerror(-err));
+	exit(2);
+}
+
+void dp_open(struct dp_fixture *fx, const char *ports)
+{
+	struct cas_load_options opts = { .mode = CAS_MODE_NATIVE };
+	char err_text[CAS_ERRBUF];
+	int err;
+
+	memset(fx, 0, sizeof(*fx));
+	fx->skel = shield_bpf__open_and_load();
+	if (!fx->skel)
+		dp_die("cannot load the program (are you root?)", -errno);
+	err = cas_maps_from_object(fx->skel->obj, &fx->maps);
+	if (err)
+		dp_die("maps", err);
+	if (cas_parse_port_list(ports, &opts.ports, err_text)) {
+		fprintf(stderr, "datapath fixture: %s\n", err_text);
+		exit(2);
+	}
+	err = cas_shield_init_maps(
+		&fx->maps, &opts, 1,
+		bpf_map__max_entries(fx->skel->maps.cas_rules));
+	if (err)
+		dp_die("init maps", err);
+	fx->prog_fd = bpf_program__fd(fx->skel->progs.cas_shield);
+}
+
+void dp_close(struct dp_fixture *fx)
+{
+	shield_bpf__destroy(fx->skel);
+	memset(fx, 0, sizeof(*fx));
+}
+
+__u32 dp_allow(struct dp_fixture *fx, const char *cidr, const char *ports,
+	       const char *name)
+{
+	char err_text[CAS_ERRBUF];
+	struct cas_port_list list = {};
+	struct cas_port unprotected;
+	struct cas_prefix prefix;
+	struct cas_rule rule = {};
+	__u32 id;
+	int err;
+
+	if (cas_parse_prefix(cidr, &prefix, err_text) ||
+	    (ports && cas_parse_port_list(ports, &list, err_text))) {
+		fprintf(stderr, "datapath fixture: %s\n", err_text);
+		exit(2);
+	}
+	cas_rule_set_prefix(&rule, &prefix);
+	if (name)
+		snprintf(rule.name, sizeof(rule.name), "%s", name);
+	err = cas_ports_mask(&fx->maps, &list, &rule.port_mask, &unprotected);
+	if (!err)
+		err = cas_rule_add(&fx->maps, &rule, &id);
+	if (err)
+		dp_die(cidr, err);
+	return id;
+}
+
+void dp_set_monitor(struct dp_fixture *fx, bool monitor)
+{
+	struct cas_settings settings;
+	int err;
+
+	err = cas_settings_read(&fx->maps, &settings);
+	settings.monitor = monitor;
+	if (!err)
+		err = cas_settings_write(&fx->maps, &settings);
+	if (err)
+		dp_die("settings", err);
+}
+
+__u32 dp_run(struct dp_fixture *fx, const void *frame, size_t len)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame,
+		    .data_size_in = len, .repeat = 1);
+	int err;
+
+	err = bpf_prog_test_run_opts(fx->prog_fd, &opts);
+	if (err)
+		dp_die("BPF_PROG_TEST_RUN", -errno);
+	return opts.retval;
+}
+
+void dp_snapshot(struct dp_fixture *fx, struct dp_snapshot *snap)
+{
+	__u32 i;
+	int err;
+
+	for (i = 0; i < CAS_STATS_SLOTS; i++) {
+		err = cas_counter_sum(fx->maps.stats, i, &snap->stats[i]);
+		if (err)
+			dp_die("stats", err);
+	}
+	for (i = 0; i < DP_TRACKED_RULES; i++) {
+		err = cas_counter_sum(fx->maps.rule_stats, i, &snap->rules[i]);
+		if (err)
+			dp_die("rule stats", err);
+	}
+}

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * unit_datapath.c - the XDP program through BPF_PROG_TEST_RUN, one table
+ * row per case: crafted frame -> expected XDP action -> expected reason ->
+ * counter deltas (the (action, reason) slot, nothing else, and the rule
+ * that allowed it).
+ */
+#include <linux/bpf.h>
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <string.h>
+
+#include "check.h"
+#include "common.h"
+#include "datapath.h"
+#include "frame.h"
+#include "verdicts.h"
+
+#define PROXY4 "198.51.100.10"
+#define DMZ4 "198.51.100.20"
+#define STRANGER4 "203.0.113.7"
+#define DNS4 "192.0.2.200"
+#define NET6 "2001:db8:1::5"
+#define PROXY6 "2001:db8:1:2::5"
+#define STRANGER6 "2001:db8:bad::7"
+
+/* The rule set every case runs against (port list: 443,80/tcp,53/udp). */
+static const struct {
+	const char *cidr, *ports, *name;
+} rule_set[] = {
+	{ "198.51.100.10/32", "443", "proxy" }, /* inside dmz, 443 only */
+	{ "198.51.100.0/24", NULL, "dmz" },
+	{ "192.0.2.128/25", "53/udp", "dns" },
+	{ "2001:db8:1::/48", NULL, "net6" },
+	{ "2001:db8:1:2::/64", "443", "proxy6" },
+};
+static __u32 rule_ids[CAS_ARRAY_SIZE(rule_set)];
+
+struct dp_case {
+	const char *name;
+	struct frame_spec frame;
+	__u32 xdp;
+	enum cas_reason reason;
+	const char *rule; /* name of the rule that counts a hit */
+	bool monitor;
+};
+
+#define V4(...) { .kind = FRAME_IPV4, __VA_ARGS__ }
+#define V6(...) { .kind = FRAME_IPV6, __VA_ARGS__ }
+#define PASS(r) XDP_PASS, CAS_REASON_##r
+#define DROP(r) XDP_DROP, CAS_REASON_##r
+#define EXT(...) .ext = { __VA_ARGS__ }, .ext_count = sizeof((__u8[]){ __VA_ARGS__ })
+
+static const struct dp_case cases[] = {
+	/* allowlist, IPv4 */
+	{ "v4 proxy syn to 443", V4(.src = PROXY4, .dport = 443), PASS(ALLOWED), "proxy" },
+	{ "v4 proxy ack to 443", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x10, .payload_len = 100), PASS(ALLOWED), "proxy" },
+	{ "v4 proxy to 80: its /32 allows 443 only, no fallback to /24", V4(.src = PROXY4, .dport = 80), DROP(NOT_ALLOWED) },
+	{ "v4 dmz to 80", V4(.src = DMZ4, .dport = 80), PASS(ALLOWED), "dmz" },
+	{ "v4 dmz to 443", V4(.src = DMZ4, .dport = 443), PASS(ALLOWED), "dmz" },
+	{ "v4 prefix last address .255", V4(.src = "198.51.100.255", .dport = 443), PASS(ALLOWED), "dmz" },
+	{ "v4 prefix first address .0", V4(.src = "198.51.100.0", .dport = 443), PASS(ALLOWED), "dmz" },
+	{ "v4 just past the prefix", V4(.src = "198.51.101.0", .dport = 443), DROP(NOT_ALLOWED) },
+	{ "v4 just before the prefix", V4(.src = "198.51.99.255", .dport = 443), DROP(NOT_ALLOWED) },
+	{ "v4 stranger to 443", V4(.src = STRANGER4, .dport = 443), DROP(NOT_ALLOWED) },
+	{ "v4 stranger to 80", V4(.src = STRANGER4, .dport = 80), DROP(NOT_ALLOWED) },
+	{ "v4 stranger to 22 (unprotected)", V4(.src = STRANGER4, .dport = 22), PASS(UNPROTECTED) },
+	{ "v4 stranger udp 443 (only tcp protected)", V4(.src = STRANGER4, .l4 = IPPROTO_UDP, .dport = 443), PASS(UNPROTECTED) },
+	{ "v4 dns rule udp 53", V4(.src = DNS4, .l4 = IPPROTO_UDP, .dport = 53), PASS(ALLOWED), "dns" },
+	{ "v4 dns rule tcp 443 not in its ports", V4(.src = DNS4, .dport = 443), DROP(NOT_ALLOWED) },
+	{ "v4 stranger udp 53", V4(.src = STRANGER4, .l4 = IPPROTO_UDP, .dport = 53), DROP(NOT_ALLOWED) },
+	{ "v4 tcp 53 unprotected", V4(.src = STRANGER4, .dport = 53), PASS(UNPROTECTED) },
+	{ "v4 other protocol (GRE)", V4(.src = STRANGER4, .l4 = 47), PASS(UNPROTECTED) },
+
+	/* control */
+	{ "arp", { .kind = FRAME_ARP }, PASS(CONTROL) },
+	{ "icmp echo request", V4(.src = STRANGER4, .l4 = IPPROTO_ICMP, .icmp_type = 8), PASS(CONTROL) },
+	{ "icmp frag needed", V4(.src = STRANGER4, .l4 = IPPROTO_ICMP, .icmp_type = 3), PASS(CONTROL) },
+	{ "icmp timestamp is not essential", V4(.src = STRANGER4, .l4 = IPPROTO_ICMP, .icmp_type = 13), PASS(UNPROTECTED) },
+	{ "icmpv6 neighbour solicitation", V6(.l4 = IPPROTO_ICMPV6, .icmp_type = 135), PASS(CONTROL) },
+	{ "icmpv6 packet too big", V6(.l4 = IPPROTO_ICMPV6, .icmp_type = 2), PASS(CONTROL) },
+	{ "icmpv6 echo request", V6(.l4 = IPPROTO_ICMPV6, .icmp_type = 128), PASS(CONTROL) },
+	{ "icmpv6 MLD report behind hop-by-hop", V6(.l4 = IPPROTO_ICMPV6, .icmp_type = 143, EXT(IPPROTO_HOPOPTS)), PASS(CONTROL) },
+	{ "other ethertype", { .kind = FRAME_OTHER }, PASS(UNPROTECTED) },
+
+	/* VLAN */
+	{ "vlan stranger to 443", V4(.vlan_tags = 1, .src = STRANGER4, .dport = 443), DROP(NOT_ALLOWED) },
+	{ "vlan proxy to 443", V4(.vlan_tags = 1, .src = PROXY4, .dport = 443), PASS(ALLOWED), "proxy" },
+	{ "qinq stranger to 443", V4(.vlan_tags = 2, .qinq = true, .src = STRANGER4, .dport = 443), DROP(NOT_ALLOWED) },
+	{ "qinq proxy to 443", V4(.vlan_tags = 2, .qinq = true, .src = PROXY4, .dport = 443), PASS(ALLOWED), "proxy" },
+	{ "double 802.1Q stranger v6", V6(.vlan_tags = 2, .dport = 443), DROP(NOT_ALLOWED) },
+	{ "three tags are malformed", V4(.vlan_tags = 3, .src = PROXY4, .dport = 443), DROP(MALFORMED) },
+	{ "vlan tag cut short", V4(.vlan_tags = 1, .truncate = 16), DROP(MALFORMED) },
+
+	/* IPv4 options and damage */
+	{ "v4 options stranger", V4(.ip_options = 8, .src = STRANGER4, .dport = 443), DROP(NOT_ALLOWED) },
+	{ "v4 40 bytes of options proxy", V4(.ip_options = 40, .src = PROXY4, .dport = 443), PASS(ALLOWED), "proxy" },
+	{ "v4 options with vlan stranger", V4(.vlan_tags = 1, .ip_options = 12, .src = STRANGER4, .dport = 443), DROP(NOT_ALLOWED) },
+	{ "v4 ihl 4", V4(.ihl = 4, .src = PROXY4, .dport = 443), DROP(MALFORMED) },
+	{ "v4 ihl beyond frame", V4(.ihl = 15, .src = PROXY4, .dport = 443, .truncate = 60), DROP(MALFORMED) },
+	{ "v4 version 5", V4(.ip_version = 5, .src = PROXY4, .dport = 443), DROP(MALFORMED) },
+	{ "v4 total length beyond frame", V4(.ip_len_delta = 200, .src = PROXY4, .dport = 443), DROP(MALFORMED) },
+	{ "v4 total length below header", V4(.ip_len_delta = -40, .src = PROXY4, .dport = 443), DROP(MALFORMED) },
+	{ "v4 header cut short", V4(.src = PROXY4, .dport = 443, .truncate = 24), DROP(MALFORMED) },
+	{ "v4 tcp header cut short", V4(.src = PROXY4, .dport = 443, .cut_l4 = 12), DROP(MALFORMED) },
+	{ "v4 tcp data offset 4", V4(.src = PROXY4, .dport = 443, .tcp_doff = 4), DROP(MALFORMED) },
+	{ "v4 tcp data offset past segment", V4(.src = PROXY4, .dport = 443, .tcp_doff = 15), DROP(MALFORMED) },
+	{ "v4 udp header cut short", V4(.src = STRANGER4, .l4 = IPPROTO_UDP, .dport = 53, .cut_l4 = 6), DROP(MALFORMED) },
+
+	/* IPv4 fragments */
+	{ "v4 first fragment stranger to 443", V4(.src = STRANGER4, .dport = 443, .more_fragments = true, .payload_len = 64), DROP(NOT_ALLOWED) },
+	{ "v4 first fragment proxy to 443", V4(.src = PROXY4, .dport = 443, .more_fragments = true, .payload_len = 64), PASS(ALLOWED), "proxy" },
+	{ "v4 first fragment with ports but no tcp flags", V4(.src = PROXY4, .dport = 443, .more_fragments = true, .cut_l4 = 8), DROP(MALFORMED) },
+	{ "v4 first fragment too short for ports", V4(.src = PROXY4, .dport = 443, .more_fragments = true, .cut_l4 = 2), DROP(MALFORMED) },
+	{ "v4 later fragment passes", V4(.src = STRANGER4, .dport = 443, .frag_offset = 185, .payload_len = 64), PASS(FRAGMENT) },
+	{ "v4 last fragment of a big dns answer", V4(.src = STRANGER4, .l4 = IPPROTO_UDP, .frag_offset = 185, .payload_len = 400), PASS(FRAGMENT) },
+	{ "v4 first fragment of a big dns answer", V4(.src = STRANGER4, .l4 = IPPROTO_UDP, .sport = 53, .dport = 33000, .more_fragments = true, .payload_len = 1400), PASS(UNPROTECTED) },
+
+	/* IPv6 */
+	{ "v6 stranger to 443", V6(.dport = 443), DROP(NOT_ALLOWED) },
+	{ "v6 net6 to 443", V6(.src = NET6, .dport = 443), PASS(ALLOWED), "net6" },
+	{ "v6 net6 to 80", V6(.src = NET6, .dport = 80), PASS(ALLOWED), "net6" },
+	{ "v6 proxy6 to 443", V6(.src = PROXY6, .dport = 443), PASS(ALLOWED), "proxy6" },
+	{ "v6 proxy6 to 80: /64 allows 443 only", V6(.src = PROXY6, .dport = 80), DROP(NOT_ALLOWED) },
+	{ "v6 last address of /48", V6(.src = "2001:db8:1:ffff:ffff:ffff:ffff:ffff", .dport = 443), PASS(ALLOWED), "net6" },
+	{ "v6 just past /48", V6(.src = "2001:db8:2::", .dport = 443), DROP(NOT_ALLOWED) },
+	{ "v6 stranger to 22", V6(.dport = 22), PASS(UNPROTECTED) },
+	{ "v6 vlan net6", V6(.vlan_tags = 1, .src = NET6, .dport = 443), PASS(ALLOWED), "net6" },
+	{ "v6 payload length beyond frame", V6(.src = NET6, .dport = 443, .ip_len_delta = 100), DROP(MALFORMED) },
+	{ "v6 payload length zero (jumbo)", V6(.src = NET6, .dport = 443, .ip_len_delta = -20), DROP(MALFORMED) },
+	{ "v6 header cut short", V6(.src = NET6, .dport = 443, .truncate = 40), DROP(MALFORMED) },
+	{ "v6 version 4 in header", V6(.src = NET6, .dport = 443, .ip_version = 4), DROP(MALFORMED) },
+
+	/* IPv6 extension headers and fragments */
+	{ "v6 hop-by-hop stranger", V6(.dport = 443, EXT(IPPROTO_HOPOPTS)), DROP(NOT_ALLOWED) },
+	{ "v6 hop+routing+dstopts stranger", V6(.dport = 443, EXT(IPPROTO_HOPOPTS, IPPROTO_ROUTING, IPPROTO_DSTOPTS)), DROP(NOT_ALLOWED) },
+	{ "v6 hop+routing+dstopts net6", V6(.src = NET6, .dport = 443, EXT(IPPROTO_HOPOPTS, IPPROTO_ROUTING, IPPROTO_DSTOPTS)), PASS(ALLOWED), "net6" },
+	{ "v6 AH stranger", V6(.dport = 443, EXT(IPPROTO_AH)), DROP(NOT_ALLOWED) },
+	{ "v6 eight headers (the bound) stranger", V6(.dport = 443, EXT(0, 60, 60, 60, 60, 60, 60, 60)), DROP(NOT_ALLOWED) },
+	{ "v6 eight headers (the bound) net6", V6(.src = NET6, .dport = 443, EXT(0, 60, 60, 60, 60, 60, 60, 60)), PASS(ALLOWED), "net6" },
+	{ "v6 nine headers are malformed", V6(.src = NET6, .dport = 443, EXT(0, 60, 60, 60, 60, 60, 60, 60, 60)), DROP(MALFORMED) },
+	{ "v6 first fragment stranger", V6(.dport = 443, EXT(IPPROTO_FRAGMENT), .ext_more_fragments = true, .payload_len = 64), DROP(NOT_ALLOWED) },
+	{ "v6 first fragment net6", V6(.src = NET6, .dport = 443, EXT(IPPROTO_FRAGMENT), .ext_more_fragments = true), PASS(ALLOWED), "net6" },
+	{ "v6 atomic fragment stranger", V6(.dport = 443, EXT(IPPROTO_FRAGMENT)), DROP(NOT_ALLOWED) },
+	{ "v6 fragment header then dstopts stranger", V6(.dport = 443, EXT(IPPROTO_FRAGMENT, IPPROTO_DSTOPTS), .ext_more_fragments = true), DROP(NOT_ALLOWED) },
+	{ "v6 later fragment passes", V6(.dport = 443, EXT(IPPROTO_FRAGMENT), .ext_frag_offset = 100, .payload_len = 64), PASS(FRAGMENT) },
+	{ "v6 first fragment without tcp flags", V6(.src = NET6, .dport = 443, EXT(IPPROTO_FRAGMENT), .ext_more_fragments = true, .cut_l4 = 8), DROP(MALFORMED) },
+	{ "v6 extension header cut by payload length", V6(.src = NET6, .dport = 443, EXT(IPPROTO_HOPOPTS), .cut_l4 = 1, .ip_len_delta = -5), DROP(MALFORMED) },
+
+	/* monitor mode: drops become would_drop, passes stay passes */
+	{ "monitor: stranger to 443", V4(.src = STRANGER4, .dport = 443), XDP_PASS, CAS_REASON_NOT_ALLOWED, NULL, true },
+	{ "monitor: malformed", V4(.ihl = 4, .dport = 443), XDP_PASS, CAS_REASON_MALFORMED, NULL, true },
+	{ "monitor: proxy still allowed", V4(.src = PROXY4, .dport = 443), PASS(ALLOWED), "proxy", true },
+	{ "monitor: unprotected", V4(.src = STRANGER4, .dport = 22), PASS(UNPROTECTED), NULL, true },
+};
+
+static int rule_index(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name && i < CAS_ARRAY_SIZE(rule_set); i++)
+		if (!strcmp(rule_set[i].name, name))
+			return i;
+	return -1;
+}
+
+static int run_case(struct dp_fixture *fx, const struct dp_case *c)
+{
+	__u32 action = c->xdp == XDP_DROP ? CAS_ACTION_DROP :
+		       cas_reason_kinds[c->reason] == CAS_VERDICT_DROP ?
+					      CAS_ACTION_WOULD_DROP :
+					      CAS_ACTION_PASS;
+	__u32 slot = CAS_STATS_INDEX(c->reason, action);
+	static struct dp_snapshot before, after;
+	int expected_rule = rule_index(c->rule);
+	__u8 frame[FRAME_MAX];
+	size_t len, i;
+	int ok = 1;
+	__u32 xdp;
+
+	check_case = c->name;
+	len = frame_build(&c->frame, frame);
+	dp_set_monitor(fx, c->monitor);
+	dp_snapshot(fx, &before);
+	xdp = dp_run(fx, frame, len);
+	dp_snapshot(fx, &after);
+
+	ok &= CHECK_EQ(xdp, c->xdp, "XDP action");
+	ok &= CHECK_EQ(after.stats[slot].packets - before.stats[slot].packets,
+		       1, cas_reason_names[c->reason]);
+	ok &= CHECK_EQ(after.stats[slot].bytes - before.stats[slot].bytes, len,
+		       "bytes counted");
+	for (i = 0; i < CAS_STATS_SLOTS; i++) {
+		if (i != slot)
+			ok &= CHECK_EQ(after.stats[i].packets,
+				       before.stats[i].packets,
+				       "no other (action, reason) counted");
+	}
+	for (i = 0; i < CAS_ARRAY_SIZE(rule_set); i++) {
+		__u32 id = rule_ids[i];
+
+		ok &= CHECK_EQ(after.rules[id].packets - before.rules[id].packets,
+			       (int)i == expected_rule, rule_set[i].name);
+	}
+	return ok;
+}
+
+int main(void)
+{
+	struct dp_fixture fx;
+	size_t i;
+
+	dp_open(&fx, "443,80/tcp,53/udp");
+	for (i = 0; i < CAS_ARRAY_SIZE(rule_set); i++)
+		rule_ids[i] = dp_allow(&fx, rule_set[i].cidr, rule_set[i].ports,
+				       rule_set[i].name);
+	for (i = 0; i < CAS_ARRAY_SIZE(cases); i++)
+		check_record(run_case(&fx, &cases[i]));
+	dp_close(&fx);
+	return check_summary("unit_datapath");
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* common.h - exit codes, messages and small helpers used by every verb. */
+#ifndef CAS_COMMON_H
+#define CAS_COMMON_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdarg.h>
+
+/* Exit codes: the CLI contract. */
+enum cas_exit {
+	CAS_EXIT_OK = 0,    /* success */
+	CAS_EXIT_FAIL = 1,  /* well-formed request that cannot be carried out */
+	CAS_EXIT_USAGE = 2, /* input that cannot be parsed */
+};
+
+extern bool cas_verbose;
+
+/* "casshield: <message>\n" on stderr. */
+void cas_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cas_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Route libbpf's messages through one callback, quiet unless -v. */
+void cas_setup_libbpf_logging(void);
+
+/* CAS_EXIT_OK when the process may use BPF and XDP, else an error. */
+int cas_require_privileges(void);
+
+#define CAS_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif /* CAS_COMMON_H */

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * main.c - casshield's entry point: global options, the verb table and
+ * dispatch. Verbs parse their own options and return an exit code.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "casshield.h"
+#include "cli.h"
+#include "common.h"
+
+static const struct cas_verb cas_verbs[] = {
+	{ "load", cas_cmd_load,
+	  "load IFACE [--mode native|skb] [--ports LIST] [--monitor]",
+	  "attach the shield to an interface", true },
+	{ "unload", cas_cmd_unload, "unload IFACE",
+	  "detach the shield and remove its pinned state", true },
+	{ "status", cas_cmd_status, "status [-i IFACE] [--json]",
+	  "show shielded interfaces, attachment and rules", true },
+	{ "allow", cas_cmd_allow,
+	  "allow add CIDR [-i IFACE] [--ports LIST] [--name NAME]\n"
+	  "allow del CIDR [-i IFACE]\n"
+	  "allow list [-i IFACE] [--json]",
+	  "manage the sources allowed to reach protected ports", true },
+	{ "stats", cas_cmd_stats, "stats [-i IFACE] [--json]",
+	  "show packet and byte counters by action and reason", true },
+};
+
+const struct cas_verb *cas_find_verb(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < CAS_ARRAY_SIZE(cas_verbs); i++)
+		if (!strcmp(cas_verbs[i].name, name))
+			return &cas_verbs[i];
+	return NULL;
+}
+
+void cas_print_usage(FILE *out, const struct cas_verb *verb)
+{
+	const char *line = verb->usage;
+
+	fputs("usage:", out);
+	while (*line) {
+		size_t len = strcspn(line, "\n");
+
+		fprintf(out, " casshield %.*s\n", (int)len, line);
+		line += len;
+		if (*line == '\n') {
+			line++;
+			fputs("      ", out);
+		}
+	}
+	fprintf(out, "%s\n", verb->summary);
+}
+
+static void cas_print_help(FILE *out)
+{
+	size_t i;
+
+	fputs("usage: casshield [-v] VERB [OPTIONS]\n"
+	      "       casshield --help | VERB --help | --version\n\n"
+	      "XDP shield for a Client Access Server: only allowed sources reach\n"
+	      "protected ports.\n\nverbs:\n",
+	      out);
+	for (i = 0; i < CAS_ARRAY_SIZE(cas_verbs); i++)
+		fprintf(out, "  %-8s %s\n", cas_verbs[i].name,
+			cas_verbs[i].summary);
+	fputs("\nLIST is a comma-separated list of PORT[/tcp|/udp] (default tcp).\n"
+	      "-v prints libbpf's diagnostics. Exit status: 0 success, 1 failure,\n"
+	      "2 invalid input. See casshield(8).\n",
+	      out);
+}
+
+int cas_getopt(int argc, char **argv, const char *shortopts,
+	       const struct option *longopts, const char *verb)
+{
+	int opt;
+
+	opterr = 0;
+	opt = getopt_long(argc, argv, shortopts, longopts, NULL);
+	if (opt == '?' || opt == ':') {
+		if (optopt && strchr(shortopts, optopt))
+			cas_err("%s: option -%c needs a value", verb, optopt);
+		else if (optopt)
+			cas_err("%s: unknown option -%c (see 'casshield %s --help')",
+				verb, optopt, verb);
+		else
+			cas_err("%s: unknown option or missing value in '%s' (see 'casshield %s --help')",
+				verb, argv[optind - 1], verb);
+		return '?';
+	}
+	return opt;
+}
+
+void cas_json_string(FILE *out, const char *text)
+{
+	fputc('"', out);
+	for (; *text; text++) {
+		unsigned char c = *text;
+
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
+static int cas_wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return 1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const struct cas_verb *verb;
+	int first = 1, err;
+
+	while (first < argc && argv[first][0] == '-') {
+		if (!strcmp(argv[first], "--help") ||
+		    !strcmp(argv[first], "-h")) {
+			cas_print_help(stdout);
+			return CAS_EXIT_OK;
+		}
+		if (!strcmp(argv[first], "--version") ||
+		    !strcmp(argv[first], "-V")) {
+			printf("casshield %s\n", CAS_VERSION);
+			return CAS_EXIT_OK;
+		}
+		if (strcmp(argv[first], "-v") && strcmp(argv[first], "--verbose")) {
+			cas_err("unknown option '%s' (see 'casshield --help')",
+				argv[first]);
+			return CAS_EXIT_USAGE;
+		}
+		cas_verbose = true;
+		first++;
+	}
+	if (first >= argc) {
+		cas_print_help(stderr);
+		return CAS_EXIT_USAGE;
+	}
+	verb = cas_find_verb(argv[first]);
+	if (!verb) {
+		cas_err("unknown verb '%s' (see 'casshield --help')",
+			argv[first]);
+		return CAS_EXIT_USAGE;
+	}
+	argc -= first;
+	argv += first;
+	if (cas_wants_help(argc, argv)) {
+		cas_print_usage(stdout, verb);
+		return CAS_EXIT_OK;
+	}
+	cas_setup_libbpf_logging();
+	err = verb->run(argc, argv);
+	return err;
+}

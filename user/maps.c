@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0
+/* maps.c - opening, pinning and reading the shield's maps. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "common.h"
+#include "maps.h"
+
+struct cas_map_desc {
+	const char *name;
+	size_t offset; /* of the fd in struct cas_maps */
+	__u32 value_size;
+};
+
+static const struct cas_map_desc cas_map_descs[] = {
+#define CAS_MAP_DESC(field, map_name, size)                                    \
+	{ map_name, __builtin_offsetof(struct cas_maps, field), size },
+	CAS_MAP_LIST(CAS_MAP_DESC)
+#undef CAS_MAP_DESC
+};
+
+static int *cas_map_fd_slot(struct cas_maps *maps,
+			    const struct cas_map_desc *desc)
+{
+	return (int *)((char *)maps + desc->offset);
+}
+
+static void cas_maps_reset(struct cas_maps *maps)
+{
+	size_t i;
+
+	for (i = 0; i < CAS_ARRAY_SIZE(cas_map_descs); i++)
+		*cas_map_fd_slot(maps, &cas_map_descs[i]) = -1;
+}
+
+int cas_maps_from_object(struct bpf_object *obj, struct cas_maps *maps)
+{
+	size_t i;
+
+	cas_maps_reset(maps);
+	for (i = 0; i < CAS_ARRAY_SIZE(cas_map_descs); i++) {
+		const struct cas_map_desc *desc = &cas_map_descs[i];
+		struct bpf_map *map =
+			bpf_object__find_map_by_name(obj, desc->name);
+
+		if (!map || bpf_map__fd(map) < 0)
+			return -ENOENT;
+		*cas_map_fd_slot(maps, desc) = bpf_map__fd(map);
+	}
+	return 0;
+}
+
+static void cas_pin_path(char *buf, size_t len, const char *dir,
+			 const char *name)
+{
+	snprintf(buf, len, "%s/%s", dir, name);
+}
+
+int cas_maps_open_pinned(const char *dir, struct cas_maps *maps)
+{
+	size_t i;
+	int err;
+
+	cas_maps_reset(maps);
+	for (i = 0; i < CAS_ARRAY_SIZE(cas_map_descs); i++) {
+		const struct cas_map_desc *desc = &cas_map_descs[i];
+		struct bpf_map_info info = {};
+		__u32 info_len = sizeof(info);
+		char path[PATH_MAX];
+		int fd;
+
+		cas_pin_path(path, sizeof(path), dir, desc->name);
+		fd = bpf_obj_get(path);
+		if (fd < 0) {
+			err = -errno;
+			cas_err("cannot open pinned map %s: %s", path,
+				strerror(-err));
+			goto fail;
+		}
+		*cas_map_fd_slot(maps, desc) = fd;
+		err = bpf_obj_get_info_by_fd(fd, &info, &info_len);
+		if (err) {
+			err = -errno;
+			cas_err("cannot inspect pinned map %s: %s", path,
+				strerror(-err));
+			goto fail;
+		}
+		if (info.value_size != desc->value_size) {
+			cas_err("pinned map %s was made by another casshield version (value size %u, expected %u): unload and load again",
+				path, info.value_size, desc->value_size);
+			err = -EPROTO;
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	cas_maps_close(maps);
+	return err;
+}
+
+void cas_maps_close(struct cas_maps *maps)
+{
+	size_t i;
+
+	for (i = 0; i < CAS_ARRAY_SIZE(cas_map_descs); i++) {
+		int *fd = cas_map_fd_slot(maps, &cas_map_descs[i]);
+
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+	}
+}
+
+int cas_maps_pin(struct bpf_object *obj, const char *dir)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; i < CAS_ARRAY_SIZE(cas_map_descs); i++) {
+		struct bpf_map *map =
+			bpf_object__find_map_by_name(obj, cas_map_descs[i].name);
+		char path[PATH_MAX];
+
+		cas_pin_path(path, sizeof(path), dir, cas_map_descs[i].name);
+		err = map ? bpf_map__pin(map, path) : -ENOENT;
+		if (err) {
+			cas_err("cannot pin map %s: %s", path, strerror(-err));
+			cas_maps_unpin(dir);
+			return err;
+		}
+	}
+	return 0;
+}
+
+void cas_maps_unpin(const char *dir)
+{
+	size_t i;
+
+	for (i = 0; i < CAS_ARRAY_SIZE(cas_map_descs); i++) {
+		char path[PATH_MAX];
+
+		cas_pin_path(path, sizeof(path), dir, cas_map_descs[i].name);
+		unlink(path);
+	}
+}
+
+int cas_settings_read(const struct cas_maps *maps, struct cas_settings *out)
+{
+	__u32 key = 0;
+
+	return bpf_map_lookup_elem(maps->settings, &key, out) ? -errno : 0;
+}
+
+int cas_settings_write(const struct cas_maps *maps,
+		       const struct cas_settings *settings)
+{
+	__u32 key = 0;
+
+	return bpf_map_update_elem(maps->settings, &key, settings, BPF_ANY) ?
+		       -errno :
+		       0;
+}
+
+/* The whole port table in one batched syscall instead of 65536 lookups. */
+static int cas_ports_read_all(const struct cas_maps *maps,
+			      struct cas_port_slots *slots)
+{
+	static __u32 keys[65536];
+	__u32 count = 65536, out_batch = 0;
+
+	if (bpf_map_lookup_batch(maps->ports, NULL, &out_batch, keys, slots,
+				 &count, NULL) &&
+	    errno != ENOENT)
+		return -errno;
+	return count == 65536 ? 0 : -EIO;
+}
+
+/*
+ * Ports are written one entry at a time; a port changes state in a single
+ * update, so no packet sees a half-written entry.
+ */
+int cas_ports_set(const struct cas_maps *maps,
+		  const struct cas_port_list *ports)
+{
+	static struct cas_port_slots wanted[65536], current[65536];
+	__u32 port;
+	unsigned int i;
+	int err;
+
+	err = cas_ports_read_all(maps, current);
+	if (err)
+		return err;
+	memset(wanted, 0, sizeof(wanted));
+	for (i = 0; i < ports->count; i++)
+		wanted[ports->ports[i].port].slot_plus_one[ports->ports[i].proto] =
+			i + 1;
+	for (port = 0; port < 65536; port++) {
+		if (!memcmp(&current[port], &wanted[port], sizeof(wanted[0])))
+			continue;
+		if (bpf_map_update_elem(maps->ports, &port, &wanted[port],
+					BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+int cas_ports_get(const struct cas_maps *maps, struct cas_port_list *ports)
+{
+	static struct cas_port_slots slots[65536];
+	struct cas_port_list by_slot = {};
+	unsigned int port, proto, i;
+	int err;
+
+	memset(ports, 0, sizeof(*ports));
+	err = cas_ports_read_all(maps, slots);
+	if (err)
+		return err;
+	for (port = 0; port < 65536; port++) {
+		for (proto = 0; proto < CAS_PROTO_COUNT; proto++) {
+			unsigned int slot = slots[port].slot_plus_one[proto];
+
+			if (!slot || slot > CAS_MAX_PROTECTED_PORTS)
+				continue;
+			by_slot.ports[slot - 1].port = port;
+			by_slot.ports[slot - 1].proto = proto;
+		}
+	}
+	/* Report in slot order: the order the admin gave. */
+	for (i = 0; i < CAS_MAX_PROTECTED_PORTS; i++)
+		if (by_slot.ports[i].port)
+			ports->ports[ports->count++] = by_slot.ports[i];
+	return 0;
+}
+
+int cas_ports_mask(const struct cas_maps *maps,
+		   const struct cas_port_list *ports, __u64 *mask,
+		   struct cas_port *unprotected)
+{
+	unsigned int i;
+
+	if (!ports->count) {
+		*mask = CAS_ALL_PORTS;
+		return 0;
+	}
+	*mask = 0;
+	for (i = 0; i < ports->count; i++) {
+		__u32 port = ports->ports[i].port;
+		struct cas_port_slots slots;
+		unsigned int slot;
+
+		if (bpf_map_lookup_elem(maps->ports, &port, &slots))
+			return -errno;
+		slot = slots.slot_plus_one[ports->ports[i].proto];
+		if (!slot) {
+			*unprotected = ports->ports[i];
+			return -ENOENT;
+		}
+		*mask |= 1ULL << (slot - 1);
+	}
+	return 0;
+}
+
+int cas_counter_sum(int map_fd, __u32 index, struct cas_counter *sum)
+{
+	int cpus = libbpf_num_possible_cpus();
+	struct cas_counter *per_cpu;
+	int i, err = 0;
+
+	if (cpus < 0)
+		return cpus;
+	per_cpu = calloc(cpus, sizeof(*per_cpu));
+	if (!per_cpu)
+		return -ENOMEM;
+	memset(sum, 0, sizeof(*sum));
+	if (bpf_map_lookup_elem(map_fd, &index, per_cpu)) {
+		err = -errno;
+		goto out;
+	}
+	for (i = 0; i < cpus; i++) {
+		sum->packets += per_cpu[i].packets;
+		sum->bytes += per_cpu[i].bytes;
+	}
+out:
+	free(per_cpu);
+	return err;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * maps.h - the shield's maps as userspace sees them: file descriptors taken
+ * either from a freshly loaded skeleton or from the pins of a shielded
+ * interface, and the operations on them shared by the CLI and the tests.
+ */
+#ifndef CAS_USER_MAPS_H
+#define CAS_USER_MAPS_H
+
+#include <stdbool.h>
+#include <bpf/libbpf.h>
+#include "casshield.h"
+#include "parse.h"
+
+/* Every map of the program: field, pin/object name, value size. */
+#define CAS_MAP_LIST(X)                                                        \
+	X(settings, "cas_settings", sizeof(struct cas_settings))               \
+	X(ports, "cas_ports", sizeof(struct cas_port_slots))                   \
+	X(rules_v4, "cas_rules_v4", sizeof(__u32))                             \
+	X(rules_v6, "cas_rules_v6", sizeof(__u32))                             \
+	X(rules, "cas_rules", sizeof(struct cas_rule))                         \
+	X(rule_stats, "cas_rule_stats", sizeof(struct cas_counter))            \
+	X(stats, "cas_stats", sizeof(struct cas_counter))
+
+struct cas_maps {
+#define CAS_MAP_FIELD(field, name, size) int field;
+	CAS_MAP_LIST(CAS_MAP_FIELD)
+#undef CAS_MAP_FIELD
+};
+
+/* Take the fds of a loaded bpf_object (they stay owned by the object). */
+int cas_maps_from_object(struct bpf_object *obj, struct cas_maps *maps);
+/* Open the pinned maps in dir; checks value sizes against this binary. */
+int cas_maps_open_pinned(const char *dir, struct cas_maps *maps);
+/* Pin every map of obj into dir; on failure unpins what it pinned. */
+int cas_maps_pin(struct bpf_object *obj, const char *dir);
+void cas_maps_unpin(const char *dir);
+void cas_maps_close(struct cas_maps *maps);
+
+/* Settings and protected ports. */
+int cas_settings_read(const struct cas_maps *maps, struct cas_settings *out);
+int cas_settings_write(const struct cas_maps *maps,
+		       const struct cas_settings *settings);
+int cas_ports_set(const struct cas_maps *maps,
+		  const struct cas_port_list *ports);
+int cas_ports_get(const struct cas_maps *maps, struct cas_port_list *ports);
+/*
+ * Port mask of a rule allowed on ports (each must be protected), or
+ * CAS_ALL_PORTS for an empty list. -ENOENT names the first unprotected one.
+ */
+int cas_ports_mask(const struct cas_maps *maps,
+		   const struct cas_port_list *ports, __u64 *mask,
+		   struct cas_port *unprotected);
+
+/* Counters, summed over CPUs. */
+int cas_counter_sum(int map_fd, __u32 index, struct cas_counter *sum);
+
+#endif /* CAS_USER_MAPS_H */

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * rules.h - allow rules on the live maps. A rule lives in two places: its
+ * body in cas_rules[id] and its prefix in the LPM trie of its family,
+ * pointing at id. Adding writes the body first and publishes the prefix
+ * last; deleting withdraws the prefix first: a packet never sees a prefix
+ * without its body, and other rules are never touched.
+ */
+#ifndef CAS_USER_RULES_H
+#define CAS_USER_RULES_H
+
+#include "maps.h"
+
+struct cas_rule_entry {
+	__u32 id;
+	struct cas_rule rule;
+	struct cas_counter hits;
+};
+
+void cas_rule_prefix(const struct cas_rule *rule, struct cas_prefix *prefix);
+void cas_rule_set_prefix(struct cas_rule *rule,
+			 const struct cas_prefix *prefix);
+/* "name" or, for an unnamed rule, its CIDR. */
+void cas_rule_label(const struct cas_rule *rule, char *buf, size_t len);
+
+/* -EEXIST if the exact prefix has a rule, -ENOSPC if the table is full. */
+int cas_rule_add(const struct cas_maps *maps, const struct cas_rule *rule,
+		 __u32 *id);
+/* -ENOENT if no rule has exactly this prefix. */
+int cas_rule_del(const struct cas_maps *maps, const struct cas_prefix *prefix);
+/* Id of the rule with exactly this prefix, or -ENOENT. */
+int cas_rule_find(const struct cas_maps *maps, const struct cas_prefix *prefix,
+		  __u32 *id);
+
+/* Every rule in use, in id order; the caller frees *entries. */
+int cas_rules_list(const struct cas_maps *maps,
+		   struct cas_rule_entry **entries, size_t *count);
+
+#endif /* CAS_USER_RULES_H */

@@ -1,0 +1,372 @@
+// SPDX-License-Identifier: GPL-2.0
+/* shield.c - load, adopt, inspect and unload the shield of an interface. */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <linux/if_link.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "common.h"
+#include "shield.h"
+#include "shield.skel.h"
+
+#ifndef BPF_FS_MAGIC
+#define BPF_FS_MAGIC 0xcafe4a11
+#endif
+
+const char *cas_mode_name(__u32 mode)
+{
+	return mode == CAS_MODE_SKB ? "skb" : "native";
+}
+
+static int cas_valid_ifname(const char *ifname)
+{
+	size_t len = ifname ? strlen(ifname) : 0;
+
+	return len > 0 && len < IF_NAMESIZE && !strchr(ifname, '/') &&
+	       strcmp(ifname, ".") && strcmp(ifname, "..");
+}
+
+static void cas_pin_dir(const char *ifname, char *buf, size_t len)
+{
+	/* Callers validated ifname: it is shorter than IF_NAMESIZE. */
+	snprintf(buf, len, "%s/%.*s", CAS_PIN_ROOT, IF_NAMESIZE - 1, ifname);
+}
+
+/* bpffs must be mounted at /sys/fs/bpf; mount it if it is not. */
+static int cas_ensure_bpffs(void)
+{
+	struct statfs fs;
+	int err;
+
+	if (!statfs(CAS_BPFFS, &fs) && fs.f_type == BPF_FS_MAGIC)
+		goto root;
+	if (mount("bpf", CAS_BPFFS, "bpf", 0, "mode=0700")) {
+		err = -errno;
+		cas_err("cannot mount bpffs on %s: %s", CAS_BPFFS,
+			strerror(-err));
+		return err;
+	}
+root:
+	/* Pins are readable by root alone. */
+	if (mkdir(CAS_PIN_ROOT, 0700) && errno != EEXIST) {
+		err = -errno;
+		cas_err("cannot create %s: %s", CAS_PIN_ROOT, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+bool cas_is_shielded(const char *ifname)
+{
+	char dir[64];
+	struct stat st;
+
+	if (!cas_valid_ifname(ifname))
+		return false;
+	cas_pin_dir(ifname, dir, sizeof(dir));
+	return !stat(dir, &st) && S_ISDIR(st.st_mode);
+}
+
+static int cas_name_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+int cas_shielded_list(char (**names)[IF_NAMESIZE], size_t *count)
+{
+	char(*list)[IF_NAMESIZE] = NULL;
+	size_t used = 0;
+	struct dirent *entry;
+	DIR *dir;
+
+	*names = NULL;
+	*count = 0;
+	dir = opendir(CAS_PIN_ROOT);
+	if (!dir)
+		return errno == ENOENT ? 0 : -errno;
+	while ((entry = readdir(dir))) {
+		void *grown;
+
+		if (!cas_valid_ifname(entry->d_name) ||
+		    !cas_is_shielded(entry->d_name))
+			continue;
+		grown = realloc(list, (used + 1) * sizeof(*list));
+		if (!grown) {
+			closedir(dir);
+			free(list);
+			return -ENOMEM;
+		}
+		list = grown;
+		snprintf(list[used++], IF_NAMESIZE, "%.*s", IF_NAMESIZE - 1,
+			 entry->d_name);
+	}
+	closedir(dir);
+	qsort(list, used, sizeof(*list), cas_name_cmp);
+	*names = list;
+	*count = used;
+	return 0;
+}
+
+int cas_resolve_iface(const char *ifname, char *out)
+{
+	char(*names)[IF_NAMESIZE];
+	size_t count;
+	int err;
+
+	if (ifname) {
+		if (!cas_valid_ifname(ifname)) {
+			cas_err("invalid interface name '%s'", ifname);
+			return CAS_EXIT_USAGE;
+		}
+		if (!cas_is_shielded(ifname)) {
+			cas_err("%s is not shielded (see 'casshield status')",
+				ifname);
+			return CAS_EXIT_FAIL;
+		}
+		snprintf(out, IF_NAMESIZE, "%s", ifname);
+		return CAS_EXIT_OK;
+	}
+	err = cas_shielded_list(&names, &count);
+	if (err) {
+		cas_err("cannot list %s: %s", CAS_PIN_ROOT, strerror(-err));
+		return CAS_EXIT_FAIL;
+	}
+	if (count == 1)
+		snprintf(out, IF_NAMESIZE, "%s", names[0]);
+	free(names);
+	if (count == 0) {
+		cas_err("no interface is shielded (see 'casshield load')");
+		return CAS_EXIT_FAIL;
+	}
+	if (count > 1) {
+		cas_err("%zu interfaces are shielded: name one with -i IFACE",
+			count);
+		return CAS_EXIT_USAGE;
+	}
+	return CAS_EXIT_OK;
+}
+
+static void cas_remove_pins(const char *dir)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, CAS_LINK_PIN);
+	unlink(path);
+	cas_maps_unpin(dir);
+	rmdir(dir);
+}
+
+int cas_shield_init_maps(const struct cas_maps *maps,
+			 const struct cas_load_options *opts, __u32 ifindex,
+			 __u32 max_rules)
+{
+	struct cas_settings settings = {
+		.monitor = opts->monitor,
+		.attach_mode = opts->mode,
+		.ifindex = ifindex,
+		.max_rules = max_rules,
+		.loaded_at = time(NULL),
+	};
+	int err;
+
+	err = cas_settings_write(maps, &settings);
+	if (!err)
+		err = cas_ports_set(maps, &opts->ports);
+	return err;
+}
+
+static int cas_configure(struct shield_bpf *skel, const char *ifname,
+			 unsigned int ifindex,
+			 const struct cas_load_options *opts)
+{
+	struct cas_maps maps;
+	int err;
+
+	err = cas_maps_from_object(skel->obj, &maps);
+	if (!err)
+		err = cas_shield_init_maps(
+			&maps, opts, ifindex,
+			bpf_map__max_entries(skel->maps.cas_rules));
+	if (err)
+		cas_err("cannot configure the shield of %s: %s", ifname,
+			strerror(-err));
+	return err;
+}
+
+static int cas_attach(struct shield_bpf *skel, const char *ifname,
+		      unsigned int ifindex, const char *dir,
+		      const struct cas_load_options *opts)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, link_opts);
+	char path[PATH_MAX];
+	int link_fd, err;
+
+	link_opts.flags = opts->mode == CAS_MODE_SKB ? XDP_FLAGS_SKB_MODE :
+						      XDP_FLAGS_DRV_MODE;
+	link_fd = bpf_link_create(bpf_program__fd(skel->progs.cas_shield),
+				  ifindex, BPF_XDP, &link_opts);
+	if (link_fd < 0) {
+		err = -errno;
+		if (err == -EBUSY || err == -EEXIST)
+			cas_err("cannot attach to %s: it already has an XDP program (see 'ip link show %s')",
+				ifname, ifname);
+		else if (opts->mode == CAS_MODE_NATIVE)
+			cas_err("cannot attach to %s in native mode: %s (try --mode skb)",
+				ifname, strerror(-err));
+		else
+			cas_err("cannot attach to %s: %s", ifname,
+				strerror(-err));
+		return err;
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, CAS_LINK_PIN);
+	if (bpf_obj_pin(link_fd, path)) {
+		err = -errno;
+		cas_err("cannot pin link %s: %s", path, strerror(-err));
+		close(link_fd); /* an unpinned link detaches with its last fd */
+		return err;
+	}
+	close(link_fd);
+	return 0;
+}
+
+int cas_shield_load(const char *ifname, const struct cas_load_options *opts)
+{
+	struct shield_bpf *skel = NULL;
+	unsigned int ifindex;
+	char dir[64];
+	int err;
+
+	ifindex = cas_valid_ifname(ifname) ? if_nametoindex(ifname) : 0;
+	if (!ifindex) {
+		cas_err("no such interface: %s", ifname);
+		return CAS_EXIT_FAIL;
+	}
+	if (cas_ensure_bpffs())
+		return CAS_EXIT_FAIL;
+	cas_pin_dir(ifname, dir, sizeof(dir));
+	/* mkdir is the lock: of two concurrent loads, one wins. */
+	if (mkdir(dir, 0700)) {
+		err = -errno;
+		if (err == -EEXIST)
+			cas_err("%s is already shielded (unload it first, or use 'allow' to change its rules)",
+				ifname);
+		else
+			cas_err("cannot create %s: %s", dir, strerror(-err));
+		return CAS_EXIT_FAIL;
+	}
+
+	skel = shield_bpf__open_and_load();
+	if (!skel) {
+		err = -errno;
+		cas_err("cannot load the XDP program: %s (run with -v for the verifier log)",
+			strerror(-err));
+		goto fail;
+	}
+	err = cas_configure(skel, ifname, ifindex, opts);
+	if (err)
+		goto fail;
+	err = cas_maps_pin(skel->obj, dir);
+	if (err)
+		goto fail;
+	/* Attach last: the program sees only fully configured maps. */
+	err = cas_attach(skel, ifname, ifindex, dir, opts);
+	if (err)
+		goto fail;
+	shield_bpf__destroy(skel);
+	return CAS_EXIT_OK;
+fail:
+	cas_remove_pins(dir);
+	shield_bpf__destroy(skel);
+	return CAS_EXIT_FAIL;
+}
+
+int cas_iface_open(const char *ifname, struct cas_iface *iface)
+{
+	snprintf(iface->name, sizeof(iface->name), "%s", ifname);
+	cas_pin_dir(ifname, iface->pin_dir, sizeof(iface->pin_dir));
+	return cas_maps_open_pinned(iface->pin_dir, &iface->maps) ?
+		       CAS_EXIT_FAIL :
+		       CAS_EXIT_OK;
+}
+
+void cas_iface_close(struct cas_iface *iface)
+{
+	cas_maps_close(&iface->maps);
+}
+
+static int cas_open_link(const char *dir)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, CAS_LINK_PIN);
+	return bpf_obj_get(path);
+}
+
+int cas_iface_attachment(const struct cas_iface *iface,
+			 struct cas_attachment *attachment)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, query);
+	struct bpf_link_info info = {};
+	__u32 info_len = sizeof(info);
+	int link_fd, err = 0;
+
+	memset(attachment, 0, sizeof(*attachment));
+	link_fd = cas_open_link(iface->pin_dir);
+	if (link_fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (bpf_obj_get_info_by_fd(link_fd, &info, &info_len)) {
+		err = -errno;
+		goto out;
+	}
+	attachment->link_id = info.id;
+	attachment->prog_id = info.prog_id;
+	attachment->ifindex = info.xdp.ifindex;
+	/* Detached behind our back (or the device is gone): ifindex is 0. */
+	if (!attachment->ifindex)
+		goto out;
+	if (bpf_xdp_query(attachment->ifindex, 0, &query))
+		goto out;
+	attachment->attached = query.prog_id == info.prog_id ||
+			       query.drv_prog_id == info.prog_id ||
+			       query.skb_prog_id == info.prog_id;
+out:
+	close(link_fd);
+	return err;
+}
+
+int cas_shield_unload(const char *ifname)
+{
+	char dir[64];
+	int link_fd;
+
+	cas_pin_dir(ifname, dir, sizeof(dir));
+	link_fd = cas_open_link(dir);
+	if (link_fd >= 0) {
+		/* Detach now, even if another process holds the link. */
+		if (bpf_link_detach(link_fd) && errno != ENOLINK &&
+		    errno != EINVAL) {
+			int err = -errno;
+
+			cas_err("cannot detach from %s: %s", ifname,
+				strerror(-err));
+			close(link_fd);
+			return CAS_EXIT_FAIL;
+		}
+		close(link_fd);
+	}
+	cas_remove_pins(dir);
+	if (cas_is_shielded(ifname)) {
+		cas_err("cannot remove %s: %s", dir, strerror(errno));
+		return CAS_EXIT_FAIL;
+	}
+	return CAS_EXIT_OK;
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * shield.h - the lifecycle of a shielded interface: load (skeleton, maps,
+ * pins, bpf_link), open (from the pins), inspect and unload. State lives in
+ * bpffs under CAS_PIN_ROOT/IFACE so that the shield outlives the CLI.
+ */
+#ifndef CAS_USER_SHIELD_H
+#define CAS_USER_SHIELD_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include "maps.h"
+
+#define CAS_BPFFS "/sys/fs/bpf"
+#define CAS_PIN_ROOT CAS_BPFFS "/casshield"
+#define CAS_LINK_PIN "link"
+
+struct cas_load_options {
+	enum cas_attach_mode mode;
+	bool monitor;
+	struct cas_port_list ports;
+};
+
+/* An interface whose pins were opened. */
+struct cas_iface {
+	char name[IF_NAMESIZE];
+	char pin_dir[64];
+	struct cas_maps maps;
+};
+
+struct cas_attachment {
+	bool attached;	/* the pinned link still holds the program on ifindex */
+	__u32 ifindex;	/* from the link (0 once detached) */
+	__u32 prog_id;
+	__u32 link_id;
+};
+
+/* Settings and ports of freshly loaded maps (loader and unit tests). */
+int cas_shield_init_maps(const struct cas_maps *maps,
+			 const struct cas_load_options *opts, __u32 ifindex,
+			 __u32 max_rules);
+
+/* The error paths print their own one-line message. */
+int cas_shield_load(const char *ifname, const struct cas_load_options *opts);
+int cas_shield_unload(const char *ifname);
+int cas_iface_open(const char *ifname, struct cas_iface *iface);
+void cas_iface_close(struct cas_iface *iface);
+int cas_iface_attachment(const struct cas_iface *iface,
+			 struct cas_attachment *attachment);
+
+/* Names of the shielded interfaces (pin directories), sorted. */
+int cas_shielded_list(char (**names)[IF_NAMESIZE], size_t *count);
+bool cas_is_shielded(const char *ifname);
+/* "IFACE" from -i, or the single shielded interface when ifname is NULL. */
+int cas_resolve_iface(const char *ifname, char *out);
+
+const char *cas_mode_name(__u32 mode);
+
+#endif /* CAS_USER_SHIELD_H */

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0
+/* verdicts.c - names and counters of (action, reason) pairs. */
+#include <string.h>
+
+#include "verdicts.h"
+
+const char *const cas_action_names[CAS_ACTION_COUNT] = {
+#define CAS_ACTION_NAME(id, name) [CAS_ACTION_##id] = name,
+	CAS_ACTIONS(CAS_ACTION_NAME)
+#undef CAS_ACTION_NAME
+};
+
+const char *const cas_reason_names[CAS_REASON_COUNT] = {
+#define CAS_REASON_NAME(id, name, kind) [CAS_REASON_##id] = name,
+	CAS_REASONS(CAS_REASON_NAME)
+#undef CAS_REASON_NAME
+};
+
+const enum cas_verdict_kind cas_reason_kinds[CAS_REASON_COUNT] = {
+#define CAS_REASON_KIND(id, name, kind) [CAS_REASON_##id] = kind,
+	CAS_REASONS(CAS_REASON_KIND)
+#undef CAS_REASON_KIND
+};
+
+static int cas_index_of(const char *const *names, int count, const char *name)
+{
+	int i;
+
+	for (i = 0; i < count; i++)
+		if (!strcmp(names[i], name))
+			return i;
+	return -1;
+}
+
+int cas_reason_by_name(const char *name)
+{
+	return cas_index_of(cas_reason_names, CAS_REASON_COUNT, name);
+}
+
+int cas_action_by_name(const char *name)
+{
+	return cas_index_of(cas_action_names, CAS_ACTION_COUNT, name);
+}
+
+int cas_verdicts_read(const struct cas_maps *maps,
+		      struct cas_verdict_count *counts, size_t *count)
+{
+	static const __u32 pass[] = { CAS_ACTION_PASS };
+	static const __u32 drop[] = { CAS_ACTION_DROP, CAS_ACTION_WOULD_DROP };
+	__u32 reason;
+	size_t used = 0, i;
+	int err;
+
+	for (reason = 0; reason < CAS_REASON_COUNT; reason++) {
+		bool drops = cas_reason_kinds[reason] == CAS_VERDICT_DROP;
+		const __u32 *actions = drops ? drop : pass;
+		size_t n = drops ? 2 : 1;
+
+		for (i = 0; i < n; i++) {
+			struct cas_verdict_count *c = &counts[used++];
+
+			c->action_id = actions[i];
+			c->reason_id = reason;
+			c->action = cas_action_names[actions[i]];
+			c->reason = cas_reason_names[reason];
+			err = cas_counter_sum(maps->stats,
+					      CAS_STATS_INDEX(reason, actions[i]),
+					      &c->counter);
+			if (err)
+				return err;
+		}
+	}
+	*count = used;
+	return 0;
+}
