@@ -234,7 +234,9 @@ static void cas_rules_print(FILE *out, const char *ifname,
 	for (i = 0; i < count; i++) {
 		const struct cas_rule_entry *entry = &entries[i];
 		struct cas_prefix prefix;
-		char cidr[64];
+		char cidr[64], *port_buf = NULL;
+		size_t port_len = 0;
+		FILE *port_text;
 
 		cas_rule_prefix(&entry->rule, &prefix);
 		cas_format_prefix(&prefix, cidr, sizeof(cidr));
@@ -256,10 +258,16 @@ static void cas_rules_print(FILE *out, const char *ifname,
 		}
 		fprintf(out, "%-6u %-43s %-20s ", entry->id, cidr,
 			entry->rule.name[0] ? entry->rule.name : "-");
-		cas_mask_ports(entry->rule.port_mask, ports, false, out);
-		fprintf(out, " %12llu %14llu\n",
+		port_text = open_memstream(&port_buf, &port_len);
+		if (port_text) {
+			cas_mask_ports(entry->rule.port_mask, ports, false,
+				       port_text);
+			fclose(port_text);
+		}
+		fprintf(out, "%-16s %12llu %14llu\n", port_buf ? port_buf : "?",
 			(unsigned long long)entry->hits.packets,
 			(unsigned long long)entry->hits.bytes);
+		free(port_buf);
 	}
 	if (json)
 		fputs("]}\n", out);

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# install-deps.sh - every Debian package that building, testing, the demo
+# and the benchmarks need. Idempotent: apt runs only when something is
+# missing. Also mounts bpffs, which the shield pins its state in.
+set -euo pipefail
+
+packages=(
+	# build
+	make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
+	libmicrohttpd-dev libcyaml-dev
+	# tests and the demo lab
+	iproute2 iputils-ping nftables iptables xdp-tools hping3 python3 python3-scapy
+	curl jq prometheus
+	# benchmarks
+	gnuplot-nox
+)
+
+missing=()
+for pkg in "${packages[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+		missing+=("$pkg")
+	fi
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "install-deps: missing packages: ${missing[*]}; run as root (sudo make check)" >&2
+		exit 1
+	fi
+	echo "install-deps: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# The prometheus package would start a server on :9090 we do not want.
+	printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+	chmod +x /usr/sbin/policy-rc.d
+	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+	apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [ "$(id -u)" -eq 0 ] && ! mountpoint -q /sys/fs/bpf; then
+	mount -t bpf bpf /sys/fs/bpf
+fi

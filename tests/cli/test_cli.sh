@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# test_cli.sh - the CLI contract: every bad input gets a one-line error,
+# the documented exit status (2 unparsable, 1 cannot be done), and changes
+# nothing; the read verbs print the documented JSON.
+set -u
+source tests/lib/tap.sh
+B=$CASSHIELD
+IF=cascli0
+PEER=cascli1
+NOBODY_DIR=
+
+cleanup() {
+	"$B" unload "$IF" >/dev/null 2>&1
+	ip link del "$IF" 2>/dev/null
+	[ -n "$NOBODY_DIR" ] && rm -rf "$NOBODY_DIR"
+}
+trap cleanup EXIT
+cleanup
+ip link add "$IF" type veth peer name "$PEER"
+ip link set "$IF" up
+ip link set "$PEER" up
+
+snapshot() { # what must not change after a refused command
+	{ "$B" allow list -i "$IF" --json; "$B" status -i "$IF" --json | jq -c 'del(.loaded_at)'; } 2>&1
+}
+
+check_cmd "--help exits 0" 0 "" -- "$B" --help
+check_match "--help lists every verb" "load.*unload.*status.*allow.*stats" "$("$B" --help | tr '\n' ' ')"
+check_cmd "allow --help exits 0" 0 "" -- "$B" allow --help
+check_eq "--version" "casshield 0.1.0" "$("$B" --version)"
+check_cmd "no verb is a usage error" 2 "usage" -- "$B"
+check_cmd "unknown verb" 2 "unknown verb 'frobnicate'" -- "$B" frobnicate
+check_cmd "unknown global option" 2 "unknown option" -- "$B" --frob status
+
+# load: input errors first, then requests that cannot be carried out
+check_cmd "load without IFACE" 2 "missing IFACE" -- "$B" load
+check_cmd "load with bad mode" 2 "invalid mode 'turbo'" -- "$B" load "$IF" --mode turbo
+check_cmd "load with port 0" 2 "invalid port '0'" -- "$B" load "$IF" --ports 0
+check_cmd "load with port 70000" 2 "invalid port '70000'" -- "$B" load "$IF" --ports 70000
+check_cmd "load with unknown protocol" 2 "invalid port '443/sctp'" -- "$B" load "$IF" --ports 443/sctp
+check_cmd "load with empty port item" 2 "empty item" -- "$B" load "$IF" --ports 443,,80
+check_cmd "load with duplicate port" 2 "listed twice" -- "$B" load "$IF" --ports 443,443/tcp
+check_cmd "load with unknown option" 2 "unknown option" -- "$B" load "$IF" --turbo
+check_cmd "load a missing interface" 1 "no such interface: nosuch0" -- "$B" load nosuch0
+check_eq "a refused load leaves no pins" "" "$(ls /sys/fs/bpf/casshield 2>/dev/null | grep -x "$IF")"
+
+check_cmd "load" 0 "" -- "$B" load "$IF" --ports 443,80/tcp,53/udp --mode skb
+check_cmd "load twice" 1 "already shielded" -- "$B" load "$IF"
+check_cmd "allow add proxy" 0 "" -- "$B" allow add 198.51.100.10 -i "$IF" --name proxy-a --ports 443
+check_cmd "allow add v6 net" 0 "" -- "$B" allow add 2001:db8:10::/48 -i "$IF" --ports 80,53/udp
+before=$(snapshot)
+
+check_cmd "bad CIDR: octet" 2 "invalid CIDR '300.1.1.1/24'" -- "$B" allow add 300.1.1.1/24 -i "$IF"
+check_cmd "bad CIDR: length" 2 "invalid CIDR '198.51.100.0/33'" -- "$B" allow add 198.51.100.0/33 -i "$IF"
+check_cmd "bad CIDR: v6 length" 2 "invalid CIDR" -- "$B" allow add 2001:db8::/129 -i "$IF"
+check_cmd "bad CIDR: host bits" 2 "bits set beyond /24" -- "$B" allow add 198.51.100.1/24 -i "$IF"
+check_cmd "bad CIDR: text" 2 "invalid CIDR 'proxy'" -- "$B" allow add proxy -i "$IF"
+check_cmd "bad CIDR: trailing junk" 2 "invalid CIDR" -- "$B" allow add 198.51.100.0/24x -i "$IF"
+check_cmd "bad rule ports" 2 "invalid port" -- "$B" allow add 198.51.100.0/24 -i "$IF" --ports https
+check_cmd "bad rule name" 2 "invalid name" -- "$B" allow add 198.51.100.0/24 -i "$IF" --name 'a b'
+check_cmd "allow without sub-verb" 2 "missing sub-verb" -- "$B" allow
+check_cmd "allow unknown sub-verb" 2 "unknown sub-verb" -- "$B" allow frob
+check_cmd "allow add without CIDR" 2 "missing CIDR" -- "$B" allow add -i "$IF"
+check_cmd "allow del with --ports" 2 "does not apply" -- "$B" allow del 198.51.100.10 -i "$IF" --ports 443
+check_cmd "rule on an unprotected port" 1 "port 22/tcp is not protected" -- "$B" allow add 198.51.100.0/24 -i "$IF" --ports 22
+check_cmd "duplicate rule" 1 "198.51.100.10/32 already has a rule" -- "$B" allow add 198.51.100.10/32 -i "$IF"
+check_cmd "delete a missing rule" 1 "no rule for 198.51.100.11/32" -- "$B" allow del 198.51.100.11 -i "$IF"
+check_cmd "delete a covering prefix that has no rule" 1 "no rule for 198.51.100.0/24" -- "$B" allow del 198.51.100.0/24 -i "$IF"
+check_cmd "verb on an interface that is not shielded" 1 "lo is not shielded" -- "$B" allow add 192.0.2.1 -i lo
+check_cmd "stats on an interface that is not shielded" 1 "not shielded" -- "$B" stats -i lo
+check_cmd "unload an interface that is not shielded" 1 "lo is not shielded" -- "$B" unload lo
+
+check_eq "refused commands changed nothing" "$before" "$(snapshot)"
+
+# no root: the binary run as nobody
+NOBODY_DIR=$(mktemp -d)
+chmod 755 "$NOBODY_DIR"
+install -m 0755 "$B" "$NOBODY_DIR/casshield"
+check_cmd "status without privileges" 1 "permission denied" -- setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$NOBODY_DIR/casshield" status
+check_cmd "load without privileges" 1 "permission denied" -- setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$NOBODY_DIR/casshield" load "$PEER"
+check_eq "unprivileged commands changed nothing" "$before" "$(snapshot)"
+
+# read verbs
+status=$("$B" status -i "$IF" --json)
+check_eq "status --json interface" "$IF" "$(jq -r .interface <<<"$status")"
+check_eq "status --json attached" "true" "$(jq -r .attached <<<"$status")"
+check_eq "status --json mode" "skb" "$(jq -r .mode <<<"$status")"
+check_eq "status --json ports" '["443/tcp","80/tcp","53/udp"]' "$(jq -c .ports <<<"$status")"
+check_eq "status --json rules" '{"ipv4":1,"ipv6":1}' "$(jq -c .rules <<<"$status")"
+check_eq "status without -i on the only shielded interface" "$IF" "$("$B" status --json | jq -r .interface)"
+list=$("$B" allow list --json)
+check_eq "allow list without -i" "$IF" "$(jq -r .interface <<<"$list")"
+check_eq "allow list rules" '[["198.51.100.10/32","proxy-a",["443/tcp"],0],["2001:db8:10::/48","",["80/tcp","53/udp"],0]]' \
+	"$(jq -c '[.rules[] | [.cidr, .name, .ports, .hits]]' <<<"$list")"
+stats=$("$B" stats -i "$IF" --json)
+check_eq "stats --json interface" "$IF" "$(jq -r .interface <<<"$stats")"
+check_eq "stats --json lists every pair" \
+	"pass/allowed pass/unprotected pass/control pass/fragment drop/not_allowed would_drop/not_allowed drop/malformed would_drop/malformed" \
+	"$(jq -r '[.counters[] | "\(.action)/\(.reason)"] | join(" ")' <<<"$stats")"
+check_eq "stats --json fields" '["action","bytes","packets","reason"]' "$(jq -c '.counters[0] | keys' <<<"$stats")"
+
+check_cmd "allow del" 0 "" -- "$B" allow del 198.51.100.10/32 -i "$IF"
+check_eq "rule gone" '["2001:db8:10::/48"]' "$("$B" allow list -i "$IF" --json | jq -c '[.rules[].cidr]')"
+check_cmd "unload" 0 "" -- "$B" unload "$IF"
+check_eq "unload removes the pins" "" "$(ls /sys/fs/bpf/casshield 2>/dev/null | grep -x "$IF")"
+check_eq "unload detaches" "" "$(ip -d link show "$IF" | grep -o 'prog/xdp')"
+check_cmd "unload twice" 1 "not shielded" -- "$B" unload "$IF"
+check_cmd "no interface shielded: allow list without -i" 1 "no interface is shielded" -- "$B" allow list
+tap_done

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# run-all.sh - every test of `make check`: unit binaries (BPF_PROG_TEST_RUN),
+# then the shell suites (CLI contract, netns integration). Ends with one
+# line "N passed, N failed" and exits non-zero on any failure.
+#
+#   tests/run-all.sh [--unit-only] [SUITE...]   SUITE: a tests/*/test_*.sh path
+set -u
+cd "$(dirname "$0")/.."
+export CASSHIELD=${CASSHIELD:-$PWD/build/casshield}
+
+passed=0
+failed=0
+failed_suites=()
+log_dir=build/test-logs
+mkdir -p "$log_dir"
+
+count() { # FILE -> "passed failed" from TAP lines or a C summary line
+	local p f
+	p=$(grep -cE '^ok [0-9]+' "$1")
+	f=$(grep -cE '^not ok [0-9]+' "$1")
+	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+		read -r p f < <(sed -nE 's/^[a-z_]+: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$1" | tail -n1)
+	fi
+	echo "${p:-0} ${f:-0}"
+}
+
+run_suite() { # NAME CMD...
+	local name=$1 log p f status
+	shift
+	log="$log_dir/$(basename "$name").log"
+	echo "== $name"
+	"$@" >"$log" 2>&1
+	status=$?
+	read -r p f < <(count "$log")
+	# A suite that died without reporting a failure still fails once.
+	if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+	if [ "$status" -ne 0 ]; then
+		failed_suites+=("$name")
+		grep -vE '^ok [0-9]+' "$log" | tail -n 40
+	fi
+	echo "   $p passed, $f failed"
+	passed=$((passed + p))
+	failed=$((failed + f))
+}
+
+unit_only=0
+suites=()
+for arg in "$@"; do
+	case $arg in
+	--unit-only) unit_only=1 ;;
+	*) suites+=("$arg") ;;
+	esac
+done
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "run-all: the tests load XDP programs and build namespaces: run as root (sudo make check)" >&2
+	exit 1
+fi
+
+if [ ${#suites[@]} -eq 0 ]; then
+	for bin in build/tests/unit_*; do
+		run_suite "$bin" "$bin"
+	done
+	if [ "$unit_only" -eq 0 ]; then
+		suites=(tests/cli/test_*.sh tests/integration/test_*.sh)
+	fi
+fi
+for suite in "${suites[@]}"; do
+	[ -e "$suite" ] || continue
+	run_suite "$suite" bash "$suite"
+done
+
+[ ${#failed_suites[@]} -gt 0 ] && echo "failed suites: ${failed_suites[*]}"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
