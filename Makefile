@@ -17,11 +17,11 @@ ARCH       := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 
 CFLAGS     ?= -O2 -g
 CFLAGS     += -Wall -Wextra -Werror -std=gnu11 -Iinclude -Iuser -I$(BUILD)
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
               -Iinclude -I/usr/include/$(shell uname -m)-linux-gnu
 # Test tables leave trailing fields of a row to their zero default.
 TEST_CFLAGS := -Wno-missing-field-initializers
-LDLIBS     := -Wl,-Bstatic -lbpf -Wl,-Bdynamic -lelf -lz
+LDLIBS     := -Wl,-Bstatic -lbpf -Wl,-Bdynamic -lelf -lz -lmicrohttpd -lyaml -lpthread
 ifeq ($(SAN),1)
 CFLAGS     += -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS    += -fsanitize=address,undefined
@@ -35,7 +35,7 @@ LIB_OBJS   := $(patsubst user/%.c,$(BUILD)/user/%.o,$(LIB_SRCS))
 USER_HDRS  := $(wildcard user/*.h)
 SKEL       := $(BUILD)/shield.skel.h
 TEST_LIB   := $(wildcard tests/lib/*.c)
-TEST_BINS  := $(BUILD)/tests/unit_datapath $(BUILD)/tests/unit_parse
+TEST_BINS  := $(BUILD)/tests/unit_datapath $(BUILD)/tests/unit_parse $(BUILD)/tests/unit_metrics $(BUILD)/tests/unit_limits
 
 .DELETE_ON_ERROR:
 .PHONY: all check demo bench install uninstall clean deps format format-check test-unit
@@ -78,7 +78,7 @@ demo: deps
 	scripts/demo.sh
 
 bench: all
-	scripts/bench.sh
+	scripts/bench-metrics.sh
 
 install: $(BUILD)/casshield
 	install -D -m 0755 $(BUILD)/casshield $(DESTDIR)$(PREFIX)/sbin/casshield

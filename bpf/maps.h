@@ -59,4 +59,29 @@ struct {
 	__type(value, struct cas_counter);
 } cas_stats SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, CAS_MAX_RULES);
+	__type(key, __u32);
+	__type(value, struct cas_rule_buckets);
+} cas_rule_buckets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cas_global_buckets);
+} cas_global_buckets SEC(".maps");
+
+/*
+ * Per-source SYN state: a fixed sketch, not a hash of sources, so that no
+ * flood can evict or reset anyone's state (docs/ratelimit.md).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, CAS_SOURCE_ROWS * CAS_SOURCE_CELLS);
+	__type(key, __u32);
+	__type(value, __u64);
+} cas_source_buckets SEC(".maps");
+
 #endif /* CAS_MAPS_H */

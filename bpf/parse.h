@@ -24,6 +24,8 @@
 #define CAS_IP_OFFSET_MASK 0x1fff
 #define CAS_IP_MORE_FRAGMENTS 0x2000
 #define CAS_IPV6_FRAG_OFFSET_MASK 0xfff8
+#define CAS_TCP_SYN 0x02
+#define CAS_TCP_ACK 0x10
 
 /* What the policy needs to know about a TCP or UDP packet. */
 struct cas_packet {
@@ -34,8 +36,8 @@ struct cas_packet {
 	__u16 dport; /* host order */
 	__u8 src_mac[6];
 	__u8 src[16]; /* IPv4 uses the first four bytes */
-	__u32 payload_len;
-	void *payload; /* start of the L4 payload (TLS records) */
+	void *payload;	   /* the L4 payload (TLS records) ... */
+	void *payload_end; /* ... up to the end of the IP datagram */
 };
 
 /* The walk either ends in a final reason or hands a packet to the policy. */
@@ -108,7 +110,7 @@ static __always_inline int cas_parse_l4(void *l4, void *l4_end,
 		pkt->dport = bpf_ntohs(tcp->dest);
 		pkt->tcp_flags = ((__u8 *)tcp)[13];
 		pkt->payload = l4 + hdr_len;
-		pkt->payload_len = l4_end - (l4 + hdr_len);
+		pkt->payload_end = l4_end;
 		return CAS_PARSE_TO_POLICY;
 	}
 	if (ipproto == IPPROTO_UDP) {
@@ -119,7 +121,7 @@ static __always_inline int cas_parse_l4(void *l4, void *l4_end,
 		pkt->proto = CAS_PROTO_UDP;
 		pkt->dport = bpf_ntohs(udp->dest);
 		pkt->payload = udp + 1;
-		pkt->payload_len = l4_end - (void *)(udp + 1);
+		pkt->payload_end = l4_end;
 		return CAS_PARSE_TO_POLICY;
 	}
 	return CAS_REASON_UNPROTECTED;

@@ -9,6 +9,8 @@
 
 #include "maps.h"
 #include "parse.h"
+#include "ratelimit.h"
+#include "tls.h"
 
 struct cas_verdict {
 	__u32 reason;  /* enum cas_reason */
@@ -45,7 +47,49 @@ static __always_inline __u32 cas_match_rule(const struct cas_packet *pkt)
 	return rule_id ? *rule_id : CAS_NO_RULE;
 }
 
-static __always_inline void cas_decide(const struct cas_packet *pkt,
+static __always_inline int cas_mac_equal(const __u8 *a, const __u8 *b)
+{
+	return !((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) |
+		 (a[3] ^ b[3]) | (a[4] ^ b[4]) | (a[5] ^ b[5]));
+}
+
+/* Proxy identity: the rule may also bind the source MAC and TTL window. */
+static __always_inline int cas_identity_ok(const struct cas_rule *rule,
+					   const struct cas_packet *pkt)
+{
+	if ((rule->flags & CAS_RULE_MATCH_MAC) &&
+	    !cas_mac_equal(rule->mac, pkt->src_mac))
+		return 0;
+	if ((rule->flags & CAS_RULE_MATCH_TTL) &&
+	    (pkt->ttl < rule->ttl_min || pkt->ttl > rule->ttl_max))
+		return 0;
+	return 1;
+}
+
+/* Handshake limits and the TLS floor, for an allowed TCP segment. */
+static __always_inline __u32 cas_handshake(void *data_end,
+					   const struct cas_packet *pkt,
+					   __u32 rule_id,
+					   const struct cas_rule *rule,
+					   const struct cas_settings *settings)
+{
+	__u16 version;
+
+	if (pkt->proto != CAS_PROTO_TCP)
+		return CAS_REASON_ALLOWED;
+	if ((pkt->tcp_flags & (CAS_TCP_SYN | CAS_TCP_ACK)) == CAS_TCP_SYN)
+		return cas_limit_syn(pkt, rule_id, rule, settings);
+	if (!cas_tls_client_hello(pkt, data_end, settings->min_tls, &version))
+		return CAS_REASON_ALLOWED;
+	/* The floor is checked first: a refused hello spends no token. */
+	if (settings->min_tls && version < settings->min_tls)
+		return CAS_REASON_TLS_VERSION;
+	return cas_limit_hello(rule_id, rule, settings);
+}
+
+static __always_inline void cas_decide(struct xdp_md *ctx,
+				       const struct cas_packet *pkt,
+				       const struct cas_settings *settings,
 				       struct cas_verdict *verdict)
 {
 	struct cas_rule *rule;
@@ -65,8 +109,14 @@ static __always_inline void cas_decide(const struct cas_packet *pkt,
 		verdict->reason = CAS_REASON_NOT_ALLOWED;
 		return;
 	}
-	verdict->reason = CAS_REASON_ALLOWED;
-	verdict->rule_id = rule_id;
+	if (!cas_identity_ok(rule, pkt)) {
+		verdict->reason = CAS_REASON_SPOOFED;
+		return;
+	}
+	verdict->reason = cas_handshake((void *)(long)ctx->data_end, pkt,
+					rule_id, rule, settings);
+	if (verdict->reason == CAS_REASON_ALLOWED)
+		verdict->rule_id = rule_id;
 }
 
 #endif /* CAS_POLICY_H */

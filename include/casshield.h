@@ -22,6 +22,12 @@
 #define CAS_MAX_IPV6_EXT_HDRS 8	   /* longer chains are dropped: malformed */
 #define CAS_RULE_NAME_LEN 32
 #define CAS_NO_RULE 0xffffffffu
+/*
+ * Per-source handshake state: CAS_SOURCE_ROWS rows of CAS_SOURCE_CELLS
+ * cells, a source hashed to one cell per row (see docs/ratelimit.md).
+ */
+#define CAS_SOURCE_ROWS 2
+#define CAS_SOURCE_CELLS 65536 /* power of two */
 
 /*
  * Actions: what happened to a packet. WOULD_DROP is a drop that monitor mode
@@ -44,7 +50,13 @@
 	X(CONTROL, "control", CAS_VERDICT_PASS)                                \
 	X(FRAGMENT, "fragment", CAS_VERDICT_PASS)                              \
 	X(NOT_ALLOWED, "not_allowed", CAS_VERDICT_DROP)                        \
-	X(MALFORMED, "malformed", CAS_VERDICT_DROP)
+	X(MALFORMED, "malformed", CAS_VERDICT_DROP)                            \
+	X(SYN_RATE_RULE, "syn_rate_rule", CAS_VERDICT_DROP)                    \
+	X(SYN_RATE_SOURCE, "syn_rate_source", CAS_VERDICT_DROP)                \
+	X(SYN_RATE_GLOBAL, "syn_rate_global", CAS_VERDICT_DROP)                \
+	X(HELLO_RATE, "hello_rate", CAS_VERDICT_DROP)                          \
+	X(TLS_VERSION, "tls_version", CAS_VERDICT_DROP)                        \
+	X(SPOOFED, "spoofed", CAS_VERDICT_DROP)
 
 enum cas_verdict_kind { CAS_VERDICT_PASS, CAS_VERDICT_DROP };
 
@@ -134,9 +146,16 @@ _Static_assert(sizeof(struct cas_counter) == 16, "cas_counter layout");
 
 enum cas_attach_mode { CAS_MODE_NATIVE, CAS_MODE_SKB };
 
+/* TLS versions as they appear on the wire; 0 = no floor. */
+#define CAS_TLS_1_0 0x0301
+#define CAS_TLS_1_1 0x0302
+#define CAS_TLS_1_2 0x0303
+#define CAS_TLS_1_3 0x0304
+
 /*
  * cas_settings: one element, changed at run time by the CLI. The datapath
- * reads monitor; the rest describes the attachment for status readers.
+ * reads monitor, the global limits and the TLS floor; the rest describes
+ * the attachment for status readers.
  */
 struct cas_settings {
 	__u32 monitor;	   /* 1: count drops as would_drop, pass them */
@@ -144,7 +163,32 @@ struct cas_settings {
 	__u32 ifindex;
 	__u32 max_rules;
 	__u64 loaded_at; /* CLOCK_REALTIME seconds */
+	/* global handshake limits, per second; 0 = unlimited */
+	__u32 syn_rate;
+	__u32 syn_burst;
+	__u32 hello_rate;
+	__u32 hello_burst;
+	__u16 min_tls; /* CAS_TLS_*, 0 = off */
+	__u16 pad[3];
 };
-_Static_assert(sizeof(struct cas_settings) == 24, "cas_settings layout");
+_Static_assert(sizeof(struct cas_settings) == 48, "cas_settings layout");
+
+/*
+ * Token buckets as GCRA state: the theoretical arrival time (ns, the
+ * bpf_ktime_get_ns clock) of the next conforming handshake. 0 is a full
+ * bucket, so fresh state never limits.
+ */
+struct cas_rule_buckets { /* cas_rule_buckets: array indexed by rule id */
+	__u64 syn_tat;
+	__u64 hello_tat;
+};
+_Static_assert(sizeof(struct cas_rule_buckets) == 16, "cas_rule_buckets layout");
+
+struct cas_global_buckets { /* cas_global_buckets: one element */
+	__u64 syn_tat;
+	__u64 hello_tat;
+};
+_Static_assert(sizeof(struct cas_global_buckets) == 16,
+	       "cas_global_buckets layout");
 
 #endif /* CASSHIELD_H */

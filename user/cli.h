@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <linux/types.h>
 
 struct cas_verb {
 	const char *name;
@@ -19,7 +20,15 @@ int cas_cmd_load(int argc, char **argv);
 int cas_cmd_unload(int argc, char **argv);
 int cas_cmd_status(int argc, char **argv);
 int cas_cmd_allow(int argc, char **argv);
+int cas_cmd_limits(int argc, char **argv);
+int cas_cmd_check(int argc, char **argv);
+
+/* --config FILE for check/apply/run, with extra options handled by on_extra
+ * (returning non-zero to stop). The path, or NULL after a usage error. */
+const char *cas_config_option(int argc, char **argv, const char *verb,
+			      const struct option *extra, int (*on_extra)(int opt));
 int cas_cmd_stats(int argc, char **argv);
+int cas_cmd_metrics(int argc, char **argv);
 
 /* The verb table lives in main.c; verbs print their usage through it. */
 const struct cas_verb *cas_find_verb(const char *name);
@@ -37,5 +46,36 @@ int cas_getopt(int argc, char **argv, const char *shortopts,
 #define CAS_HELP_SHOWN (-100)
 
 void cas_json_string(FILE *out, const char *text);
+
+/* Long options shared by `allow add` and `limits set` (values > 255). */
+enum cas_long_option {
+	CAS_OPT_SYN_RATE = 256,
+	CAS_OPT_SYN_BURST,
+	CAS_OPT_SOURCE_SYN_RATE,
+	CAS_OPT_SOURCE_SYN_BURST,
+	CAS_OPT_HELLO_RATE,
+	CAS_OPT_HELLO_BURST,
+	CAS_OPT_MAC,
+	CAS_OPT_TTL,
+	CAS_OPT_MIN_TLS,
+	CAS_OPT_REPLACE,
+};
+
+enum cas_bucket_kind { CAS_BUCKET_SYN, CAS_BUCKET_SOURCE_SYN, CAS_BUCKET_HELLO,
+		       CAS_BUCKET_COUNT };
+
+/* A (rate, burst) pair as given on the command line. */
+struct cas_bucket_args {
+	__u32 rate, burst;
+	bool rate_set, burst_set;
+};
+
+/*
+ * Parse one of the rate/burst options into buckets[]; 1 if opt was one of
+ * them, 0 if not, -1 (after printing why) if its value is invalid.
+ */
+int cas_bucket_option(int opt, const char *arg, const char *verb,
+		      struct cas_bucket_args buckets[CAS_BUCKET_COUNT]);
+extern const char *const cas_bucket_names[CAS_BUCKET_COUNT];
 
 #endif /* CAS_CLI_H */

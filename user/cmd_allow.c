@@ -17,25 +17,12 @@ struct cas_allow_args {
 	bool has_ports;
 	struct cas_port_list ports;
 	bool json;
+	bool replace;
+	struct cas_bucket_args buckets[CAS_BUCKET_COUNT];
+	bool has_mac, has_ttl;
+	__u8 mac[6];
+	__u8 ttl_min, ttl_max;
 };
-
-/* Names become Prometheus label values: keep them plain. */
-static int cas_valid_rule_name(const char *name)
-{
-	size_t len = strlen(name), i;
-
-	if (len == 0 || len >= CAS_RULE_NAME_LEN)
-		return 0;
-	for (i = 0; i < len; i++) {
-		char c = name[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-		      c == '.'))
-			return 0;
-	}
-	return 1;
-}
 
 static int cas_allow_parse(int argc, char **argv, const char *verb,
 			   bool wants_cidr, const char *allowed_opts,
@@ -46,16 +33,28 @@ static int cas_allow_parse(int argc, char **argv, const char *verb,
 		{ "ports", required_argument, NULL, 'p' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "replace", no_argument, NULL, CAS_OPT_REPLACE },
+		{ "syn-rate", required_argument, NULL, CAS_OPT_SYN_RATE },
+		{ "syn-burst", required_argument, NULL, CAS_OPT_SYN_BURST },
+		{ "source-syn-rate", required_argument, NULL,
+		  CAS_OPT_SOURCE_SYN_RATE },
+		{ "source-syn-burst", required_argument, NULL,
+		  CAS_OPT_SOURCE_SYN_BURST },
+		{ "hello-rate", required_argument, NULL, CAS_OPT_HELLO_RATE },
+		{ "hello-burst", required_argument, NULL, CAS_OPT_HELLO_BURST },
+		{ "mac", required_argument, NULL, CAS_OPT_MAC },
+		{ "ttl", required_argument, NULL, CAS_OPT_TTL },
 		{ 0 },
 	};
 	char err_text[CAS_ERRBUF];
-	int opt;
+	int opt, handled;
 
 	memset(args, 0, sizeof(*args));
 	while ((opt = cas_getopt(argc, argv, "i:", options, verb)) != -1) {
 		if (opt == '?')
 			return CAS_EXIT_USAGE;
-		if (!strchr(allowed_opts, opt)) {
+		/* Options past 255 belong to `allow add` only ('+'). */
+		if (!strchr(allowed_opts, opt > 255 ? '+' : opt)) {
 			cas_err("%s: option '%s' does not apply (see 'casshield allow --help')",
 				verb, argv[optind - 1]);
 			return CAS_EXIT_USAGE;
@@ -83,6 +82,29 @@ static int cas_allow_parse(int argc, char **argv, const char *verb,
 		case 'j':
 			args->json = true;
 			break;
+		case CAS_OPT_REPLACE:
+			args->replace = true;
+			break;
+		case CAS_OPT_MAC:
+			if (cas_parse_mac(optarg, args->mac, err_text)) {
+				cas_err("%s: %s", verb, err_text);
+				return CAS_EXIT_USAGE;
+			}
+			args->has_mac = true;
+			break;
+		case CAS_OPT_TTL:
+			if (cas_parse_ttl(optarg, &args->ttl_min,
+					  &args->ttl_max, err_text)) {
+				cas_err("%s: %s", verb, err_text);
+				return CAS_EXIT_USAGE;
+			}
+			args->has_ttl = true;
+			break;
+		default:
+			handled = cas_bucket_option(opt, optarg, verb,
+						    args->buckets);
+			if (handled <= 0)
+				return CAS_EXIT_USAGE;
 		}
 	}
 	if (wants_cidr) {
@@ -98,6 +120,43 @@ static int cas_allow_parse(int argc, char **argv, const char *verb,
 		return CAS_EXIT_USAGE;
 	}
 	return CAS_EXIT_OK;
+}
+
+/* Limits and binding of a new rule from its options; prints its errors. */
+static int cas_allow_rule_limits(const struct cas_allow_args *args,
+				 struct cas_rule *rule)
+{
+	__u32 *fields[CAS_BUCKET_COUNT][2] = {
+		[CAS_BUCKET_SYN] = { &rule->syn_rate, &rule->syn_burst },
+		[CAS_BUCKET_SOURCE_SYN] = { &rule->source_syn_rate,
+					    &rule->source_syn_burst },
+		[CAS_BUCKET_HELLO] = { &rule->hello_rate, &rule->hello_burst },
+	};
+	char err_text[CAS_ERRBUF];
+	int kind;
+
+	for (kind = 0; kind < CAS_BUCKET_COUNT; kind++) {
+		const struct cas_bucket_args *bucket = &args->buckets[kind];
+
+		*fields[kind][0] = bucket->rate;
+		*fields[kind][1] = bucket->burst;
+		if (cas_check_bucket(cas_bucket_names[kind], bucket->rate,
+				     bucket->burst_set, fields[kind][1],
+				     err_text)) {
+			cas_err("allow add: %s", err_text);
+			return -1;
+		}
+	}
+	if (args->has_mac) {
+		rule->flags |= CAS_RULE_MATCH_MAC;
+		memcpy(rule->mac, args->mac, sizeof(rule->mac));
+	}
+	if (args->has_ttl) {
+		rule->flags |= CAS_RULE_MATCH_TTL;
+		rule->ttl_min = args->ttl_min;
+		rule->ttl_max = args->ttl_max;
+	}
+	return 0;
 }
 
 /* Resolve the interface and open its maps; prints its own errors. */
@@ -126,19 +185,21 @@ static int cas_allow_add(int argc, char **argv)
 	__u32 id;
 	int err;
 
-	err = cas_allow_parse(argc, argv, "allow add", true, "ipn", &args);
+	err = cas_allow_parse(argc, argv, "allow add", true, "ipn+", &args);
 	if (err)
 		return err;
 	if (cas_parse_prefix(args.cidr, &prefix, err_text)) {
 		cas_err("allow add: %s", err_text);
 		return CAS_EXIT_USAGE;
 	}
+	cas_rule_set_prefix(&rule, &prefix);
+	if (cas_allow_rule_limits(&args, &rule))
+		return CAS_EXIT_USAGE;
 	err = cas_allow_open(&args, &iface);
 	if (err)
 		return err;
 
 	cas_format_prefix(&prefix, cidr, sizeof(cidr));
-	cas_rule_set_prefix(&rule, &prefix);
 	if (args.name)
 		snprintf(rule.name, sizeof(rule.name), "%s", args.name);
 	err = cas_ports_mask(&iface.maps, &args.ports, &rule.port_mask,
@@ -150,10 +211,14 @@ static int cas_allow_add(int argc, char **argv)
 		goto fail;
 	}
 	if (!err)
-		err = cas_rule_add(&iface.maps, &rule, &id);
+		err = args.replace ? cas_rule_replace(&iface.maps, &rule, &id) :
+				     cas_rule_add(&iface.maps, &rule, &id);
 	if (err == -EEXIST)
-		cas_err("allow add: %s already has a rule on %s (delete it first)",
+		cas_err("allow add: %s already has a rule on %s (use --replace to change it)",
 			cidr, iface.name);
+	else if (err == -ENOENT && args.replace)
+		cas_err("allow add: --replace: no rule for %s on %s", cidr,
+			iface.name);
 	else if (err == -ENOSPC)
 		cas_err("allow add: the rule table of %s is full", iface.name);
 	else if (err)
@@ -217,6 +282,75 @@ static void cas_mask_ports(__u64 mask, const struct cas_port_list *ports,
 	}
 }
 
+static void cas_mac_text(const __u8 *mac, char *buf, size_t len)
+{
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
+		 mac[2], mac[3], mac[4], mac[5]);
+}
+
+static void cas_ttl_text(const struct cas_rule *rule, char *buf, size_t len)
+{
+	if (rule->ttl_min == rule->ttl_max)
+		snprintf(buf, len, "%u", rule->ttl_min);
+	else
+		snprintf(buf, len, "%u-%u", rule->ttl_min, rule->ttl_max);
+}
+
+/* Limits (0 = unlimited) and binding (null = none) of a rule, as JSON fields. */
+static void cas_rule_extras_json(FILE *out, const struct cas_rule *rule)
+{
+	char text[32];
+
+	fprintf(out,
+		", \"syn_rate\": %u, \"syn_burst\": %u, \"source_syn_rate\": %u, \"source_syn_burst\": %u, \"hello_rate\": %u, \"hello_burst\": %u",
+		rule->syn_rate, rule->syn_burst, rule->source_syn_rate,
+		rule->source_syn_burst, rule->hello_rate, rule->hello_burst);
+	cas_mac_text(rule->mac, text, sizeof(text));
+	fprintf(out, rule->flags & CAS_RULE_MATCH_MAC ? ", \"mac\": \"%s\"" :
+						       ", \"mac\": null",
+		text);
+	cas_ttl_text(rule, text, sizeof(text));
+	fprintf(out, rule->flags & CAS_RULE_MATCH_TTL ? ", \"ttl\": \"%s\"" :
+						       ", \"ttl\": null",
+		text);
+}
+
+/* A second, indented line for rules that have limits or a binding. */
+static void cas_rule_extras_text(FILE *out, const struct cas_rule *rule)
+{
+	const struct {
+		const char *name;
+		__u32 rate, burst;
+	} buckets[] = {
+		{ "syn", rule->syn_rate, rule->syn_burst },
+		{ "source-syn", rule->source_syn_rate, rule->source_syn_burst },
+		{ "hello", rule->hello_rate, rule->hello_burst },
+	};
+	char text[32];
+	bool any = false;
+	size_t i;
+
+	for (i = 0; i < CAS_ARRAY_SIZE(buckets); i++) {
+		if (!buckets[i].rate)
+			continue;
+		fprintf(out, "%s%s %u/s burst %u", any ? ", " : "       ",
+			buckets[i].name, buckets[i].rate, buckets[i].burst);
+		any = true;
+	}
+	if (rule->flags & CAS_RULE_MATCH_MAC) {
+		cas_mac_text(rule->mac, text, sizeof(text));
+		fprintf(out, "%smac %s", any ? ", " : "       ", text);
+		any = true;
+	}
+	if (rule->flags & CAS_RULE_MATCH_TTL) {
+		cas_ttl_text(rule, text, sizeof(text));
+		fprintf(out, "%sttl %s", any ? ", " : "       ", text);
+		any = true;
+	}
+	if (any)
+		fputc('\n', out);
+}
+
 static void cas_rules_print(FILE *out, const char *ifname,
 			    const struct cas_rule_entry *entries, size_t count,
 			    const struct cas_port_list *ports, bool json)
@@ -251,9 +385,11 @@ static void cas_rules_print(FILE *out, const char *ifname,
 			cas_mask_ports(entry->rule.port_mask, ports, true, out);
 			if (entry->rule.port_mask != CAS_ALL_PORTS)
 				fputc(']', out);
-			fprintf(out, ", \"hits\": %llu, \"bytes\": %llu}",
+			fprintf(out, ", \"hits\": %llu, \"bytes\": %llu",
 				(unsigned long long)entry->hits.packets,
 				(unsigned long long)entry->hits.bytes);
+			cas_rule_extras_json(out, &entry->rule);
+			fputc('}', out);
 			continue;
 		}
 		fprintf(out, "%-6u %-43s %-20s ", entry->id, cidr,
@@ -267,6 +403,7 @@ static void cas_rules_print(FILE *out, const char *ifname,
 		fprintf(out, "%-16s %12llu %14llu\n", port_buf ? port_buf : "?",
 			(unsigned long long)entry->hits.packets,
 			(unsigned long long)entry->hits.bytes);
+		cas_rule_extras_text(out, &entry->rule);
 		free(port_buf);
 	}
 	if (json)

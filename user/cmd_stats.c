@@ -1,53 +1,61 @@
 // SPDX-License-Identifier: GPL-2.0
-/* cmd_stats.c - the stats verb: counters by action and reason. */
+/*
+ * cmd_stats.c - the stats verb: counters by action and reason, once, or
+ * as rates redrawn in place (--watch) for a human at the console.
+ */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "common.h"
 #include "shield.h"
 #include "verdicts.h"
 
-int cas_cmd_stats(int argc, char **argv)
-{
-	static const struct option options[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "json", no_argument, NULL, 'j' },
-		{ 0 },
-	};
-	const char *ifname_opt = NULL;
-	char ifname[IF_NAMESIZE];
-	struct cas_iface iface;
-	bool json = false;
-	size_t i, count;
-	int opt, err;
-	struct cas_verdict_count counts[CAS_VERDICT_PAIRS];
+#define CAS_WATCH_MIN_S 0.1
+#define CAS_WATCH_MAX_S 3600.0
 
-	while ((opt = cas_getopt(argc, argv, "i:", options, "stats")) != -1) {
-		if (opt == 'i')
-			ifname_opt = optarg;
-		else if (opt == 'j')
-			json = true;
-		else
-			return CAS_EXIT_USAGE;
-	}
-	if (optind != argc) {
-		cas_err("stats: unexpected argument '%s'", argv[optind]);
-		return CAS_EXIT_USAGE;
-	}
-	if (cas_require_privileges())
-		return CAS_EXIT_FAIL;
-	err = cas_resolve_iface(ifname_opt, ifname);
-	if (err)
-		return err;
+/* ANSI: cursor home, clear to end of line, clear to end of screen. */
+#define CAS_ANSI_HOME "\033[H"
+#define CAS_ANSI_EOL "\033[K"
+#define CAS_ANSI_EOS "\033[J"
+
+static volatile sig_atomic_t cas_watch_stop;
+
+static void cas_watch_on_signal(int sig)
+{
+	(void)sig;
+	cas_watch_stop = 1;
+}
+
+/* Counters of ifname, its maps opened and closed again (unload must work). */
+static int cas_stats_read(const char *ifname,
+			  struct cas_verdict_count *counts, size_t *count)
+{
+	struct cas_iface iface;
+	int err;
+
 	if (cas_iface_open(ifname, &iface))
 		return CAS_EXIT_FAIL;
-	err = cas_verdicts_read(&iface.maps, counts, &count);
+	err = cas_verdicts_read(&iface.maps, counts, count);
 	cas_iface_close(&iface);
 	if (err) {
 		cas_err("stats: cannot read the counters of %s: %s", ifname,
 			strerror(-err));
 		return CAS_EXIT_FAIL;
 	}
+	return CAS_EXIT_OK;
+}
+
+static void cas_stats_print(const char *ifname,
+			    const struct cas_verdict_count *counts,
+			    size_t count, bool json)
+{
+	size_t i;
 
 	if (json) {
 		fputs("{\"interface\": ", stdout);
@@ -68,5 +76,177 @@ int cas_cmd_stats(int argc, char **argv)
 	}
 	if (json)
 		fputs("]}\n", stdout);
+}
+
+static double cas_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* A counter that went backwards was reset (shield reloaded): count anew. */
+static __u64 cas_delta(__u64 now, __u64 before)
+{
+	return now >= before ? now - before : now;
+}
+
+static void cas_watch_frame(const char *ifname, double interval, bool ansi,
+			    const struct cas_verdict_count *now,
+			    const struct cas_verdict_count *before,
+			    size_t count, double elapsed)
+{
+	const char *eol = ansi ? CAS_ANSI_EOL "\n" : "\n";
+	char clock_text[16];
+	time_t wall = time(NULL);
+	size_t i;
+
+	strftime(clock_text, sizeof(clock_text), "%H:%M:%S",
+		 localtime(&wall));
+	if (ansi)
+		fputs(CAS_ANSI_HOME, stdout);
+	printf("casshield stats %s, every %gs, %s (Ctrl-C to quit)%s%s", ifname,
+	       interval, clock_text, eol, eol);
+	printf("%-12s %-16s %12s %14s %16s%s", "ACTION", "REASON", "PACKETS/S",
+	       "BYTES/S", "PACKETS", eol);
+	for (i = 0; i < count; i++) {
+		const struct cas_counter *c = &now[i].counter;
+
+		printf("%-12s %-16s ", now[i].action, now[i].reason);
+		if (before)
+			printf("%12.1f %14.1f ",
+			       cas_delta(c->packets,
+					 before[i].counter.packets) / elapsed,
+			       cas_delta(c->bytes, before[i].counter.bytes) /
+				       elapsed);
+		else
+			printf("%12s %14s ", "-", "-");
+		printf("%16llu%s", (unsigned long long)c->packets, eol);
+	}
+	if (ansi)
+		fputs(CAS_ANSI_EOS, stdout);
+	else
+		putchar('\n');
+	fflush(stdout);
+}
+
+/* Sleeps until the deadline or a stop signal. */
+static void cas_watch_sleep(double until)
+{
+	double left;
+
+	while (!cas_watch_stop && (left = until - cas_now()) > 0) {
+		struct timespec ts = {
+			.tv_sec = (time_t)left,
+			.tv_nsec = (long)((left - (time_t)left) * 1e9),
+		};
+
+		nanosleep(&ts, NULL); /* EINTR on Ctrl-C: the loop checks */
+	}
+}
+
+static int cas_stats_watch(const char *ifname, double interval)
+{
+	struct cas_verdict_count a[CAS_VERDICT_PAIRS], b[CAS_VERDICT_PAIRS];
+	struct cas_verdict_count *now = a, *before = NULL;
+	bool ansi = isatty(STDOUT_FILENO);
+	struct sigaction on_stop = { .sa_handler = cas_watch_on_signal };
+	double taken = 0, next;
+	size_t count;
+	int err = CAS_EXIT_OK;
+
+	/* No SA_RESTART: the signal must cut the sleep short. */
+	sigaction(SIGINT, &on_stop, NULL);
+	sigaction(SIGTERM, &on_stop, NULL);
+	if (ansi)
+		fputs("\033[2J", stdout);
+	next = cas_now();
+	while (!cas_watch_stop) {
+		double at;
+
+		if (!cas_is_shielded(ifname)) {
+			cas_err("stats: %s is no longer shielded", ifname);
+			err = CAS_EXIT_FAIL;
+			break;
+		}
+		err = cas_stats_read(ifname, now, &count);
+		if (err)
+			break;
+		at = cas_now();
+		cas_watch_frame(ifname, interval, ansi, now, before, count,
+				at - taken);
+		taken = at;
+		before = now;
+		now = now == a ? b : a;
+		next += interval;
+		cas_watch_sleep(next);
+	}
+	return err;
+}
+
+static int cas_parse_interval(const char *text, double *seconds)
+{
+	char *end;
+	double value;
+
+	errno = 0;
+	value = strtod(text, &end);
+	if (errno || end == text || *end || !isfinite(value) ||
+	    value < CAS_WATCH_MIN_S || value > CAS_WATCH_MAX_S) {
+		cas_err("stats: invalid --watch interval '%s' (expected seconds, %g to %g)",
+			text, CAS_WATCH_MIN_S, CAS_WATCH_MAX_S);
+		return -EINVAL;
+	}
+	*seconds = value;
+	return 0;
+}
+
+int cas_cmd_stats(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "interface", required_argument, NULL, 'i' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "watch", required_argument, NULL, 'w' },
+		{ 0 },
+	};
+	const char *ifname_opt = NULL;
+	char ifname[IF_NAMESIZE];
+	double interval = 0;
+	bool json = false;
+	size_t count;
+	int opt, err;
+	struct cas_verdict_count counts[CAS_VERDICT_PAIRS];
+
+	while ((opt = cas_getopt(argc, argv, "i:", options, "stats")) != -1) {
+		if (opt == 'i')
+			ifname_opt = optarg;
+		else if (opt == 'j')
+			json = true;
+		else if (opt == 'w') {
+			if (cas_parse_interval(optarg, &interval))
+				return CAS_EXIT_USAGE;
+		} else
+			return CAS_EXIT_USAGE;
+	}
+	if (optind != argc) {
+		cas_err("stats: unexpected argument '%s'", argv[optind]);
+		return CAS_EXIT_USAGE;
+	}
+	if (json && interval) {
+		cas_err("stats: --watch is for the console; scripts use --json alone, or 'casshield metrics'");
+		return CAS_EXIT_USAGE;
+	}
+	if (cas_require_privileges())
+		return CAS_EXIT_FAIL;
+	err = cas_resolve_iface(ifname_opt, ifname);
+	if (err)
+		return err;
+	if (interval)
+		return cas_stats_watch(ifname, interval);
+	err = cas_stats_read(ifname, counts, &count);
+	if (err)
+		return err;
+	cas_stats_print(ifname, counts, count, json);
 	return CAS_EXIT_OK;
 }

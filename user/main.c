@@ -19,12 +19,25 @@ static const struct cas_verb cas_verbs[] = {
 	{ "status", cas_cmd_status, "status [-i IFACE] [--json]",
 	  "show shielded interfaces, attachment and rules", true },
 	{ "allow", cas_cmd_allow,
-	  "allow add CIDR [-i IFACE] [--ports LIST] [--name NAME]\n"
+	  "allow add CIDR [-i IFACE] [--ports LIST] [--name NAME] [--replace]\n"
+	  "          [--syn-rate N] [--syn-burst N] [--source-syn-rate N] [--source-syn-burst N]\n"
+	  "          [--hello-rate N] [--hello-burst N] [--mac MAC] [--ttl MIN[-MAX]]\n"
 	  "allow del CIDR [-i IFACE]\n"
 	  "allow list [-i IFACE] [--json]",
 	  "manage the sources allowed to reach protected ports", true },
-	{ "stats", cas_cmd_stats, "stats [-i IFACE] [--json]",
+	{ "limits", cas_cmd_limits,
+	  "limits set [-i IFACE] [--syn-rate N] [--syn-burst N] [--hello-rate N] [--hello-burst N]\n"
+	  "           [--min-tls 1.0|1.1|1.2|1.3|off]\n"
+	  "limits show [-i IFACE] [--json]",
+	  "global handshake limits and the minimum TLS version", true },
+	{ "check", cas_cmd_check, "check [--config FILE]",
+	  "validate a configuration file and print its ruleset", false },
+	{ "stats", cas_cmd_stats, "stats [-i IFACE] [--json] [--watch SECONDS]",
 	  "show packet and byte counters by action and reason", true },
+	{ "metrics", cas_cmd_metrics,
+	  "metrics [-i IFACE ...] [--listen ADDR:PORT]",
+	  "serve Prometheus metrics and /healthz (default 127.0.0.1:9477)",
+	  true },
 };
 
 const struct cas_verb *cas_find_verb(const char *name)
@@ -45,7 +58,10 @@ void cas_print_usage(FILE *out, const struct cas_verb *verb)
 	while (*line) {
 		size_t len = strcspn(line, "\n");
 
-		fprintf(out, " casshield %.*s\n", (int)len, line);
+		/* A line that starts with a space continues the one above. */
+		fprintf(out, line[0] == ' ' ? "          %.*s\n" :
+					      " casshield %.*s\n",
+			(int)len, line);
 		line += len;
 		if (*line == '\n') {
 			line++;
@@ -76,22 +92,27 @@ static void cas_print_help(FILE *out)
 int cas_getopt(int argc, char **argv, const char *shortopts,
 	       const struct option *longopts, const char *verb)
 {
+	const char *word;
 	int opt;
 
 	opterr = 0;
 	opt = getopt_long(argc, argv, shortopts, longopts, NULL);
-	if (opt == '?' || opt == ':') {
-		if (optopt && strchr(shortopts, optopt))
-			cas_err("%s: option -%c needs a value", verb, optopt);
-		else if (optopt)
-			cas_err("%s: unknown option -%c (see 'casshield %s --help')",
-				verb, optopt, verb);
-		else
-			cas_err("%s: unknown option or missing value in '%s' (see 'casshield %s --help')",
-				verb, argv[optind - 1], verb);
-		return '?';
-	}
-	return opt;
+	if (opt != '?' && opt != ':')
+		return opt;
+	/* Name the option as typed: "--watch", not the letter behind it. */
+	word = argv[optind - 1];
+	if (!strncmp(word, "--", 2) && strchr(word, '=') == NULL &&
+	    optopt)
+		cas_err("%s: option %s needs a value", verb, word);
+	else if (!strncmp(word, "--", 2))
+		cas_err("%s: unknown option '%s' (see 'casshield %s --help')",
+			verb, word, verb);
+	else if (optopt && strchr(shortopts, optopt))
+		cas_err("%s: option -%c needs a value", verb, optopt);
+	else
+		cas_err("%s: unknown option '%s' (see 'casshield %s --help')",
+			verb, word, verb);
+	return '?';
 }
 
 void cas_json_string(FILE *out, const char *text)

@@ -20,7 +20,11 @@
 	X(rules_v6, "cas_rules_v6", sizeof(__u32))                             \
 	X(rules, "cas_rules", sizeof(struct cas_rule))                         \
 	X(rule_stats, "cas_rule_stats", sizeof(struct cas_counter))            \
-	X(stats, "cas_stats", sizeof(struct cas_counter))
+	X(stats, "cas_stats", sizeof(struct cas_counter))                      \
+	X(rule_buckets, "cas_rule_buckets", sizeof(struct cas_rule_buckets))   \
+	X(global_buckets, "cas_global_buckets",                                \
+	  sizeof(struct cas_global_buckets))                                   \
+	X(source_buckets, "cas_source_buckets", sizeof(__u64))
 
 struct cas_maps {
 #define CAS_MAP_FIELD(field, name, size) int field;

@@ -188,3 +188,163 @@ out:
 	free(copy);
 	return ret;
 }
+
+int cas_parse_rate(const char *text, __u32 *rate, char *err)
+{
+	unsigned long long value, scale = 1;
+	char *end;
+
+	if (!*text || *text < '0' || *text > '9')
+		goto bad;
+	errno = 0;
+	value = strtoull(text, &end, 10);
+	if (errno)
+		goto bad;
+	if (*end == 'k' || *end == 'K')
+		scale = 1000, end++;
+	else if (*end == 'M')
+		scale = 1000000, end++;
+	if (!strcmp(end, "/s") || !strcmp(end, "/sec"))
+		end += strlen(end);
+	if (*end) {
+		snprintf(err, CAS_ERRBUF,
+			 "unknown unit '%s' in rate '%s' (expected N, Nk or NM per second, optionally /s)",
+			 end, text);
+		return -EINVAL;
+	}
+	if (value * scale > 1000000000ULL)
+		goto bad;
+	*rate = value * scale;
+	return 0;
+bad:
+	snprintf(err, CAS_ERRBUF,
+		 "invalid rate '%s' (expected 0 to 1000000000 per second; 0 = unlimited)",
+		 text);
+	return -EINVAL;
+}
+
+int cas_check_bucket(const char *what, __u32 rate, bool burst_set,
+		     __u32 *burst, char *err)
+{
+	if (!burst_set) {
+		*burst = rate;
+		return 0;
+	}
+	if (rate && !*burst) {
+		snprintf(err, CAS_ERRBUF,
+			 "%s burst must be at least 1 when its rate is set",
+			 what);
+		return -EINVAL;
+	}
+	if (!rate && *burst) {
+		snprintf(err, CAS_ERRBUF, "%s burst given without a rate", what);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int cas_parse_mac(const char *text, __u8 mac[6], char *err)
+{
+	unsigned int bytes[6];
+	char sep1, sep2, sep3, sep4, sep5, trailing;
+	int i;
+
+	if (sscanf(text, "%2x%c%2x%c%2x%c%2x%c%2x%c%2x%c", &bytes[0], &sep1,
+		   &bytes[1], &sep2, &bytes[2], &sep3, &bytes[3], &sep4,
+		   &bytes[4], &sep5, &bytes[5], &trailing) != 11 ||
+	    strlen(text) != 17)
+		goto bad;
+	if (!((sep1 == ':' && sep2 == ':' && sep3 == ':' && sep4 == ':' &&
+	       sep5 == ':') ||
+	      (sep1 == '-' && sep2 == '-' && sep3 == '-' && sep4 == '-' &&
+	       sep5 == '-')))
+		goto bad;
+	for (i = 0; i < 6; i++) {
+		if (!strchr("0123456789abcdefABCDEF", text[i * 3]) ||
+		    !strchr("0123456789abcdefABCDEF", text[i * 3 + 1]))
+			goto bad;
+		mac[i] = bytes[i];
+	}
+	return 0;
+bad:
+	snprintf(err, CAS_ERRBUF,
+		 "invalid MAC '%s' (expected six hex bytes, e.g. 02:00:00:00:00:01)",
+		 text);
+	return -EINVAL;
+}
+
+int cas_parse_ttl(const char *text, __u8 *min, __u8 *max, char *err)
+{
+	char low[8], scratch[CAS_ERRBUF];
+	const char *dash = strchr(text, '-');
+	size_t len = dash ? (size_t)(dash - text) : strlen(text);
+	__u32 lo, hi;
+
+	if (len == 0 || len >= sizeof(low))
+		goto bad;
+	memcpy(low, text, len);
+	low[len] = '\0';
+	if (cas_parse_u32(low, 1, 255, &lo, scratch))
+		goto bad;
+	hi = lo;
+	if (dash && cas_parse_u32(dash + 1, 1, 255, &hi, scratch))
+		goto bad;
+	if (lo > hi)
+		goto bad;
+	*min = lo;
+	*max = hi;
+	return 0;
+bad:
+	snprintf(err, CAS_ERRBUF,
+		 "invalid TTL window '%s' (expected MIN[-MAX] within 1-255, MIN <= MAX)",
+		 text);
+	return -EINVAL;
+}
+
+static const struct {
+	const char *name;
+	__u16 version;
+} cas_tls_versions[] = {
+	{ "off", 0 },
+	{ "1.0", CAS_TLS_1_0 },
+	{ "1.1", CAS_TLS_1_1 },
+	{ "1.2", CAS_TLS_1_2 },
+	{ "1.3", CAS_TLS_1_3 },
+};
+
+int cas_parse_tls_version(const char *text, __u16 *version, char *err)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(cas_tls_versions) / sizeof(cas_tls_versions[0]);
+	     i++) {
+		if (!strcmp(text, cas_tls_versions[i].name)) {
+			*version = cas_tls_versions[i].version;
+			return 0;
+		}
+	}
+	snprintf(err, CAS_ERRBUF,
+		 "unknown TLS version '%s' (expected 1.0, 1.1, 1.2, 1.3 or off)",
+		 text);
+	return -EINVAL;
+}
+
+const char *cas_tls_version_name(__u16 version)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(cas_tls_versions) / sizeof(cas_tls_versions[0]);
+	     i++)
+		if (cas_tls_versions[i].version == version)
+			return cas_tls_versions[i].name;
+	return "?";
+}
+
+int cas_valid_rule_name(const char *name)
+{
+	size_t len = strlen(name);
+
+	return len > 0 && len < CAS_RULE_NAME_LEN &&
+	       strspn(name, "abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == len;
+}

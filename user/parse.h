@@ -6,6 +6,7 @@
 #ifndef CAS_USER_PARSE_H
 #define CAS_USER_PARSE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 #include "casshield.h"
@@ -38,8 +39,33 @@ int cas_parse_port_list(const char *text, struct cas_port_list *list,
 			char *err);
 const char *cas_proto_name(unsigned int proto);
 
+/* Rule names become Prometheus label values: [A-Za-z0-9._-]{1,31}. */
+int cas_valid_rule_name(const char *name);
+
 /* Decimal u32 within [min, max]. */
 int cas_parse_u32(const char *text, __u32 min, __u32 max, __u32 *value,
 		  char *err);
+
+/*
+ * A handshake rate per second: "N", "Nk" (thousands) or "NM" (millions),
+ * optionally followed by "/s". 0 means unlimited.
+ */
+int cas_parse_rate(const char *text, __u32 *rate, char *err);
+/* "02:00:00:00:00:01" (or with '-'). */
+int cas_parse_mac(const char *text, __u8 mac[6], char *err);
+/* "64" or "60-64", within 1..255. */
+int cas_parse_ttl(const char *text, __u8 *min, __u8 *max, char *err);
+/* "1.0" .. "1.3" or "off" (0). */
+int cas_parse_tls_version(const char *text, __u16 *version, char *err);
+/* "1.2", or "off" for 0. */
+const char *cas_tls_version_name(__u16 version);
+
+/*
+ * A (rate, burst) pair as typed: burst_set says whether a burst was given.
+ * Fills *burst with its default (the rate) and refuses a zero burst with a
+ * non-zero rate, or a burst without a rate. what names the pair.
+ */
+int cas_check_bucket(const char *what, __u32 rate, bool burst_set,
+		     __u32 *burst, char *err);
 
 #endif /* CAS_USER_PARSE_H */

@@ -124,10 +124,38 @@ static int cas_rule_stats_clear(const struct cas_maps *maps, __u32 id)
 	return err;
 }
 
+/* Body, counters and buckets of a fresh slot, before anything points at it. */
+static int cas_rule_prepare(const struct cas_maps *maps,
+			    const struct cas_rule *rule, __u32 *id,
+			    const struct cas_rule_buckets *buckets)
+{
+	struct cas_rule body = *rule;
+	int err;
+
+	err = cas_rule_free_id(maps, id);
+	if (!err)
+		err = cas_rule_stats_clear(maps, *id);
+	if (err)
+		return err;
+	if (bpf_map_update_elem(maps->rule_buckets, id, buckets, BPF_ANY))
+		return -errno;
+	body.flags |= CAS_RULE_IN_USE;
+	if (bpf_map_update_elem(maps->rules, id, &body, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+static void cas_rule_release(const struct cas_maps *maps, __u32 id)
+{
+	struct cas_rule unused = {};
+
+	bpf_map_update_elem(maps->rules, &id, &unused, BPF_ANY);
+}
+
 int cas_rule_add(const struct cas_maps *maps, const struct cas_rule *rule,
 		 __u32 *id)
 {
-	struct cas_rule body = *rule;
+	const struct cas_rule_buckets full = {};
 	struct cas_prefix prefix;
 	struct cas_trie_key key;
 	__u32 existing;
@@ -139,31 +167,55 @@ int cas_rule_add(const struct cas_maps *maps, const struct cas_rule *rule,
 		return -EEXIST;
 	if (err != -ENOENT)
 		return err;
-	err = cas_rule_free_id(maps, id);
+	/* Body, fresh counters and full buckets first; the prefix last. */
+	err = cas_rule_prepare(maps, rule, id, &full);
 	if (err)
 		return err;
-
-	/* Body and fresh counters first: the prefix is published last. */
-	err = cas_rule_stats_clear(maps, *id);
-	if (err)
-		return err;
-	body.flags |= CAS_RULE_IN_USE;
-	if (bpf_map_update_elem(maps->rules, id, &body, BPF_ANY))
-		return -errno;
 	cas_trie_key(maps, &prefix, &key);
 	if (bpf_map_update_elem(key.map_fd, &key.v4, id, BPF_NOEXIST)) {
-		struct cas_rule unused = {};
-
 		err = -errno;
-		bpf_map_update_elem(maps->rules, id, &unused, BPF_ANY);
+		cas_rule_release(maps, *id);
 		return err;
 	}
 	return 0;
 }
 
+/*
+ * A rule's body cannot be rewritten in place (a packet could read half of
+ * it), so the new body goes to a fresh slot, with the old slot's bucket
+ * state, and the trie entry is switched to it in one update: every packet
+ * sees either the old rule or the new one.
+ */
+int cas_rule_replace(const struct cas_maps *maps, const struct cas_rule *rule,
+		     __u32 *id)
+{
+	struct cas_rule_buckets buckets;
+	struct cas_prefix prefix;
+	struct cas_trie_key key;
+	__u32 old_id;
+	int err;
+
+	cas_rule_prefix(rule, &prefix);
+	err = cas_rule_find(maps, &prefix, &old_id);
+	if (err)
+		return err;
+	if (bpf_map_lookup_elem(maps->rule_buckets, &old_id, &buckets))
+		return -errno;
+	err = cas_rule_prepare(maps, rule, id, &buckets);
+	if (err)
+		return err;
+	cas_trie_key(maps, &prefix, &key);
+	if (bpf_map_update_elem(key.map_fd, &key.v4, id, BPF_EXIST)) {
+		err = -errno;
+		cas_rule_release(maps, *id);
+		return err;
+	}
+	cas_rule_release(maps, old_id);
+	return 0;
+}
+
 int cas_rule_del(const struct cas_maps *maps, const struct cas_prefix *prefix)
 {
-	struct cas_rule unused = {};
 	struct cas_trie_key key;
 	__u32 id;
 	int err;
@@ -175,8 +227,7 @@ int cas_rule_del(const struct cas_maps *maps, const struct cas_prefix *prefix)
 	cas_trie_key(maps, prefix, &key);
 	if (bpf_map_delete_elem(key.map_fd, &key.v4))
 		return -errno;
-	if (bpf_map_update_elem(maps->rules, &id, &unused, BPF_ANY))
-		return -errno;
+	cas_rule_release(maps, id);
 	return 0;
 }
 

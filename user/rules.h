@@ -26,6 +26,12 @@ void cas_rule_label(const struct cas_rule *rule, char *buf, size_t len);
 /* -EEXIST if the exact prefix has a rule, -ENOSPC if the table is full. */
 int cas_rule_add(const struct cas_maps *maps, const struct cas_rule *rule,
 		 __u32 *id);
+/*
+ * Swap the rule with the same prefix for this one, atomically for packets,
+ * keeping its bucket state (hit counters restart). -ENOENT if none.
+ */
+int cas_rule_replace(const struct cas_maps *maps, const struct cas_rule *rule,
+		     __u32 *id);
 /* -ENOENT if no rule has exactly this prefix. */
 int cas_rule_del(const struct cas_maps *maps, const struct cas_prefix *prefix);
 /* Id of the rule with exactly this prefix, or -ENOENT. */

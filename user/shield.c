@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <time.h>
@@ -165,6 +166,32 @@ static void cas_remove_pins(const char *dir)
 	rmdir(dir);
 }
 
+int cas_shield_open_and_load(struct shield_bpf **skel_out)
+{
+	struct shield_bpf *skel;
+	__u64 seed;
+	int err;
+
+	*skel_out = NULL;
+	skel = shield_bpf__open();
+	if (!skel)
+		return -errno;
+	/* A secret hash seed: nobody can aim a flood at a source's cells. */
+	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed)) {
+		err = -errno;
+		shield_bpf__destroy(skel);
+		return err;
+	}
+	skel->rodata->cas_hash_seed = seed;
+	err = shield_bpf__load(skel);
+	if (err) {
+		shield_bpf__destroy(skel);
+		return err;
+	}
+	*skel_out = skel;
+	return 0;
+}
+
 int cas_shield_init_maps(const struct cas_maps *maps,
 			 const struct cas_load_options *opts, __u32 ifindex,
 			 __u32 max_rules)
@@ -264,9 +291,8 @@ int cas_shield_load(const char *ifname, const struct cas_load_options *opts)
 		return CAS_EXIT_FAIL;
 	}
 
-	skel = shield_bpf__open_and_load();
-	if (!skel) {
-		err = -errno;
+	err = cas_shield_open_and_load(&skel);
+	if (err) {
 		cas_err("cannot load the XDP program: %s (run with -v for the verifier log)",
 			strerror(-err));
 		goto fail;

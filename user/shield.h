@@ -35,6 +35,10 @@ struct cas_attachment {
 	__u32 link_id;
 };
 
+struct shield_bpf;
+/* Open the skeleton, give it a random hash seed, load it (not attach). */
+int cas_shield_open_and_load(struct shield_bpf **skel);
+
 /* Settings and ports of freshly loaded maps (loader and unit tests). */
 int cas_shield_init_maps(const struct cas_maps *maps,
 			 const struct cas_load_options *opts, __u32 ifindex,

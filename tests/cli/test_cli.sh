@@ -26,7 +26,7 @@ snapshot() { # what must not change after a refused command
 }
 
 check_cmd "--help exits 0" 0 "" -- "$B" --help
-check_match "--help lists every verb" "load.*unload.*status.*allow.*stats" "$("$B" --help | tr '\n' ' ')"
+check_match "--help lists every verb" "load.*unload.*status.*allow.*limits.*stats" "$("$B" --help | tr '\n' ' ')"
 check_cmd "allow --help exits 0" 0 "" -- "$B" allow --help
 check_eq "--version" "casshield 0.1.0" "$("$B" --version)"
 check_cmd "no verb is a usage error" 2 "usage" -- "$B"
@@ -71,7 +71,42 @@ check_cmd "verb on an interface that is not shielded" 1 "lo is not shielded" -- 
 check_cmd "stats on an interface that is not shielded" 1 "not shielded" -- "$B" stats -i lo
 check_cmd "unload an interface that is not shielded" 1 "lo is not shielded" -- "$B" unload lo
 
+# handshake limits and binding: input errors
+check_cmd "rate with an unknown unit" 2 "unknown unit 'x'" -- "$B" allow add 198.51.100.0/24 -i "$IF" --syn-rate 10x
+check_cmd "rate per minute is not a unit" 2 "unknown unit '/min'" -- "$B" allow add 198.51.100.0/24 -i "$IF" --hello-rate 10/min
+check_cmd "zero burst with a rate" 2 "burst must be at least 1" -- "$B" allow add 198.51.100.0/24 -i "$IF" --syn-rate 100 --syn-burst 0
+check_cmd "burst without a rate" 2 "burst given without a rate" -- "$B" allow add 198.51.100.0/24 -i "$IF" --source-syn-burst 5
+check_cmd "bad MAC" 2 "invalid MAC '02:00:00:00:01'" -- "$B" allow add 198.51.100.0/24 -i "$IF" --mac 02:00:00:00:01
+check_cmd "TTL 0" 2 "invalid TTL window '0'" -- "$B" allow add 198.51.100.0/24 -i "$IF" --ttl 0
+check_cmd "TTL 256" 2 "invalid TTL window" -- "$B" allow add 198.51.100.0/24 -i "$IF" --ttl 60-256
+check_cmd "TTL window reversed" 2 "invalid TTL window '70-60'" -- "$B" allow add 198.51.100.0/24 -i "$IF" --ttl 70-60
+check_cmd "limits: unknown TLS version" 2 "unknown TLS version '1.4'" -- "$B" limits set -i "$IF" --min-tls 1.4
+check_cmd "limits: nothing to set" 2 "nothing to set" -- "$B" limits set -i "$IF"
+check_cmd "limits: burst without a rate" 2 "burst given without a rate" -- "$B" limits set -i "$IF" --syn-burst 10
+check_cmd "limits: zero burst" 2 "burst must be at least 1" -- "$B" limits set -i "$IF" --hello-rate 5 --hello-burst 0
+check_cmd "limits: unknown unit" 2 "unknown unit" -- "$B" limits set -i "$IF" --syn-rate 5/h
+check_cmd "limits: rule options do not apply" 2 "unknown option" -- "$B" limits set -i "$IF" --source-syn-rate 5
+check_cmd "limits: missing sub-verb" 2 "missing sub-verb" -- "$B" limits
+check_cmd "limits on an interface that is not shielded" 1 "lo is not shielded" -- "$B" limits set -i lo --syn-rate 5
+check_cmd "--replace of a missing rule" 1 "no rule for 198.51.100.99/32" -- "$B" allow add 198.51.100.99 -i "$IF" --replace
 check_eq "refused commands changed nothing" "$before" "$(snapshot)"
+check_eq "refused limits changed nothing" '{"interface":"'"$IF"'","syn_rate":0,"syn_burst":0,"hello_rate":0,"hello_burst":0,"min_tls":"off"}' "$("$B" limits show -i "$IF" --json | jq -c .)"
+
+# handshake limits and binding: accepted
+check_cmd "allow add with limits and binding" 0 "" -- "$B" allow add 198.51.100.64/26 -i "$IF" --name limited --syn-rate 2k --syn-burst 4000 --source-syn-rate 10/s --hello-rate 500 --mac 02:00:00:00:00:01 --ttl 60-64
+check_eq "allow list shows limits and binding" '{"syn_rate":2000,"syn_burst":4000,"source_syn_rate":10,"source_syn_burst":10,"hello_rate":500,"hello_burst":500,"mac":"02:00:00:00:00:01","ttl":"60-64"}' \
+	"$("$B" allow list -i "$IF" --json | jq -c '.rules[] | select(.name == "limited") | {syn_rate, syn_burst, source_syn_rate, source_syn_burst, hello_rate, hello_burst, mac, ttl}')"
+check_match "allow list (text) shows limits and binding" "syn 2000/s burst 4000, source-syn 10/s burst 10, hello 500/s burst 500, mac 02:00:00:00:00:01, ttl 60-64" "$("$B" allow list -i "$IF")"
+check_cmd "allow add --replace changes a rule in place" 0 "" -- "$B" allow add 198.51.100.64/26 -i "$IF" --name limited --syn-rate 300 --ttl 64 --replace
+check_eq "replaced rule" '[300,300,0,null,"64"]' "$("$B" allow list -i "$IF" --json | jq -c '.rules[] | select(.name == "limited") | [.syn_rate, .syn_burst, .hello_rate, .mac, .ttl]')"
+check_cmd "limits set" 0 "" -- "$B" limits set -i "$IF" --syn-rate 20000 --syn-burst 40000 --hello-rate 5000 --min-tls 1.2
+check_cmd "limits set one value" 0 "" -- "$B" limits set -i "$IF" --hello-burst 10000
+check_eq "limits show --json" '{"interface":"'"$IF"'","syn_rate":20000,"syn_burst":40000,"hello_rate":5000,"hello_burst":10000,"min_tls":"1.2"}' "$("$B" limits show -i "$IF" --json | jq -c .)"
+check_match "limits show (text)" "min TLS: 1.2" "$("$B" limits show -i "$IF")"
+check_eq "limits set left the rules alone" '[300,300]' "$("$B" allow list -i "$IF" --json | jq -c '.rules[] | select(.name == "limited") | [.syn_rate, .syn_burst]')"
+check_cmd "limits set --min-tls off" 0 "" -- "$B" limits set -i "$IF" --min-tls off --syn-rate 0
+check_eq "limits off" '[0,0,"off"]' "$("$B" limits show -i "$IF" --json | jq -c '[.syn_rate, .syn_burst, .min_tls]')"
+check_cmd "allow del limited" 0 "" -- "$B" allow del 198.51.100.64/26 -i "$IF"
 
 # no root: the binary run as nobody
 NOBODY_DIR=$(mktemp -d)
@@ -96,7 +131,7 @@ check_eq "allow list rules" '[["198.51.100.10/32","proxy-a",["443/tcp"],0],["200
 stats=$("$B" stats -i "$IF" --json)
 check_eq "stats --json interface" "$IF" "$(jq -r .interface <<<"$stats")"
 check_eq "stats --json lists every pair" \
-	"pass/allowed pass/unprotected pass/control pass/fragment drop/not_allowed would_drop/not_allowed drop/malformed would_drop/malformed" \
+	"pass/allowed pass/unprotected pass/control pass/fragment drop/not_allowed would_drop/not_allowed drop/malformed would_drop/malformed drop/syn_rate_rule would_drop/syn_rate_rule drop/syn_rate_source would_drop/syn_rate_source drop/syn_rate_global would_drop/syn_rate_global drop/hello_rate would_drop/hello_rate drop/tls_version would_drop/tls_version drop/spoofed would_drop/spoofed" \
 	"$(jq -r '[.counters[] | "\(.action)/\(.reason)"] | join(" ")' <<<"$stats")"
 check_eq "stats --json fields" '["action","bytes","packets","reason"]' "$(jq -c '.counters[0] | keys' <<<"$stats")"
 

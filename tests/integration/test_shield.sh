@@ -49,8 +49,8 @@ reach() { # WHAT EXPECT(yes|no) NS ADDR PORT
 reach "before load: rogue reaches 443" yes "$LAB_ROGUE_NS" "$LAB_CAS4" 443
 
 check_cmd "load" 0 "" -- "$B" load "$LAB_IF" --ports 443,5353/udp
-check_cmd "allow the proxy (IPv4)" 0 "" -- "$B" allow add "$LAB_PROXY4" --name proxy
-check_cmd "allow the proxy (IPv6)" 0 "" -- "$B" allow add "$LAB_PROXY6/128" --name proxy6
+check_cmd "allow the proxy (IPv4)" 0 "" -- "$B" allow add -i "$LAB_IF" "$LAB_PROXY4" --name proxy
+check_cmd "allow the proxy (IPv6)" 0 "" -- "$B" allow add -i "$LAB_IF" "$LAB_PROXY6/128" --name proxy6
 check_match "ip link shows the program" "prog/xdp" "$(ip -d link show "$LAB_IF")"
 
 reach "proxy reaches 443 over IPv4" yes "$LAB_PROXY_NS" "$LAB_CAS4" 443
@@ -92,7 +92,7 @@ check_ge "pass/allowed counted" 3 "$(lab_counter "$LAB_IF" pass allowed)"
 check_ge "pass/control counted" 2 "$(lab_counter "$LAB_IF" pass control)"
 check_ge "pass/fragment counted" 2 "$(lab_counter "$LAB_IF" pass fragment)"
 check_ge "pass/unprotected counted" 2 "$(lab_counter "$LAB_IF" pass unprotected)"
-check_ge "the proxy rule counts hits" 3 "$("$B" allow list --json | jq '.rules[] | select(.name == "proxy") | .hits')"
+check_ge "the proxy rule counts hits" 3 "$("$B" allow list -i "$LAB_IF" --json | jq '.rules[] | select(.name == "proxy") | .hits')"
 
 # Rule changes under traffic: the proxy connects continuously while other
 # rules come and go; none of its connections may fail.
@@ -110,17 +110,17 @@ print(ok, failed)
 PY
 client=$!
 for i in $(seq 50); do
-	"$B" allow add "203.0.113.$i" >/dev/null
-	"$B" allow add "198.18.$LAB_NET.0/24" --name churn >/dev/null # covers the proxy too
-	"$B" allow del "198.18.$LAB_NET.0/24" >/dev/null
-	"$B" allow del "203.0.113.$i" >/dev/null
+	"$B" allow add -i "$LAB_IF" "203.0.113.$i" >/dev/null
+	"$B" allow add -i "$LAB_IF" "198.18.$LAB_NET.0/24" --name churn >/dev/null # covers the proxy too
+	"$B" allow del -i "$LAB_IF" "198.18.$LAB_NET.0/24" >/dev/null
+	"$B" allow del -i "$LAB_IF" "203.0.113.$i" >/dev/null
 done
 wait "$client"
 check_eq "300 proxy connections during 200 rule changes all succeed" "300 0" "$(cat "$LAB_IF.churn")"
 check_eq "no packet dropped as not_allowed during the changes" "$drops_before" "$(lab_counter "$LAB_IF" drop not_allowed)"
 rm -f "$LAB_IF.churn"
 
-check_cmd "allow del proxy" 0 "" -- "$B" allow del "$LAB_PROXY4/32"
+check_cmd "allow del proxy" 0 "" -- "$B" allow del -i "$LAB_IF" "$LAB_PROXY4/32"
 reach "proxy is dropped once its rule is gone" no "$LAB_PROXY_NS" "$LAB_CAS4" 443
 
 # Monitor mode: nothing dropped, would_drop counted.

@@ -23,9 +23,9 @@ void dp_open(struct dp_fixture *fx, const char *ports)
 	int err;
 
 	memset(fx, 0, sizeof(*fx));
-	fx->skel = shield_bpf__open_and_load();
-	if (!fx->skel)
-		dp_die("cannot load the program (are you root?)", -errno);
+	err = cas_shield_open_and_load(&fx->skel);
+	if (err)
+		dp_die("cannot load the program (are you root?)", err);
 	err = cas_maps_from_object(fx->skel->obj, &fx->maps);
 	if (err)
 		dp_die("maps", err);
@@ -47,14 +47,13 @@ void dp_close(struct dp_fixture *fx)
 	memset(fx, 0, sizeof(*fx));
 }
 
-__u32 dp_allow(struct dp_fixture *fx, const char *cidr, const char *ports,
-	       const char *name)
+__u32 dp_add(struct dp_fixture *fx, const char *cidr, const char *ports,
+	     struct cas_rule *rule)
 {
 	char err_text[CAS_ERRBUF];
 	struct cas_port_list list = {};
 	struct cas_port unprotected;
 	struct cas_prefix prefix;
-	struct cas_rule rule = {};
 	__u32 id;
 	int err;
 
@@ -63,15 +62,40 @@ __u32 dp_allow(struct dp_fixture *fx, const char *cidr, const char *ports,
 		fprintf(stderr, "datapath fixture: %s\n", err_text);
 		exit(2);
 	}
-	cas_rule_set_prefix(&rule, &prefix);
-	if (name)
-		snprintf(rule.name, sizeof(rule.name), "%s", name);
-	err = cas_ports_mask(&fx->maps, &list, &rule.port_mask, &unprotected);
+	cas_rule_set_prefix(rule, &prefix);
+	err = cas_ports_mask(&fx->maps, &list, &rule->port_mask, &unprotected);
 	if (!err)
-		err = cas_rule_add(&fx->maps, &rule, &id);
+		err = cas_rule_add(&fx->maps, rule, &id);
 	if (err)
 		dp_die(cidr, err);
 	return id;
+}
+
+__u32 dp_allow(struct dp_fixture *fx, const char *cidr, const char *ports,
+	       const char *name)
+{
+	struct cas_rule rule = {};
+
+	if (name)
+		snprintf(rule.name, sizeof(rule.name), "%s", name);
+	return dp_add(fx, cidr, ports, &rule);
+}
+
+void dp_set_limits(struct dp_fixture *fx, const struct cas_settings *limits)
+{
+	struct cas_settings settings;
+	int err;
+
+	err = cas_settings_read(&fx->maps, &settings);
+	settings.syn_rate = limits->syn_rate;
+	settings.syn_burst = limits->syn_burst;
+	settings.hello_rate = limits->hello_rate;
+	settings.hello_burst = limits->hello_burst;
+	settings.min_tls = limits->min_tls;
+	if (!err)
+		err = cas_settings_write(&fx->maps, &settings);
+	if (err)
+		dp_die("settings", err);
 }
 
 void dp_set_monitor(struct dp_fixture *fx, bool monitor)

@@ -175,7 +175,23 @@ static size_t build_ipv6(const struct frame_spec *spec, __u8 *p)
 	return cursor - p;
 }
 
+static size_t frame_build_aligned(const struct frame_spec *spec, __u8 *buf);
+
+/*
+ * Headers are written through struct pointers, so the frame is built two
+ * bytes into an aligned scratch buffer: the IP header (at 14 + 4n) then
+ * sits on a 4-byte boundary, as it does in a NIC's receive buffer.
+ */
 size_t frame_build(const struct frame_spec *spec, __u8 *buf)
+{
+	__u8 scratch[FRAME_MAX + 2] __attribute__((aligned(8)));
+	size_t len = frame_build_aligned(spec, scratch + 2);
+
+	memcpy(buf, scratch + 2, FRAME_MAX);
+	return len;
+}
+
+static size_t frame_build_aligned(const struct frame_spec *spec, __u8 *buf)
 {
 	static const __u8 default_mac[6] = { 2, 0, 0, 0, 0, 2 };
 	static const __u8 zero_mac[6];
