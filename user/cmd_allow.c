@@ -18,6 +18,7 @@ struct cas_allow_args {
 	struct cas_port_list ports;
 	bool json;
 	bool replace;
+	const char *file;
 	struct cas_bucket_args buckets[CAS_BUCKET_COUNT];
 	bool has_mac, has_ttl;
 	__u8 mac[6];
@@ -34,6 +35,7 @@ static int cas_allow_parse(int argc, char **argv, const char *verb,
 		{ "name", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "replace", no_argument, NULL, CAS_OPT_REPLACE },
+		{ "file", required_argument, NULL, 'f' },
 		{ "syn-rate", required_argument, NULL, CAS_OPT_SYN_RATE },
 		{ "syn-burst", required_argument, NULL, CAS_OPT_SYN_BURST },
 		{ "source-syn-rate", required_argument, NULL,
@@ -82,6 +84,9 @@ static int cas_allow_parse(int argc, char **argv, const char *verb,
 		case 'j':
 			args->json = true;
 			break;
+		case 'f':
+			args->file = optarg;
+			break;
 		case CAS_OPT_REPLACE:
 			args->replace = true;
 			break;
@@ -107,7 +112,7 @@ static int cas_allow_parse(int argc, char **argv, const char *verb,
 				return CAS_EXIT_USAGE;
 		}
 	}
-	if (wants_cidr) {
+	if (wants_cidr && !args->file) {
 		if (optind >= argc) {
 			cas_err("%s: missing CIDR (see 'casshield allow --help')",
 				verb);
@@ -174,6 +179,165 @@ static int cas_allow_open(const struct cas_allow_args *args,
 	return cas_iface_open(ifname, iface);
 }
 
+
+/* Rules parsed from a file, with the line each came from. */
+struct cas_rule_batch {
+	struct cas_rule *rules;
+	unsigned int *lines;
+	size_t count, capacity;
+};
+
+static int cas_batch_push(struct cas_rule_batch *batch,
+			  const struct cas_rule *rule, unsigned int line)
+{
+	if (batch->count == batch->capacity) {
+		size_t capacity = batch->capacity ? batch->capacity * 2 : 1024;
+		struct cas_rule *rules =
+			realloc(batch->rules, capacity * sizeof(*rules));
+		unsigned int *lines;
+
+		if (!rules)
+			return -ENOMEM;
+		batch->rules = rules;
+		lines = realloc(batch->lines, capacity * sizeof(*lines));
+		if (!lines)
+			return -ENOMEM;
+		batch->lines = lines;
+		batch->capacity = capacity;
+	}
+	batch->rules[batch->count] = *rule;
+	batch->lines[batch->count++] = line;
+	return 0;
+}
+
+/* One line of a rule file: "CIDR [options]", the command line's syntax. */
+static int cas_allow_parse_line(char *text, const char *where,
+				const struct cas_iface *iface,
+				struct cas_rule *rule)
+{
+	char *argv[64], *save = NULL, *word, err_text[CAS_ERRBUF];
+	struct cas_allow_args args;
+	struct cas_port unprotected;
+	struct cas_prefix prefix;
+	int argc = 0, err;
+
+	argv[argc++] = "add";
+	for (word = strtok_r(text, " \t\r\n", &save); word;
+	     word = strtok_r(NULL, " \t\r\n", &save)) {
+		if (argc == (int)CAS_ARRAY_SIZE(argv) - 1) {
+			cas_err("%s: too many words", where);
+			return CAS_EXIT_USAGE;
+		}
+		argv[argc++] = word;
+	}
+	argv[argc] = NULL;
+	optind = 0; /* a fresh argv for getopt */
+	err = cas_allow_parse(argc, argv, where, true, "pn+", &args);
+	if (err)
+		return err;
+	if (cas_parse_prefix(args.cidr, &prefix, err_text)) {
+		cas_err("%s: %s", where, err_text);
+		return CAS_EXIT_USAGE;
+	}
+	memset(rule, 0, sizeof(*rule));
+	cas_rule_set_prefix(rule, &prefix);
+	if (cas_allow_rule_limits(&args, rule))
+		return CAS_EXIT_USAGE;
+	if (args.name)
+		snprintf(rule->name, sizeof(rule->name), "%s", args.name);
+	err = cas_ports_mask(&iface->maps, &args.ports, &rule->port_mask,
+			     &unprotected);
+	if (err == -ENOENT) {
+		cas_err("%s: port %u/%s is not protected on %s", where,
+			unprotected.port, cas_proto_name(unprotected.proto),
+			iface->name);
+		return CAS_EXIT_FAIL;
+	}
+	if (err) {
+		cas_err("%s: %s", where, strerror(-err));
+		return CAS_EXIT_FAIL;
+	}
+	return CAS_EXIT_OK;
+}
+
+/*
+ * allow add --file FILE: every line parsed and checked first, then all
+ * rules added at once (cas_rules_add_bulk), or none. The protected ports
+ * are read first, so a line's ports are checked as it is read.
+ */
+static int cas_allow_add_file(const struct cas_allow_args *args)
+{
+	struct cas_rule_batch batch = {};
+	const char *path = args->file;
+	unsigned int line_no = 0;
+	struct cas_iface iface;
+	char *line = NULL, where[300];
+	size_t line_cap = 0, failed;
+	FILE *in;
+	int err;
+
+	if (args->name || args->has_ports || args->has_mac || args->has_ttl ||
+	    args->replace || args->cidr) {
+		cas_err("allow add: --file takes the rules from the file; give only -i with it");
+		return CAS_EXIT_USAGE;
+	}
+	err = cas_allow_open(args, &iface);
+	if (err)
+		return err;
+	in = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	if (!in) {
+		cas_err("allow add: cannot open %s: %s", path, strerror(errno));
+		cas_iface_close(&iface);
+		return CAS_EXIT_FAIL;
+	}
+	while (getline(&line, &line_cap, in) > 0) {
+		char *hash = strchr(line, '#');
+		struct cas_rule rule;
+
+		line_no++;
+		if (hash)
+			*hash = '\0';
+		if (strspn(line, " \t\r\n") == strlen(line))
+			continue;
+		snprintf(where, sizeof(where), "allow add: %.200s:%u",
+			 strcmp(path, "-") ? path : "stdin", line_no);
+		err = cas_allow_parse_line(line, where, &iface, &rule);
+		if (!err && cas_batch_push(&batch, &rule, line_no)) {
+			cas_err("allow add: out of memory at line %u", line_no);
+			err = CAS_EXIT_FAIL;
+		}
+		if (err)
+			goto out;
+	}
+	err = cas_rules_add_bulk(&iface.maps, batch.rules, batch.count,
+				 &failed);
+	if (err == -EEXIST) {
+		struct cas_prefix prefix;
+		char cidr[64];
+
+		cas_rule_prefix(&batch.rules[failed], &prefix);
+		cas_format_prefix(&prefix, cidr, sizeof(cidr));
+		cas_err("allow add: %s:%u: %s already has a rule (nothing was added)",
+			strcmp(path, "-") ? path : "stdin", batch.lines[failed],
+			cidr);
+	} else if (err == -ENOSPC) {
+		cas_err("allow add: %zu rules do not fit in the rule table of %s (see load --max-rules; nothing was added)",
+			batch.count, iface.name);
+	} else if (err) {
+		cas_err("allow add: cannot add the rules of %s: %s (nothing was added)",
+			path, strerror(-err));
+	}
+	err = err ? CAS_EXIT_FAIL : CAS_EXIT_OK;
+out:
+	if (in != stdin)
+		fclose(in);
+	free(line);
+	free(batch.rules);
+	free(batch.lines);
+	cas_iface_close(&iface);
+	return err;
+}
+
 static int cas_allow_add(int argc, char **argv)
 {
 	char err_text[CAS_ERRBUF], cidr[64];
@@ -185,9 +349,11 @@ static int cas_allow_add(int argc, char **argv)
 	__u32 id;
 	int err;
 
-	err = cas_allow_parse(argc, argv, "allow add", true, "ipn+", &args);
+	err = cas_allow_parse(argc, argv, "allow add", true, "ipnf+", &args);
 	if (err)
 		return err;
+	if (args.file)
+		return cas_allow_add_file(&args);
 	if (cas_parse_prefix(args.cidr, &prefix, err_text)) {
 		cas_err("allow add: %s", err_text);
 		return CAS_EXIT_USAGE;

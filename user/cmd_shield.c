@@ -40,6 +40,7 @@ int cas_cmd_load(int argc, char **argv)
 		{ "mode", required_argument, NULL, 'm' },
 		{ "ports", required_argument, NULL, 'p' },
 		{ "monitor", no_argument, NULL, 'M' },
+		{ "max-rules", required_argument, NULL, 'R' },
 		{ 0 },
 	};
 	struct cas_load_options opts = { .mode = CAS_MODE_NATIVE };
@@ -63,6 +64,13 @@ int cas_cmd_load(int argc, char **argv)
 			break;
 		case 'M':
 			opts.monitor = true;
+			break;
+		case 'R':
+			if (cas_parse_u32(optarg, 1, CAS_MAX_RULES_LIMIT,
+					  &opts.max_rules, err_text)) {
+				cas_err("load: --max-rules: %s", err_text);
+				return CAS_EXIT_USAGE;
+			}
 			break;
 		default:
 			return CAS_EXIT_USAGE;

@@ -12,7 +12,7 @@
 
 static const struct cas_verb cas_verbs[] = {
 	{ "load", cas_cmd_load,
-	  "load IFACE [--mode native|skb] [--ports LIST] [--monitor]",
+	  "load IFACE [--mode native|skb] [--ports LIST] [--monitor] [--max-rules N]",
 	  "attach the shield to an interface", true },
 	{ "unload", cas_cmd_unload, "unload IFACE",
 	  "detach the shield and remove its pinned state", true },
@@ -22,6 +22,7 @@ static const struct cas_verb cas_verbs[] = {
 	  "allow add CIDR [-i IFACE] [--ports LIST] [--name NAME] [--replace]\n"
 	  "          [--syn-rate N] [--syn-burst N] [--source-syn-rate N] [--source-syn-burst N]\n"
 	  "          [--hello-rate N] [--hello-burst N] [--mac MAC] [--ttl MIN[-MAX]]\n"
+	  "allow add -i IFACE --file FILE|-     (one rule a line, the syntax above)\n"
 	  "allow del CIDR [-i IFACE]\n"
 	  "allow list [-i IFACE] [--json]",
 	  "manage the sources allowed to reach protected ports", true },

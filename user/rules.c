@@ -85,26 +85,88 @@ int cas_rule_find(const struct cas_maps *maps, const struct cas_prefix *prefix,
 	return 0;
 }
 
-static int cas_rule_free_id(const struct cas_maps *maps, __u32 *id)
+#define CAS_SCAN_CHUNK 4096
+#ifndef ENOTSUPP
+#define ENOTSUPP 524 /* the kernel's "operation not supported" */
+#endif
+
+/*
+ * Walk the rule table in batched lookups (one syscall per CAS_SCAN_CHUNK
+ * ids instead of one per id: a 1M-rule table is read in a fraction of a
+ * second). visit returns non-zero to stop the walk with that value.
+ */
+static int cas_rules_scan(const struct cas_maps *maps,
+			  int (*visit)(__u32 id, const struct cas_rule *rule,
+				       void *ctx),
+			  void *ctx)
 {
-	struct cas_settings settings;
-	__u32 candidate;
-	int err;
+	struct cas_rule *values;
+	__u32 *keys, batch = 0, count, i;
+	bool first = true, done = false;
+	int err = 0, stop;
 
-	err = cas_settings_read(maps, &settings);
-	if (err)
-		return err;
-	for (candidate = 0; candidate < settings.max_rules; candidate++) {
-		struct cas_rule rule;
-
-		if (bpf_map_lookup_elem(maps->rules, &candidate, &rule))
-			return -errno;
-		if (!(rule.flags & CAS_RULE_IN_USE)) {
-			*id = candidate;
-			return 0;
+	keys = calloc(CAS_SCAN_CHUNK, sizeof(*keys));
+	values = calloc(CAS_SCAN_CHUNK, sizeof(*values));
+	if (!keys || !values) {
+		err = -ENOMEM;
+		goto out;
+	}
+	while (!done) {
+		count = CAS_SCAN_CHUNK;
+		if (bpf_map_lookup_batch(maps->rules, first ? NULL : &batch,
+					 &batch, keys, values, &count, NULL)) {
+			if (errno != ENOENT) {
+				err = -errno;
+				goto out;
+			}
+			done = true; /* the last, possibly partial, chunk */
+		}
+		first = false;
+		for (i = 0; i < count; i++) {
+			stop = visit(keys[i], &values[i], ctx);
+			if (stop) {
+				err = stop;
+				goto out;
+			}
 		}
 	}
-	return -ENOSPC;
+out:
+	free(keys);
+	free(values);
+	return err;
+}
+
+/* Collects up to want free ids. */
+struct cas_free_ids {
+	__u32 *ids;
+	size_t want, found;
+};
+
+static int cas_collect_free(__u32 id, const struct cas_rule *rule, void *ctx)
+{
+	struct cas_free_ids *free_ids = ctx;
+
+	if (rule->flags & CAS_RULE_IN_USE)
+		return 0;
+	free_ids->ids[free_ids->found++] = id;
+	return free_ids->found == free_ids->want ? 1 : 0;
+}
+
+static int cas_rule_free_ids(const struct cas_maps *maps, __u32 *ids,
+			     size_t want)
+{
+	struct cas_free_ids free_ids = { ids, want, 0 };
+	int err;
+
+	err = cas_rules_scan(maps, cas_collect_free, &free_ids);
+	if (err < 0)
+		return err;
+	return free_ids.found == want ? 0 : -ENOSPC;
+}
+
+static int cas_rule_free_id(const struct cas_maps *maps, __u32 *id)
+{
+	return cas_rule_free_ids(maps, id, 1);
 }
 
 static int cas_rule_stats_clear(const struct cas_maps *maps, __u32 id)
@@ -231,51 +293,211 @@ int cas_rule_del(const struct cas_maps *maps, const struct cas_prefix *prefix)
 	return 0;
 }
 
+struct cas_list_ctx {
+	const struct cas_maps *maps;
+	struct cas_rule_entry *list;
+	size_t used, capacity;
+};
+
+static int cas_collect_used(__u32 id, const struct cas_rule *rule, void *ctx)
+{
+	struct cas_list_ctx *list = ctx;
+	int err;
+
+	if (!(rule->flags & CAS_RULE_IN_USE))
+		return 0;
+	if (list->used == list->capacity) {
+		struct cas_rule_entry *grown;
+
+		list->capacity = list->capacity ? list->capacity * 2 : 16;
+		grown = realloc(list->list, list->capacity * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		list->list = grown;
+	}
+	list->list[list->used].id = id;
+	list->list[list->used].rule = *rule;
+	err = cas_counter_sum(list->maps->rule_stats, id,
+			      &list->list[list->used].hits);
+	if (err)
+		return err;
+	list->used++;
+	return 0;
+}
+
 int cas_rules_list(const struct cas_maps *maps,
 		   struct cas_rule_entry **entries, size_t *count)
 {
-	struct cas_rule_entry *list = NULL;
-	struct cas_settings settings;
-	size_t used = 0, capacity = 0;
-	__u32 id;
+	struct cas_list_ctx list = { .maps = maps };
 	int err;
 
 	*entries = NULL;
 	*count = 0;
-	err = cas_settings_read(maps, &settings);
-	if (err)
+	err = cas_rules_scan(maps, cas_collect_used, &list);
+	if (err) {
+		free(list.list);
 		return err;
-	for (id = 0; id < settings.max_rules; id++) {
-		struct cas_rule rule;
-
-		if (bpf_map_lookup_elem(maps->rules, &id, &rule)) {
-			err = -errno;
-			goto fail;
-		}
-		if (!(rule.flags & CAS_RULE_IN_USE))
-			continue;
-		if (used == capacity) {
-			struct cas_rule_entry *grown;
-
-			capacity = capacity ? capacity * 2 : 16;
-			grown = realloc(list, capacity * sizeof(*list));
-			if (!grown) {
-				err = -ENOMEM;
-				goto fail;
-			}
-			list = grown;
-		}
-		list[used].id = id;
-		list[used].rule = rule;
-		err = cas_counter_sum(maps->rule_stats, id, &list[used].hits);
-		if (err)
-			goto fail;
-		used++;
 	}
-	*entries = list;
-	*count = used;
+	*entries = list.list;
+	*count = list.used;
 	return 0;
-fail:
-	free(list);
+}
+
+static int cas_prefix_cmp(const void *a, const void *b)
+{
+	const struct cas_rule *x = *(const struct cas_rule *const *)a;
+	const struct cas_rule *y = *(const struct cas_rule *const *)b;
+
+	if (x->family != y->family)
+		return x->family - y->family;
+	if (x->prefixlen != y->prefixlen)
+		return x->prefixlen - y->prefixlen;
+	return memcmp(x->addr, y->addr, sizeof(x->addr));
+}
+
+/* Per-element fallback where a map type has no batched update. */
+static int cas_update_many(int map_fd, const void *keys, size_t key_size,
+			   const void *values, size_t value_size, size_t count,
+			   __u64 flags, size_t *done)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = flags);
+	size_t i;
+
+	*done = 0;
+	while (*done < count) {
+		__u32 chunk = count - *done > CAS_SCAN_CHUNK ? CAS_SCAN_CHUNK :
+							      count - *done;
+		__u32 n = chunk;
+
+		if (bpf_map_update_batch(map_fd,
+					 (const char *)keys + *done * key_size,
+					 (const char *)values +
+						 *done * value_size,
+					 &n, &opts)) {
+			if (errno != EINVAL && errno != EOPNOTSUPP &&
+			    errno != ENOTSUPP)
+				return -errno;
+			break; /* no batch support: one by one below */
+		}
+		*done += chunk;
+	}
+	for (i = *done; i < count; i++) {
+		if (bpf_map_update_elem(map_fd, (const char *)keys + i * key_size,
+					(const char *)values + i * value_size,
+					flags))
+			return -errno;
+		*done = i + 1;
+	}
+	return 0;
+}
+
+int cas_rules_add_bulk(const struct cas_maps *maps,
+		       const struct cas_rule *rules, size_t count,
+		       size_t *failed)
+{
+	int cpus = libbpf_num_possible_cpus();
+	const struct cas_rule **sorted = NULL;
+	struct cas_rule_buckets *buckets = NULL;
+	struct cas_counter *zeros = NULL;
+	struct cas_trie_key *tries = NULL;
+	struct cas_rule *bodies = NULL;
+	size_t i, inserted = 0, written = 0;
+	__u32 *ids = NULL;
+	int err = 0;
+
+	*failed = count;
+	if (!count)
+		return 0;
+	if (cpus < 0)
+		return cpus;
+	sorted = calloc(count, sizeof(*sorted));
+	ids = calloc(count, sizeof(*ids));
+	bodies = calloc(count, sizeof(*bodies));
+	buckets = calloc(count, sizeof(*buckets));
+	tries = calloc(count, sizeof(*tries));
+	zeros = calloc((size_t)cpus * CAS_SCAN_CHUNK, sizeof(*zeros));
+	if (!sorted || !ids || !bodies || !buckets || !tries || !zeros) {
+		err = -ENOMEM;
+		goto out;
+	}
+
+	/* All checks before any write: the load is all or nothing. */
+	for (i = 0; i < count; i++)
+		sorted[i] = &rules[i];
+	qsort(sorted, count, sizeof(*sorted), cas_prefix_cmp);
+	for (i = 1; i < count; i++) {
+		if (!cas_prefix_cmp(&sorted[i - 1], &sorted[i])) {
+			*failed = sorted[i] - rules;
+			err = -EEXIST;
+			goto out;
+		}
+	}
+	for (i = 0; i < count; i++) {
+		struct cas_prefix prefix;
+		__u32 existing;
+
+		cas_rule_prefix(&rules[i], &prefix);
+		err = cas_rule_find(maps, &prefix, &existing);
+		if (!err) {
+			*failed = i;
+			err = -EEXIST;
+			goto out;
+		}
+		if (err != -ENOENT)
+			goto out;
+	}
+	err = cas_rule_free_ids(maps, ids, count);
+	if (err)
+		goto out;
+
+	/* Bodies, counters and buckets first; the prefixes last. */
+	for (i = 0; i < count; i++) {
+		struct cas_prefix prefix;
+
+		bodies[i] = rules[i];
+		bodies[i].flags |= CAS_RULE_IN_USE;
+		cas_rule_prefix(&rules[i], &prefix);
+		cas_trie_key(maps, &prefix, &tries[i]);
+	}
+	for (i = 0; i < count && !err; i += CAS_SCAN_CHUNK) {
+		size_t n = count - i > CAS_SCAN_CHUNK ? CAS_SCAN_CHUNK : count - i;
+		size_t done;
+
+		err = cas_update_many(maps->rule_stats, ids + i, sizeof(*ids),
+				      zeros, sizeof(*zeros) * cpus, n, BPF_ANY,
+				      &done);
+	}
+	if (!err)
+		err = cas_update_many(maps->rule_buckets, ids, sizeof(*ids),
+				      buckets, sizeof(*buckets), count, BPF_ANY,
+				      &written);
+	if (!err)
+		err = cas_update_many(maps->rules, ids, sizeof(*ids), bodies,
+				      sizeof(*bodies), count, BPF_ANY, &written);
+	for (i = 0; i < count && !err; i++) {
+		if (bpf_map_update_elem(tries[i].map_fd, &tries[i].v4, &ids[i],
+					BPF_NOEXIST)) {
+			err = -errno;
+			*failed = i;
+			break;
+		}
+		inserted++;
+	}
+	if (err) {
+		/* Undo in reverse: withdraw prefixes, then free the bodies. */
+		for (i = 0; i < inserted; i++)
+			bpf_map_delete_elem(tries[i].map_fd, &tries[i].v4);
+		for (i = 0; i < written; i++)
+			cas_rule_release(maps, ids[i]);
+		goto out;
+	}
+	*failed = count;
+out:
+	free(sorted);
+	free(ids);
+	free(bodies);
+	free(buckets);
+	free(tries);
+	free(zeros);
 	return err;
 }

@@ -38,6 +38,15 @@ int cas_rule_del(const struct cas_maps *maps, const struct cas_prefix *prefix);
 int cas_rule_find(const struct cas_maps *maps, const struct cas_prefix *prefix,
 		  __u32 *id);
 
+/*
+ * Add count rules at once, all or nothing: a duplicate (within rules or of
+ * a rule already there) fails with -EEXIST and *failed its index; a full
+ * table -ENOSPC. Bodies go in with batched updates, prefixes last.
+ */
+int cas_rules_add_bulk(const struct cas_maps *maps,
+		       const struct cas_rule *rules, size_t count,
+		       size_t *failed);
+
 /* Every rule in use, in id order; the caller frees *entries. */
 int cas_rules_list(const struct cas_maps *maps,
 		   struct cas_rule_entry **entries, size_t *count);

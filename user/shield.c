@@ -166,7 +166,7 @@ static void cas_remove_pins(const char *dir)
 	rmdir(dir);
 }
 
-int cas_shield_open_and_load(struct shield_bpf **skel_out)
+int cas_shield_open_and_load(struct shield_bpf **skel_out, __u32 max_rules)
 {
 	struct shield_bpf *skel;
 	__u64 seed;
@@ -176,6 +176,22 @@ int cas_shield_open_and_load(struct shield_bpf **skel_out)
 	skel = shield_bpf__open();
 	if (!skel)
 		return -errno;
+	if (max_rules) {
+		struct bpf_map *sized[] = {
+			skel->maps.cas_rules, skel->maps.cas_rule_stats,
+			skel->maps.cas_rule_buckets, skel->maps.cas_rules_v4,
+			skel->maps.cas_rules_v6,
+		};
+		size_t i;
+
+		for (i = 0; i < CAS_ARRAY_SIZE(sized); i++) {
+			err = bpf_map__set_max_entries(sized[i], max_rules);
+			if (err) {
+				shield_bpf__destroy(skel);
+				return err;
+			}
+		}
+	}
 	/* A secret hash seed: nobody can aim a flood at a source's cells. */
 	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed)) {
 		err = -errno;
@@ -291,7 +307,7 @@ int cas_shield_load(const char *ifname, const struct cas_load_options *opts)
 		return CAS_EXIT_FAIL;
 	}
 
-	err = cas_shield_open_and_load(&skel);
+	err = cas_shield_open_and_load(&skel, opts->max_rules);
 	if (err) {
 		cas_err("cannot load the XDP program: %s (run with -v for the verifier log)",
 			strerror(-err));

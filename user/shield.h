@@ -15,10 +15,13 @@
 #define CAS_PIN_ROOT CAS_BPFFS "/casshield"
 #define CAS_LINK_PIN "link"
 
+#define CAS_MAX_RULES_LIMIT (16u << 20)
+
 struct cas_load_options {
 	enum cas_attach_mode mode;
 	bool monitor;
 	struct cas_port_list ports;
+	__u32 max_rules; /* 0: CAS_MAX_RULES */
 };
 
 /* An interface whose pins were opened. */
@@ -36,8 +39,11 @@ struct cas_attachment {
 };
 
 struct shield_bpf;
-/* Open the skeleton, give it a random hash seed, load it (not attach). */
-int cas_shield_open_and_load(struct shield_bpf **skel);
+/*
+ * Open the skeleton, size its rule maps (max_rules, 0 for the default),
+ * give it a random hash seed, load it (not attach).
+ */
+int cas_shield_open_and_load(struct shield_bpf **skel, __u32 max_rules);
 
 /* Settings and ports of freshly loaded maps (loader and unit tests). */
 int cas_shield_init_maps(const struct cas_maps *maps,

@@ -18,12 +18,17 @@ static void dp_die(const char *what, int err)
 
 void dp_open(struct dp_fixture *fx, const char *ports)
 {
+	dp_open_sized(fx, ports, 0);
+}
+
+void dp_open_sized(struct dp_fixture *fx, const char *ports, __u32 max_rules)
+{
 	struct cas_load_options opts = { .mode = CAS_MODE_NATIVE };
 	char err_text[CAS_ERRBUF];
 	int err;
 
 	memset(fx, 0, sizeof(*fx));
-	err = cas_shield_open_and_load(&fx->skel);
+	err = cas_shield_open_and_load(&fx->skel, max_rules);
 	if (err)
 		dp_die("cannot load the program (are you root?)", err);
 	err = cas_maps_from_object(fx->skel->obj, &fx->maps);

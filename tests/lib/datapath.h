@@ -27,6 +27,8 @@ struct dp_snapshot {
 
 /* Load the program and protect ports ("443,80/tcp,53/udp"). Aborts on error. */
 void dp_open(struct dp_fixture *fx, const char *ports);
+/* The same with rule maps sized for max_rules (0: the default). */
+void dp_open_sized(struct dp_fixture *fx, const char *ports, __u32 max_rules);
 void dp_close(struct dp_fixture *fx);
 /* Add an allow rule; ports NULL = all. Returns its id; aborts on error. */
 __u32 dp_allow(struct dp_fixture *fx, const char *cidr, const char *ports,
