@@ -14,29 +14,45 @@ struct {
 	__type(value, struct cas_settings);
 } cas_settings SEC(".maps");
 
-/* Indexed by destination port: a direct array beats a hash on the hot path. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 65536);
+	__uint(max_entries, CAS_GENERATIONS);
 	__type(key, __u32);
-	__type(value, struct cas_port_slots);
-} cas_ports SEC(".maps");
+	__type(value, struct cas_policy);
+} cas_policy SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, CAS_MAX_RULES);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct cas_lpm_v4);
-	__type(value, __u32);
-} cas_rules_v4 SEC(".maps");
+/*
+ * Per generation: ports indexed by destination port (a direct array beats
+ * a hash on the hot path) and the LPM tries of allowed prefixes.
+ */
+#define CAS_PORTS_MAP(name)                                                    \
+	struct {                                                               \
+		__uint(type, BPF_MAP_TYPE_ARRAY);                              \
+		__uint(max_entries, 65536);                                    \
+		__type(key, __u32);                                            \
+		__type(value, struct cas_port_slots);                          \
+	} name SEC(".maps")
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, CAS_MAX_RULES);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct cas_lpm_v6);
-	__type(value, __u32);
-} cas_rules_v6 SEC(".maps");
+#define CAS_TRIE_MAP(name, key_type)                                           \
+	struct {                                                               \
+		__uint(type, BPF_MAP_TYPE_LPM_TRIE);                           \
+		__uint(max_entries, CAS_MAX_RULES);                            \
+		__uint(map_flags, BPF_F_NO_PREALLOC);                          \
+		__type(key, key_type);                                         \
+		__type(value, __u32);                                          \
+	} name SEC(".maps")
+
+CAS_PORTS_MAP(cas_ports_g0);
+CAS_PORTS_MAP(cas_ports_g1);
+CAS_TRIE_MAP(cas_rules_v4_g0, struct cas_lpm_v4);
+CAS_TRIE_MAP(cas_rules_v4_g1, struct cas_lpm_v4);
+CAS_TRIE_MAP(cas_rules_v6_g0, struct cas_lpm_v6);
+CAS_TRIE_MAP(cas_rules_v6_g1, struct cas_lpm_v6);
+
+/* The map of a generation: both are verified, one is taken. */
+#define CAS_GEN_LOOKUP(gen, map, key)                                          \
+	((gen) ? bpf_map_lookup_elem(&map##_g1, key) :                         \
+		 bpf_map_lookup_elem(&map##_g0, key))
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -18,10 +18,11 @@ struct cas_verdict {
 };
 
 /* Protected slot of the destination port, or -1 if the port is open. */
-static __always_inline int cas_port_slot(const struct cas_packet *pkt)
+static __always_inline int cas_port_slot(__u32 gen,
+					 const struct cas_packet *pkt)
 {
 	__u32 port = pkt->dport;
-	struct cas_port_slots *slots = bpf_map_lookup_elem(&cas_ports, &port);
+	struct cas_port_slots *slots = CAS_GEN_LOOKUP(gen, cas_ports, &port);
 
 	if (!slots || pkt->proto >= CAS_PROTO_COUNT)
 		return -1;
@@ -29,7 +30,8 @@ static __always_inline int cas_port_slot(const struct cas_packet *pkt)
 }
 
 /* Id of the most specific rule whose prefix covers the source. */
-static __always_inline __u32 cas_match_rule(const struct cas_packet *pkt)
+static __always_inline __u32 cas_match_rule(__u32 gen,
+					     const struct cas_packet *pkt)
 {
 	__u32 *rule_id;
 
@@ -37,12 +39,12 @@ static __always_inline __u32 cas_match_rule(const struct cas_packet *pkt)
 		struct cas_lpm_v4 key = { .prefixlen = 32 };
 
 		__builtin_memcpy(key.addr, pkt->src, 4);
-		rule_id = bpf_map_lookup_elem(&cas_rules_v4, &key);
+		rule_id = CAS_GEN_LOOKUP(gen, cas_rules_v4, &key);
 	} else {
 		struct cas_lpm_v6 key = { .prefixlen = 128 };
 
 		__builtin_memcpy(key.addr, pkt->src, 16);
-		rule_id = bpf_map_lookup_elem(&cas_rules_v6, &key);
+		rule_id = CAS_GEN_LOOKUP(gen, cas_rules_v6, &key);
 	}
 	return rule_id ? *rule_id : CAS_NO_RULE;
 }
@@ -71,37 +73,37 @@ static __always_inline __u32 cas_handshake(void *data_end,
 					   const struct cas_packet *pkt,
 					   __u32 rule_id,
 					   const struct cas_rule *rule,
-					   const struct cas_settings *settings)
+					   const struct cas_policy *policy)
 {
 	__u16 version;
 
 	if (pkt->proto != CAS_PROTO_TCP)
 		return CAS_REASON_ALLOWED;
 	if ((pkt->tcp_flags & (CAS_TCP_SYN | CAS_TCP_ACK)) == CAS_TCP_SYN)
-		return cas_limit_syn(pkt, rule_id, rule, settings);
-	if (!cas_tls_client_hello(pkt, data_end, settings->min_tls, &version))
+		return cas_limit_syn(pkt, rule_id, rule, policy);
+	if (!cas_tls_client_hello(pkt, data_end, policy->min_tls, &version))
 		return CAS_REASON_ALLOWED;
 	/* The floor is checked first: a refused hello spends no token. */
-	if (settings->min_tls && version < settings->min_tls)
+	if (policy->min_tls && version < policy->min_tls)
 		return CAS_REASON_TLS_VERSION;
-	return cas_limit_hello(rule_id, rule, settings);
+	return cas_limit_hello(rule_id, rule, policy);
 }
 
-static __always_inline void cas_decide(struct xdp_md *ctx,
+static __always_inline void cas_decide(struct xdp_md *ctx, __u32 gen,
 				       const struct cas_packet *pkt,
-				       const struct cas_settings *settings,
+				       const struct cas_policy *policy,
 				       struct cas_verdict *verdict)
 {
 	struct cas_rule *rule;
 	__u32 rule_id;
 	int slot;
 
-	slot = cas_port_slot(pkt);
+	slot = cas_port_slot(gen, pkt);
 	if (slot < 0) {
 		verdict->reason = CAS_REASON_UNPROTECTED;
 		return;
 	}
-	rule_id = cas_match_rule(pkt);
+	rule_id = cas_match_rule(gen, pkt);
 	rule = bpf_map_lookup_elem(&cas_rules, &rule_id);
 	/* The longest match decides; a narrower rule never falls back. */
 	if (!rule || !(rule->flags & CAS_RULE_IN_USE) ||
@@ -114,7 +116,7 @@ static __always_inline void cas_decide(struct xdp_md *ctx,
 		return;
 	}
 	verdict->reason = cas_handshake((void *)(long)ctx->data_end, pkt,
-					rule_id, rule, settings);
+					rule_id, rule, policy);
 	if (verdict->reason == CAS_REASON_ALLOWED)
 		verdict->rule_id = rule_id;
 }

@@ -98,7 +98,7 @@ static __always_inline int cas_source_admit(const struct cas_packet *pkt,
 static __always_inline __u32 cas_limit_syn(const struct cas_packet *pkt,
 					   __u32 rule_id,
 					   const struct cas_rule *rule,
-					   const struct cas_settings *settings)
+					   const struct cas_policy *policy)
 {
 	struct cas_global_buckets *global;
 	struct cas_rule_buckets *buckets;
@@ -114,8 +114,8 @@ static __always_inline __u32 cas_limit_syn(const struct cas_packet *pkt,
 		return CAS_REASON_SYN_RATE_RULE;
 	global = bpf_map_lookup_elem(&cas_global_buckets, &zero);
 	if (!global || !cas_bucket_admit(&global->syn_tat, now,
-					 settings->syn_rate,
-					 settings->syn_burst))
+					 policy->syn_rate,
+					 policy->syn_burst))
 		return CAS_REASON_SYN_RATE_GLOBAL;
 	return CAS_REASON_ALLOWED;
 }
@@ -123,7 +123,7 @@ static __always_inline __u32 cas_limit_syn(const struct cas_packet *pkt,
 /* A TLS ClientHello of an allowed source: per rule, then global. */
 static __always_inline __u32 cas_limit_hello(__u32 rule_id,
 					     const struct cas_rule *rule,
-					     const struct cas_settings *settings)
+					     const struct cas_policy *policy)
 {
 	struct cas_global_buckets *global;
 	struct cas_rule_buckets *buckets;
@@ -137,8 +137,8 @@ static __always_inline __u32 cas_limit_hello(__u32 rule_id,
 		return CAS_REASON_HELLO_RATE;
 	global = bpf_map_lookup_elem(&cas_global_buckets, &zero);
 	if (!global || !cas_bucket_admit(&global->hello_tat, now,
-					 settings->hello_rate,
-					 settings->hello_burst))
+					 policy->hello_rate,
+					 policy->hello_burst))
 		return CAS_REASON_HELLO_RATE;
 	return CAS_REASON_ALLOWED;
 }

@@ -11,27 +11,32 @@
 #include "policy.h"
 #include "stats.h"
 
-/* Used only if the settings map could not be read: enforce, no limits. */
-static const struct cas_settings cas_default_settings;
+/* Used only if a settings map could not be read: enforce, no limits. */
+static const struct cas_policy cas_default_policy;
 
 SEC("xdp")
 int cas_shield(struct xdp_md *ctx)
 {
 	struct cas_verdict verdict = { .rule_id = CAS_NO_RULE };
 	const struct cas_settings *settings;
+	const struct cas_policy *policy;
 	struct cas_packet pkt = {};
-	__u32 zero = 0;
+	__u32 zero = 0, gen = 0;
 	int reason;
 
+	/* The generation is read once: the whole packet sees one ruleset. */
 	settings = bpf_map_lookup_elem(&cas_settings, &zero);
-	if (!settings)
-		settings = &cas_default_settings;
+	if (settings)
+		gen = *(volatile __u32 *)&settings->generation & 1;
+	policy = bpf_map_lookup_elem(&cas_policy, &gen);
+	if (!policy)
+		policy = &cas_default_policy;
 	reason = cas_parse_frame(ctx, &pkt);
 	if (reason == CAS_PARSE_TO_POLICY)
-		cas_decide(ctx, &pkt, settings, &verdict);
+		cas_decide(ctx, gen, &pkt, policy, &verdict);
 	else
 		verdict.reason = reason;
-	return cas_record(ctx, settings, &verdict);
+	return cas_record(ctx, policy, &verdict);
 }
 
 char LICENSE[] SEC("license") = "GPL";

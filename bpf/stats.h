@@ -35,14 +35,14 @@ static __always_inline void cas_count(void *map, __u32 index, __u64 bytes)
 }
 
 static __always_inline int cas_record(struct xdp_md *ctx,
-				      const struct cas_settings *settings,
+				      const struct cas_policy *policy,
 				      const struct cas_verdict *verdict)
 {
 	__u64 bytes = ctx->data_end - ctx->data;
 	__u32 action = CAS_ACTION_PASS;
 
 	if (cas_reason_drops(verdict->reason))
-		action = settings->monitor ? CAS_ACTION_WOULD_DROP :
+		action = policy->monitor ? CAS_ACTION_WOULD_DROP :
 					     CAS_ACTION_DROP;
 	cas_count(&cas_stats, CAS_STATS_INDEX(verdict->reason, action), bytes);
 	if (verdict->rule_id != CAS_NO_RULE)

@@ -153,25 +153,36 @@ enum cas_attach_mode { CAS_MODE_NATIVE, CAS_MODE_SKB };
 #define CAS_TLS_1_3 0x0304
 
 /*
- * cas_settings: one element, changed at run time by the CLI. The datapath
- * reads monitor, the global limits and the TLS floor; the rest describes
- * the attachment for status readers.
+ * The ruleset exists in two generations: ports, tries and policy of each
+ * (cas_ports_gN, cas_rules_v4_gN, cas_rules_v6_gN, cas_policy[N]). Packets
+ * use the generation cas_settings.generation names, read once per packet;
+ * `apply` fills the other one and flips the index in one word, so no
+ * packet ever sees a half-applied ruleset (docs/config.md).
  */
-struct cas_settings {
-	__u32 monitor;	   /* 1: count drops as would_drop, pass them */
-	__u32 attach_mode; /* enum cas_attach_mode */
-	__u32 ifindex;
-	__u32 max_rules;
-	__u64 loaded_at; /* CLOCK_REALTIME seconds */
+#define CAS_GENERATIONS 2
+
+/* cas_policy: array indexed by generation. */
+struct cas_policy {
+	__u32 monitor; /* 1: count drops as would_drop, pass them */
 	/* global handshake limits, per second; 0 = unlimited */
 	__u32 syn_rate;
 	__u32 syn_burst;
 	__u32 hello_rate;
 	__u32 hello_burst;
 	__u16 min_tls; /* CAS_TLS_*, 0 = off */
-	__u16 pad[3];
+	__u16 pad;
 };
-_Static_assert(sizeof(struct cas_settings) == 48, "cas_settings layout");
+_Static_assert(sizeof(struct cas_policy) == 24, "cas_policy layout");
+
+/* cas_settings: one element: the live generation and the attachment. */
+struct cas_settings {
+	__u32 generation;  /* 0 or 1 */
+	__u32 attach_mode; /* enum cas_attach_mode */
+	__u32 ifindex;
+	__u32 max_rules;
+	__u64 loaded_at; /* CLOCK_REALTIME seconds */
+};
+_Static_assert(sizeof(struct cas_settings) == 24, "cas_settings layout");
 
 /*
  * Token buckets as GCRA state: the theoretical arrival time (ns, the

@@ -22,6 +22,9 @@ int cas_cmd_status(int argc, char **argv);
 int cas_cmd_allow(int argc, char **argv);
 int cas_cmd_limits(int argc, char **argv);
 int cas_cmd_check(int argc, char **argv);
+int cas_cmd_apply(int argc, char **argv);
+int cas_cmd_confirm(int argc, char **argv);
+int cas_cmd_run(int argc, char **argv);
 
 /* --config FILE for check/apply/run, with extra options handled by on_extra
  * (returning non-zero to stop). The path, or NULL after a usage error. */

@@ -591,7 +591,7 @@ static int cas_allow_list(int argc, char **argv)
 	err = cas_allow_open(&args, &iface);
 	if (err)
 		return err;
-	err = cas_ports_get(&iface.maps, &ports);
+	err = cas_ports_get_active(&iface.maps, &ports);
 	if (!err)
 		err = cas_rules_list(&iface.maps, &entries, &count);
 	if (err) {

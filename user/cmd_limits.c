@@ -53,7 +53,7 @@ int cas_bucket_option(int opt, const char *arg, const char *verb,
 }
 
 static void cas_limits_print(FILE *out, const char *ifname,
-			     const struct cas_settings *s, bool json)
+			     const struct cas_policy *s, bool json)
 {
 	if (json) {
 		fputs("{\"interface\": ", out);
@@ -109,7 +109,8 @@ static int cas_limits_set(int argc, char **argv)
 	struct cas_bucket_args buckets[CAS_BUCKET_COUNT] = {};
 	char err_text[CAS_ERRBUF], ifname[IF_NAMESIZE];
 	const char *ifname_opt = NULL;
-	struct cas_settings settings;
+	struct cas_policy settings;
+	struct cas_gen_maps active;
 	bool min_tls_set = false, any = false;
 	struct cas_iface iface;
 	__u16 min_tls = 0;
@@ -152,7 +153,10 @@ static int cas_limits_set(int argc, char **argv)
 		return err;
 	if (cas_iface_open(ifname, &iface))
 		return CAS_EXIT_FAIL;
-	err = cas_settings_read(&iface.maps, &settings);
+	/* The live generation's policy changes in place: one word at a time. */
+	err = cas_active_maps(&iface.maps, &active);
+	if (!err)
+		err = cas_policy_read(&iface.maps, active.gen, &settings);
 	if (err) {
 		cas_err("limits set: cannot read the settings of %s: %s",
 			ifname, strerror(-err));
@@ -168,7 +172,7 @@ static int cas_limits_set(int argc, char **argv)
 	}
 	if (min_tls_set)
 		settings.min_tls = min_tls;
-	err = cas_settings_write(&iface.maps, &settings);
+	err = cas_policy_write(&iface.maps, active.gen, &settings);
 	if (err) {
 		cas_err("limits set: cannot write the settings of %s: %s",
 			ifname, strerror(-err));
@@ -190,7 +194,7 @@ static int cas_limits_show(int argc, char **argv)
 	};
 	char ifname[IF_NAMESIZE];
 	const char *ifname_opt = NULL;
-	struct cas_settings settings;
+	struct cas_policy settings;
 	struct cas_iface iface;
 	bool json = false;
 	int opt, err;
@@ -215,7 +219,7 @@ static int cas_limits_show(int argc, char **argv)
 		return err;
 	if (cas_iface_open(ifname, &iface))
 		return CAS_EXIT_FAIL;
-	err = cas_settings_read(&iface.maps, &settings);
+	err = cas_policy_read_active(&iface.maps, &settings);
 	cas_iface_close(&iface);
 	if (err) {
 		cas_err("limits show: cannot read the settings of %s: %s",

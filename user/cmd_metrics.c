@@ -185,20 +185,12 @@ static bool cas_valid_name_syntax(const char *name)
 	       strcmp(name, ".") && strcmp(name, "..");
 }
 
-static int cas_serve(const struct cas_exporter *exporter, int listen_fd,
-		     const char *listen_text)
+static struct MHD_Daemon *cas_start(const struct cas_exporter *exporter,
+				     int listen_fd, const char *listen_text)
 {
 	struct MHD_Daemon *daemon;
-	sigset_t stop;
-	int sig;
 
-	/* Blocked before the server threads exist, so they inherit it. */
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
-
 	daemon = MHD_start_daemon(
 		MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
 		cas_handle, (void *)exporter, MHD_OPTION_LISTEN_SOCKET,
@@ -211,14 +203,58 @@ static int cas_serve(const struct cas_exporter *exporter, int listen_fd,
 		cas_err("metrics: cannot start the HTTP server on %s (run with -v for details)",
 			listen_text);
 		close(listen_fd);
-		return CAS_EXIT_FAIL;
+		return NULL;
 	}
 	fprintf(stderr, "casshield: serving http://%s/metrics and /healthz\n",
 		listen_text);
+	return daemon;
+}
+
+static int cas_serve(const struct cas_exporter *exporter, int listen_fd,
+		     const char *listen_text)
+{
+	struct MHD_Daemon *daemon;
+	sigset_t stop;
+	int sig;
+
+	/* Blocked before the server threads exist, so they inherit it. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	daemon = cas_start(exporter, listen_fd, listen_text);
+	if (!daemon)
+		return CAS_EXIT_FAIL;
 	while (sigwait(&stop, &sig))
 		;
 	MHD_stop_daemon(daemon); /* closes listen_fd too */
 	return CAS_EXIT_OK;
+}
+
+/* The exporter of `casshield run`: every shielded interface. */
+static const struct cas_exporter cas_all_interfaces;
+
+void *cas_metrics_start(const char *listen_text)
+{
+	struct cas_listen_addr listen_addr;
+	char err_text[CAS_ERRBUF];
+	int listen_fd;
+
+	if (cas_metrics_parse_listen(listen_text, &listen_addr, err_text)) {
+		cas_err("metrics: %s", err_text);
+		return NULL;
+	}
+	libbpf_num_possible_cpus();
+	listen_fd = cas_listen(&listen_addr, listen_text);
+	if (listen_fd < 0)
+		return NULL;
+	return cas_start(&cas_all_interfaces, listen_fd, listen_text);
+}
+
+void cas_metrics_stop(void *server)
+{
+	if (server)
+		MHD_stop_daemon(server);
 }
 
 int cas_cmd_metrics(int argc, char **argv)

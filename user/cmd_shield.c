@@ -107,6 +107,7 @@ int cas_cmd_unload(int argc, char **argv)
 struct cas_status {
 	struct cas_attachment attachment;
 	struct cas_settings settings;
+	struct cas_policy policy;
 	struct cas_port_list ports;
 	size_t rules_v4, rules_v6;
 };
@@ -125,7 +126,9 @@ static int cas_status_read(const char *ifname, struct cas_status *status)
 	if (!err)
 		err = cas_settings_read(&iface.maps, &status->settings);
 	if (!err)
-		err = cas_ports_get(&iface.maps, &status->ports);
+		err = cas_policy_read_active(&iface.maps, &status->policy);
+	if (!err)
+		err = cas_ports_get_active(&iface.maps, &status->ports);
 	if (!err)
 		err = cas_rules_list(&iface.maps, &entries, &count);
 	cas_iface_close(&iface);
@@ -155,7 +158,7 @@ static void cas_status_json(FILE *out, const char *ifname,
 		", \"attached\": %s, \"mode\": \"%s\", \"monitor\": %s, \"ifindex\": %u, \"prog_id\": %u, \"link_id\": %u, \"ports\": [",
 		status->attachment.attached ? "true" : "false",
 		cas_mode_name(status->settings.attach_mode),
-		status->settings.monitor ? "true" : "false",
+		status->policy.monitor ? "true" : "false",
 		status->settings.ifindex, status->attachment.prog_id,
 		status->attachment.link_id);
 	for (i = 0; i < status->ports.count; i++)
@@ -178,7 +181,7 @@ static void cas_status_text(FILE *out, const char *ifname,
 		status->attachment.attached ? "attached" :
 					      "NOT ATTACHED (run unload, then load)",
 		cas_mode_name(status->settings.attach_mode),
-		status->settings.monitor ? "monitor only (nothing dropped)" :
+		status->policy.monitor ? "monitor only (nothing dropped)" :
 					   "enforcing");
 	fputs("  protected ports:", out);
 	for (i = 0; i < status->ports.count; i++)

@@ -156,6 +156,52 @@ int cas_settings_read(const struct cas_maps *maps, struct cas_settings *out)
 	return bpf_map_lookup_elem(maps->settings, &key, out) ? -errno : 0;
 }
 
+void cas_gen_maps(const struct cas_maps *maps, __u32 gen,
+		  struct cas_gen_maps *out)
+{
+	out->gen = gen & 1;
+	out->ports = out->gen ? maps->ports_g1 : maps->ports_g0;
+	out->rules_v4 = out->gen ? maps->rules_v4_g1 : maps->rules_v4_g0;
+	out->rules_v6 = out->gen ? maps->rules_v6_g1 : maps->rules_v6_g0;
+}
+
+int cas_active_maps(const struct cas_maps *maps, struct cas_gen_maps *out)
+{
+	struct cas_settings settings;
+	int err;
+
+	err = cas_settings_read(maps, &settings);
+	if (err)
+		return err;
+	cas_gen_maps(maps, settings.generation, out);
+	return 0;
+}
+
+int cas_policy_read(const struct cas_maps *maps, __u32 gen,
+		    struct cas_policy *out)
+{
+	gen &= 1;
+	return bpf_map_lookup_elem(maps->policy, &gen, out) ? -errno : 0;
+}
+
+int cas_policy_write(const struct cas_maps *maps, __u32 gen,
+		     const struct cas_policy *policy)
+{
+	gen &= 1;
+	return bpf_map_update_elem(maps->policy, &gen, policy, BPF_ANY) ?
+		       -errno :
+		       0;
+}
+
+int cas_policy_read_active(const struct cas_maps *maps, struct cas_policy *out)
+{
+	struct cas_gen_maps active;
+	int err;
+
+	err = cas_active_maps(maps, &active);
+	return err ? err : cas_policy_read(maps, active.gen, out);
+}
+
 int cas_settings_write(const struct cas_maps *maps,
 		       const struct cas_settings *settings)
 {
@@ -167,13 +213,12 @@ int cas_settings_write(const struct cas_maps *maps,
 }
 
 /* The whole port table in one batched syscall instead of 65536 lookups. */
-static int cas_ports_read_all(const struct cas_maps *maps,
-			      struct cas_port_slots *slots)
+static int cas_ports_read_all(int ports_fd, struct cas_port_slots *slots)
 {
 	static __u32 keys[65536];
 	__u32 count = 65536, out_batch = 0;
 
-	if (bpf_map_lookup_batch(maps->ports, NULL, &out_batch, keys, slots,
+	if (bpf_map_lookup_batch(ports_fd, NULL, &out_batch, keys, slots,
 				 &count, NULL) &&
 	    errno != ENOENT)
 		return -errno;
@@ -184,15 +229,14 @@ static int cas_ports_read_all(const struct cas_maps *maps,
  * Ports are written one entry at a time; a port changes state in a single
  * update, so no packet sees a half-written entry.
  */
-int cas_ports_set(const struct cas_maps *maps,
-		  const struct cas_port_list *ports)
+int cas_ports_set(int ports_fd, const struct cas_port_list *ports)
 {
 	static struct cas_port_slots wanted[65536], current[65536];
 	__u32 port;
 	unsigned int i;
 	int err;
 
-	err = cas_ports_read_all(maps, current);
+	err = cas_ports_read_all(ports_fd, current);
 	if (err)
 		return err;
 	memset(wanted, 0, sizeof(wanted));
@@ -202,14 +246,14 @@ int cas_ports_set(const struct cas_maps *maps,
 	for (port = 0; port < 65536; port++) {
 		if (!memcmp(&current[port], &wanted[port], sizeof(wanted[0])))
 			continue;
-		if (bpf_map_update_elem(maps->ports, &port, &wanted[port],
+		if (bpf_map_update_elem(ports_fd, &port, &wanted[port],
 					BPF_ANY))
 			return -errno;
 	}
 	return 0;
 }
 
-int cas_ports_get(const struct cas_maps *maps, struct cas_port_list *ports)
+int cas_ports_get(int ports_fd, struct cas_port_list *ports)
 {
 	static struct cas_port_slots slots[65536];
 	struct cas_port_list by_slot = {};
@@ -217,7 +261,7 @@ int cas_ports_get(const struct cas_maps *maps, struct cas_port_list *ports)
 	int err;
 
 	memset(ports, 0, sizeof(*ports));
-	err = cas_ports_read_all(maps, slots);
+	err = cas_ports_read_all(ports_fd, slots);
 	if (err)
 		return err;
 	for (port = 0; port < 65536; port++) {
@@ -237,23 +281,38 @@ int cas_ports_get(const struct cas_maps *maps, struct cas_port_list *ports)
 	return 0;
 }
 
+int cas_ports_get_active(const struct cas_maps *maps,
+			 struct cas_port_list *ports)
+{
+	struct cas_gen_maps active;
+	int err;
+
+	err = cas_active_maps(maps, &active);
+	return err ? err : cas_ports_get(active.ports, ports);
+}
+
 int cas_ports_mask(const struct cas_maps *maps,
 		   const struct cas_port_list *ports, __u64 *mask,
 		   struct cas_port *unprotected)
 {
+	struct cas_gen_maps active;
 	unsigned int i;
+	int err;
 
 	if (!ports->count) {
 		*mask = CAS_ALL_PORTS;
 		return 0;
 	}
+	err = cas_active_maps(maps, &active);
+	if (err)
+		return err;
 	*mask = 0;
 	for (i = 0; i < ports->count; i++) {
 		__u32 port = ports->ports[i].port;
 		struct cas_port_slots slots;
 		unsigned int slot;
 
-		if (bpf_map_lookup_elem(maps->ports, &port, &slots))
+		if (bpf_map_lookup_elem(active.ports, &port, &slots))
 			return -errno;
 		slot = slots.slot_plus_one[ports->ports[i].proto];
 		if (!slot) {

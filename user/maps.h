@@ -15,9 +15,13 @@
 /* Every map of the program: field, pin/object name, value size. */
 #define CAS_MAP_LIST(X)                                                        \
 	X(settings, "cas_settings", sizeof(struct cas_settings))               \
-	X(ports, "cas_ports", sizeof(struct cas_port_slots))                   \
-	X(rules_v4, "cas_rules_v4", sizeof(__u32))                             \
-	X(rules_v6, "cas_rules_v6", sizeof(__u32))                             \
+	X(policy, "cas_policy", sizeof(struct cas_policy))                     \
+	X(ports_g0, "cas_ports_g0", sizeof(struct cas_port_slots))             \
+	X(ports_g1, "cas_ports_g1", sizeof(struct cas_port_slots))             \
+	X(rules_v4_g0, "cas_rules_v4_g0", sizeof(__u32))                       \
+	X(rules_v4_g1, "cas_rules_v4_g1", sizeof(__u32))                       \
+	X(rules_v6_g0, "cas_rules_v6_g0", sizeof(__u32))                       \
+	X(rules_v6_g1, "cas_rules_v6_g1", sizeof(__u32))                       \
 	X(rules, "cas_rules", sizeof(struct cas_rule))                         \
 	X(rule_stats, "cas_rule_stats", sizeof(struct cas_counter))            \
 	X(stats, "cas_stats", sizeof(struct cas_counter))                      \
@@ -32,6 +36,17 @@ struct cas_maps {
 #undef CAS_MAP_FIELD
 };
 
+/* The per-generation maps of one generation. */
+struct cas_gen_maps {
+	__u32 gen;
+	int ports, rules_v4, rules_v6;
+};
+
+void cas_gen_maps(const struct cas_maps *maps, __u32 gen,
+		  struct cas_gen_maps *out);
+/* Those of the generation packets use now. */
+int cas_active_maps(const struct cas_maps *maps, struct cas_gen_maps *out);
+
 /* Take the fds of a loaded bpf_object (they stay owned by the object). */
 int cas_maps_from_object(struct bpf_object *obj, struct cas_maps *maps);
 /* Open the pinned maps in dir; checks value sizes against this binary. */
@@ -45,12 +60,23 @@ void cas_maps_close(struct cas_maps *maps);
 int cas_settings_read(const struct cas_maps *maps, struct cas_settings *out);
 int cas_settings_write(const struct cas_maps *maps,
 		       const struct cas_settings *settings);
-int cas_ports_set(const struct cas_maps *maps,
-		  const struct cas_port_list *ports);
-int cas_ports_get(const struct cas_maps *maps, struct cas_port_list *ports);
+int cas_policy_read(const struct cas_maps *maps, __u32 gen,
+		    struct cas_policy *out);
+int cas_policy_write(const struct cas_maps *maps, __u32 gen,
+		     const struct cas_policy *policy);
+/* The policy of the live generation. */
+int cas_policy_read_active(const struct cas_maps *maps, struct cas_policy *out);
+
+/* Protected ports of one generation's port map, in slot order. */
+int cas_ports_set(int ports_fd, const struct cas_port_list *ports);
+int cas_ports_get(int ports_fd, struct cas_port_list *ports);
+/* ... and of the live generation. */
+int cas_ports_get_active(const struct cas_maps *maps,
+			 struct cas_port_list *ports);
 /*
- * Port mask of a rule allowed on ports (each must be protected), or
- * CAS_ALL_PORTS for an empty list. -ENOENT names the first unprotected one.
+ * Port mask of a rule allowed on ports (each must be protected in the
+ * live generation), or CAS_ALL_PORTS for an empty list. -ENOENT names the
+ * first unprotected one.
  */
 int cas_ports_mask(const struct cas_maps *maps,
 		   const struct cas_port_list *ports, __u64 *mask,

@@ -419,12 +419,16 @@ static int cas_read_rules(const struct cas_maps *maps,
 			  struct cas_metric_iface *iface)
 {
 	struct cas_rule_refs refs = {};
+	struct cas_gen_maps active;
 	size_t i, used = 0;
 	int err;
 
-	err = cas_read_trie(maps->rules_v4, AF_INET, &refs);
+	/* The rules in force are those of the live generation's tries. */
+	err = cas_active_maps(maps, &active);
 	if (!err)
-		err = cas_read_trie(maps->rules_v6, AF_INET6, &refs);
+		err = cas_read_trie(active.rules_v4, AF_INET, &refs);
+	if (!err)
+		err = cas_read_trie(active.rules_v6, AF_INET6, &refs);
 	if (err)
 		goto out;
 	/* A trie walk that restarted repeats entries: keep one per id. */
@@ -445,6 +449,8 @@ int cas_metrics_read_maps(const struct cas_maps *maps, bool with_rules,
 	int err;
 
 	err = cas_settings_read(maps, &out->settings);
+	if (!err)
+		err = cas_policy_read_active(maps, &out->policy);
 	if (!err)
 		err = cas_verdicts_read(maps, out->verdicts,
 					&out->verdict_count);
@@ -631,7 +637,7 @@ static void cas_render_state(const struct cas_metrics_snapshot *snap,
 		if (!iface->readable)
 			continue;
 		cas_series_start(out, "casshield_monitor_mode", iface);
-		cas_sample_end(out, iface->settings.monitor ? 1 : 0);
+		cas_sample_end(out, iface->policy.monitor ? 1 : 0);
 	}
 
 	cas_family(out, "casshield_rules", "gauge",

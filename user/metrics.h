@@ -64,6 +64,7 @@ struct cas_metric_iface {
 	bool readable;	/* its maps were opened and read */
 	struct cas_attachment attachment;
 	struct cas_settings settings;
+	struct cas_policy policy; /* of the live generation */
 	struct cas_verdict_count verdicts[CAS_VERDICT_PAIRS];
 	size_t verdict_count;
 	size_t rules_v4, rules_v6;
@@ -105,5 +106,13 @@ void cas_metrics_render(const struct cas_metrics_snapshot *snap,
 /* True when every interface is attached; a line per interface either way. */
 bool cas_metrics_health(const struct cas_metrics_snapshot *snap,
 			struct cas_text *out);
+
+/*
+ * The exporter in the background (for `casshield run`): serves every
+ * shielded interface on listen_text until cas_metrics_stop. NULL after a
+ * one-line error.
+ */
+void *cas_metrics_start(const char *listen_text);
+void cas_metrics_stop(void *server);
 
 #endif /* CAS_USER_METRICS_H */

@@ -36,29 +36,34 @@ void cas_rule_label(const struct cas_rule *rule, char *buf, size_t len)
 	cas_format_prefix(&prefix, buf, len);
 }
 
-/* The trie and key for a prefix: keys are the LPM layouts of casshield.h. */
-struct cas_trie_key {
-	int map_fd;
-	union {
-		struct cas_lpm_v4 v4;
-		struct cas_lpm_v6 v6;
-	};
-};
-
-static void cas_trie_key(const struct cas_maps *maps,
-			 const struct cas_prefix *prefix,
-			 struct cas_trie_key *key)
+void cas_trie_key_in(const struct cas_gen_maps *gen,
+		     const struct cas_prefix *prefix, struct cas_trie_key *key)
 {
 	memset(key, 0, sizeof(*key));
 	if (prefix->family == AF_INET) {
-		key->map_fd = maps->rules_v4;
+		key->map_fd = gen->rules_v4;
 		key->v4.prefixlen = prefix->prefixlen;
 		memcpy(key->v4.addr, prefix->addr, 4);
 	} else {
-		key->map_fd = maps->rules_v6;
+		key->map_fd = gen->rules_v6;
 		key->v6.prefixlen = prefix->prefixlen;
 		memcpy(key->v6.addr, prefix->addr, 16);
 	}
+}
+
+/* The key of a prefix in the live generation's trie of its family. */
+static int cas_trie_key(const struct cas_maps *maps,
+			const struct cas_prefix *prefix,
+			struct cas_trie_key *key)
+{
+	struct cas_gen_maps active;
+	int err;
+
+	err = cas_active_maps(maps, &active);
+	if (err)
+		return err;
+	cas_trie_key_in(&active, prefix, key);
+	return 0;
 }
 
 int cas_rule_find(const struct cas_maps *maps, const struct cas_prefix *prefix,
@@ -72,7 +77,8 @@ int cas_rule_find(const struct cas_maps *maps, const struct cas_prefix *prefix,
 	 * An LPM lookup returns the longest prefix covering the key; when an
 	 * exact entry exists it is that one, so compare the rule's prefix.
 	 */
-	cas_trie_key(maps, prefix, &key);
+	if (cas_trie_key(maps, prefix, &key))
+		return -EIO;
 	if (bpf_map_lookup_elem(key.map_fd, &key.v4, &found))
 		return errno == ENOENT ? -ENOENT : -errno;
 	if (bpf_map_lookup_elem(maps->rules, &found, &rule))
@@ -158,6 +164,8 @@ static int cas_rule_free_ids(const struct cas_maps *maps, __u32 *ids,
 	struct cas_free_ids free_ids = { ids, want, 0 };
 	int err;
 
+	if (!want)
+		return 0;
 	err = cas_rules_scan(maps, cas_collect_free, &free_ids);
 	if (err < 0)
 		return err;
@@ -233,8 +241,8 @@ int cas_rule_add(const struct cas_maps *maps, const struct cas_rule *rule,
 	err = cas_rule_prepare(maps, rule, id, &full);
 	if (err)
 		return err;
-	cas_trie_key(maps, &prefix, &key);
-	if (bpf_map_update_elem(key.map_fd, &key.v4, id, BPF_NOEXIST)) {
+	err = cas_trie_key(maps, &prefix, &key);
+	if (err || bpf_map_update_elem(key.map_fd, &key.v4, id, BPF_NOEXIST)) {
 		err = -errno;
 		cas_rule_release(maps, *id);
 		return err;
@@ -266,8 +274,8 @@ int cas_rule_replace(const struct cas_maps *maps, const struct cas_rule *rule,
 	err = cas_rule_prepare(maps, rule, id, &buckets);
 	if (err)
 		return err;
-	cas_trie_key(maps, &prefix, &key);
-	if (bpf_map_update_elem(key.map_fd, &key.v4, id, BPF_EXIST)) {
+	err = cas_trie_key(maps, &prefix, &key);
+	if (err || bpf_map_update_elem(key.map_fd, &key.v4, id, BPF_EXIST)) {
 		err = -errno;
 		cas_rule_release(maps, *id);
 		return err;
@@ -286,7 +294,9 @@ int cas_rule_del(const struct cas_maps *maps, const struct cas_prefix *prefix)
 	if (err)
 		return err;
 	/* Withdraw the prefix first; then the body can no longer be reached. */
-	cas_trie_key(maps, prefix, &key);
+	err = cas_trie_key(maps, prefix, &key);
+	if (err)
+		return err;
 	if (bpf_map_delete_elem(key.map_fd, &key.v4))
 		return -errno;
 	cas_rule_release(maps, id);
@@ -401,6 +411,7 @@ int cas_rules_add_bulk(const struct cas_maps *maps,
 	struct cas_counter *zeros = NULL;
 	struct cas_trie_key *tries = NULL;
 	struct cas_rule *bodies = NULL;
+	struct cas_gen_maps active;
 	size_t i, inserted = 0, written = 0;
 	__u32 *ids = NULL;
 	int err = 0;
@@ -447,6 +458,8 @@ int cas_rules_add_bulk(const struct cas_maps *maps,
 			goto out;
 	}
 	err = cas_rule_free_ids(maps, ids, count);
+	if (!err)
+		err = cas_active_maps(maps, &active);
 	if (err)
 		goto out;
 
@@ -457,7 +470,7 @@ int cas_rules_add_bulk(const struct cas_maps *maps,
 		bodies[i] = rules[i];
 		bodies[i].flags |= CAS_RULE_IN_USE;
 		cas_rule_prefix(&rules[i], &prefix);
-		cas_trie_key(maps, &prefix, &tries[i]);
+		cas_trie_key_in(&active, &prefix, &tries[i]);
 	}
 	for (i = 0; i < count && !err; i += CAS_SCAN_CHUNK) {
 		size_t n = count - i > CAS_SCAN_CHUNK ? CAS_SCAN_CHUNK : count - i;
@@ -500,4 +513,82 @@ out:
 	free(tries);
 	free(zeros);
 	return err;
+}
+
+int cas_trie_walk(int trie_fd, int family,
+		  int (*visit)(const struct cas_prefix *prefix, __u32 id,
+			       void *ctx),
+		  void *ctx)
+{
+	union {
+		struct cas_lpm_v4 v4;
+		struct cas_lpm_v6 v6;
+	} key, next;
+	bool first = true;
+	int err;
+
+	for (;;) {
+		struct cas_prefix prefix = { .family = family };
+		__u32 id;
+
+		if (bpf_map_get_next_key(trie_fd, first ? NULL : &key, &next))
+			return errno == ENOENT ? 0 : -errno;
+		first = false;
+		key = next;
+		if (bpf_map_lookup_elem(trie_fd, &key, &id))
+			continue; /* deleted meanwhile */
+		if (family == AF_INET) {
+			prefix.prefixlen = key.v4.prefixlen;
+			memcpy(prefix.addr, key.v4.addr, 4);
+		} else {
+			prefix.prefixlen = key.v6.prefixlen;
+			memcpy(prefix.addr, key.v6.addr, 16);
+		}
+		err = visit(&prefix, id, ctx);
+		if (err)
+			return err;
+	}
+}
+
+int cas_trie_clear(int trie_fd, int family)
+{
+	union {
+		struct cas_lpm_v4 v4;
+		struct cas_lpm_v6 v6;
+	} key;
+
+	(void)family;
+	/* Always take the first key: deleting under a cursor may skip. */
+	while (!bpf_map_get_next_key(trie_fd, NULL, &key))
+		if (bpf_map_delete_elem(trie_fd, &key))
+			return -errno;
+	return errno == ENOENT ? 0 : -errno;
+}
+
+int cas_rule_prepare_id(const struct cas_maps *maps, __u32 id,
+			const struct cas_rule *rule,
+			const struct cas_rule_buckets *buckets)
+{
+	struct cas_rule body = *rule;
+	int err;
+
+	err = cas_rule_stats_clear(maps, id);
+	if (err)
+		return err;
+	if (bpf_map_update_elem(maps->rule_buckets, &id, buckets, BPF_ANY))
+		return -errno;
+	body.flags |= CAS_RULE_IN_USE;
+	if (bpf_map_update_elem(maps->rules, &id, &body, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+void cas_rule_free_slot(const struct cas_maps *maps, __u32 id)
+{
+	cas_rule_release(maps, id);
+}
+
+int cas_rule_free_slots(const struct cas_maps *maps, __u32 *ids, size_t count)
+{
+	return cas_rule_free_ids(maps, ids, count);
 }

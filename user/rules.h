@@ -11,6 +11,18 @@
 
 #include "maps.h"
 
+/* A prefix's key in one generation's trie of its family. */
+struct cas_trie_key {
+	int map_fd;
+	union {
+		struct cas_lpm_v4 v4;
+		struct cas_lpm_v6 v6;
+	};
+};
+
+void cas_trie_key_in(const struct cas_gen_maps *gen,
+		     const struct cas_prefix *prefix, struct cas_trie_key *key);
+
 struct cas_rule_entry {
 	__u32 id;
 	struct cas_rule rule;
@@ -50,5 +62,20 @@ int cas_rules_add_bulk(const struct cas_maps *maps,
 /* Every rule in use, in id order; the caller frees *entries. */
 int cas_rules_list(const struct cas_maps *maps,
 		   struct cas_rule_entry **entries, size_t *count);
+
+/* Every (prefix, rule id) of a trie; visit returns non-zero to stop. */
+int cas_trie_walk(int trie_fd, int family,
+		  int (*visit)(const struct cas_prefix *prefix, __u32 id,
+			       void *ctx),
+		  void *ctx);
+/* Empty a trie (an inactive generation's). */
+int cas_trie_clear(int trie_fd, int family);
+
+/* Building blocks of `apply`: free slots, a slot's body, freeing one. */
+int cas_rule_free_slots(const struct cas_maps *maps, __u32 *ids, size_t count);
+int cas_rule_prepare_id(const struct cas_maps *maps, __u32 id,
+			const struct cas_rule *rule,
+			const struct cas_rule_buckets *buckets);
+void cas_rule_free_slot(const struct cas_maps *maps, __u32 id);
 
 #endif /* CAS_USER_RULES_H */

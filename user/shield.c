@@ -179,8 +179,9 @@ int cas_shield_open_and_load(struct shield_bpf **skel_out, __u32 max_rules)
 	if (max_rules) {
 		struct bpf_map *sized[] = {
 			skel->maps.cas_rules, skel->maps.cas_rule_stats,
-			skel->maps.cas_rule_buckets, skel->maps.cas_rules_v4,
-			skel->maps.cas_rules_v6,
+			skel->maps.cas_rule_buckets, skel->maps.cas_rules_v4_g0,
+			skel->maps.cas_rules_v4_g1, skel->maps.cas_rules_v6_g0,
+			skel->maps.cas_rules_v6_g1,
 		};
 		size_t i;
 
@@ -213,17 +214,22 @@ int cas_shield_init_maps(const struct cas_maps *maps,
 			 __u32 max_rules)
 {
 	struct cas_settings settings = {
-		.monitor = opts->monitor,
+		.generation = 0,
 		.attach_mode = opts->mode,
 		.ifindex = ifindex,
 		.max_rules = max_rules,
 		.loaded_at = time(NULL),
 	};
+	struct cas_policy policy = { .monitor = opts->monitor };
+	struct cas_gen_maps gen;
 	int err;
 
+	cas_gen_maps(maps, 0, &gen);
 	err = cas_settings_write(maps, &settings);
 	if (!err)
-		err = cas_ports_set(maps, &opts->ports);
+		err = cas_policy_write(maps, 0, &policy);
+	if (!err)
+		err = cas_ports_set(gen.ports, &opts->ports);
 	return err;
 }
 
@@ -283,7 +289,17 @@ static int cas_attach(struct shield_bpf *skel, const char *ifname,
 
 int cas_shield_load(const char *ifname, const struct cas_load_options *opts)
 {
+	return cas_shield_load_prepared(ifname, opts, NULL, NULL);
+}
+
+int cas_shield_load_prepared(const char *ifname,
+			     const struct cas_load_options *opts,
+			     int (*prepare)(const struct cas_maps *maps,
+					    void *ctx),
+			     void *ctx)
+{
 	struct shield_bpf *skel = NULL;
+	struct cas_maps maps;
 	unsigned int ifindex;
 	char dir[64];
 	int err;
@@ -316,6 +332,17 @@ int cas_shield_load(const char *ifname, const struct cas_load_options *opts)
 	err = cas_configure(skel, ifname, ifindex, opts);
 	if (err)
 		goto fail;
+	if (prepare) {
+		err = cas_maps_from_object(skel->obj, &maps);
+		if (!err)
+			err = prepare(&maps, ctx);
+		if (err) {
+			if (err < 0)
+				cas_err("cannot prepare the rules of %s: %s",
+					ifname, strerror(-err));
+			goto fail;
+		}
+	}
 	err = cas_maps_pin(skel->obj, dir);
 	if (err)
 		goto fail;

@@ -53,6 +53,12 @@ int cas_shield_init_maps(const struct cas_maps *maps,
 /* The error paths print their own one-line message. */
 int cas_shield_load(const char *ifname, const struct cas_load_options *opts);
 int cas_shield_unload(const char *ifname);
+/* load, with prepare(maps) run on the configured maps before the attach. */
+int cas_shield_load_prepared(const char *ifname,
+			     const struct cas_load_options *opts,
+			     int (*prepare)(const struct cas_maps *maps,
+					    void *ctx),
+			     void *ctx);
 int cas_iface_open(const char *ifname, struct cas_iface *iface);
 void cas_iface_close(struct cas_iface *iface);
 int cas_iface_attachment(const struct cas_iface *iface,

@@ -86,34 +86,34 @@ __u32 dp_allow(struct dp_fixture *fx, const char *cidr, const char *ports,
 	return dp_add(fx, cidr, ports, &rule);
 }
 
-void dp_set_limits(struct dp_fixture *fx, const struct cas_settings *limits)
+void dp_set_limits(struct dp_fixture *fx, const struct cas_policy *limits)
 {
-	struct cas_settings settings;
+	struct cas_policy policy;
 	int err;
 
-	err = cas_settings_read(&fx->maps, &settings);
-	settings.syn_rate = limits->syn_rate;
-	settings.syn_burst = limits->syn_burst;
-	settings.hello_rate = limits->hello_rate;
-	settings.hello_burst = limits->hello_burst;
-	settings.min_tls = limits->min_tls;
+	err = cas_policy_read_active(&fx->maps, &policy);
+	policy.syn_rate = limits->syn_rate;
+	policy.syn_burst = limits->syn_burst;
+	policy.hello_rate = limits->hello_rate;
+	policy.hello_burst = limits->hello_burst;
+	policy.min_tls = limits->min_tls;
 	if (!err)
-		err = cas_settings_write(&fx->maps, &settings);
+		err = cas_policy_write(&fx->maps, 0, &policy);
 	if (err)
-		dp_die("settings", err);
+		dp_die("policy", err);
 }
 
 void dp_set_monitor(struct dp_fixture *fx, bool monitor)
 {
-	struct cas_settings settings;
+	struct cas_policy policy;
 	int err;
 
-	err = cas_settings_read(&fx->maps, &settings);
-	settings.monitor = monitor;
+	err = cas_policy_read_active(&fx->maps, &policy);
+	policy.monitor = monitor;
 	if (!err)
-		err = cas_settings_write(&fx->maps, &settings);
+		err = cas_policy_write(&fx->maps, 0, &policy);
 	if (err)
-		dp_die("settings", err);
+		dp_die("policy", err);
 }
 
 __u32 dp_run(struct dp_fixture *fx, const void *frame, size_t len)

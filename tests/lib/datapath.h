@@ -37,7 +37,7 @@ __u32 dp_allow(struct dp_fixture *fx, const char *cidr, const char *ports,
 __u32 dp_add(struct dp_fixture *fx, const char *cidr, const char *ports,
 	     struct cas_rule *rule);
 /* Global limits and TLS floor from the matching fields of *limits. */
-void dp_set_limits(struct dp_fixture *fx, const struct cas_settings *limits);
+void dp_set_limits(struct dp_fixture *fx, const struct cas_policy *limits);
 void dp_set_monitor(struct dp_fixture *fx, bool monitor);
 /* One run of the program on a frame; returns the XDP action. */
 __u32 dp_run(struct dp_fixture *fx, const void *frame, size_t len);

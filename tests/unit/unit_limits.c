@@ -95,7 +95,7 @@ struct step {
 struct scenario {
 	const char *name;
 	struct rule_spec rules[4];
-	struct cas_settings limits;
+	struct cas_policy limits;
 	bool monitor;
 	struct step steps[12];
 };

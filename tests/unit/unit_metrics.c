@@ -175,7 +175,7 @@ static void test_render(void)
 	snprintf(ifaces[1].name, IF_NAMESIZE, "we\"ird");
 	ifaces[1].shielded = ifaces[1].readable = true;
 	ifaces[1].settings.attach_mode = CAS_MODE_SKB;
-	ifaces[1].settings.monitor = 1;
+	ifaces[1].policy.monitor = 1;
 	ifaces[1].rules_v6 = 1;
 	fill_verdicts(&ifaces[1]);
 	snprintf(ifaces[1].problem, sizeof(ifaces[1].problem),
@@ -302,7 +302,7 @@ static void write_rule(struct dp_fixture *fx, __u32 id, __u8 a, __u8 b,
 	if (name)
 		snprintf(body.name, sizeof(body.name), "%s", name);
 	if (bpf_map_update_elem(fx->maps.rules, &id, &body, BPF_ANY) ||
-	    bpf_map_update_elem(fx->maps.rules_v4, &key, &id, BPF_ANY)) {
+	    bpf_map_update_elem(fx->maps.rules_v4_g0, &key, &id, BPF_ANY)) {
 		perror("unit_metrics: cannot write a rule");
 		exit(1);
 	}

@@ -1,0 +1,260 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# test_config.sh - the configuration file and the service: config errors
+# named by line and changing nothing, atomic applies under traffic,
+# commit-confirm, the lockout guard, `run` with SIGHUP, SIGKILL and a
+# restart that adopts the pinned shield, monitor mode from the file.
+set -u
+source tests/lib/tap.sh
+LAB=casc LAB_NET=3
+source tests/lib/lab.sh
+B=$CASSHIELD
+WORK=$(mktemp -d)
+RUN_PID=
+cleanup_config() {
+	[ -n "$RUN_PID" ] && kill -9 "$RUN_PID" 2>/dev/null
+	"$B" confirm >/dev/null 2>&1
+	rm -rf "$WORK"
+	lab_down
+}
+trap cleanup_config EXIT
+
+lab_up
+lab_serve 443
+
+# config IF_MONITOR EXTRA_RULES...: a file for the lab interface.
+config() {
+	local monitor=$1
+	shift
+	cat <<YAML
+interfaces:
+  - name: $LAB_IF
+    mode: native
+    monitor: $monitor
+    ports: [443/tcp, 8443/tcp]
+    limits: {syn_rate: 20000, syn_burst: 40000, min_tls: "1.2"}
+    allow:
+      - {name: proxy, cidr: "$LAB_PROXY4/32", ports: [443], mac: "$LAB_PROXY_MAC", ttl: "64"}
+      - {name: proxy6, cidr: "$LAB_PROXY6/128"}
+YAML
+	for rule in "$@"; do echo "      - $rule"; done
+	echo "metrics:"
+	echo "  listen: 127.0.0.1:19481"
+}
+
+# check_bad WHAT LINE KEY_REGEX YAML: refused with status 2, naming line and key.
+check_bad() {
+	printf '%s\n' "$4" > "$WORK/bad.yaml"
+	check_cmd "check refuses $1" 2 "bad.yaml:$2: (interfaces\[0\]\.)?$3" -- "$B" check --config "$WORK/bad.yaml"
+	check_cmd "apply refuses $1" 2 "bad.yaml:$2: (interfaces\[0\]\.)?$3" -- "$B" apply --config "$WORK/bad.yaml"
+}
+
+check_bad "an unknown key" 3 "interfaces\[0\]: unknown key 'frob'" \
+	"interfaces:
+  - name: $LAB_IF
+    frob: 1"
+check_bad "a bad CIDR" 5 "interfaces\[0\].allow\[0\].cidr: invalid CIDR '198.51.100.1/24'" \
+	"interfaces:
+  - name: $LAB_IF
+    ports: [443]
+    allow:
+      - {cidr: 198.51.100.1/24}"
+check_bad "a bad port" 3 "interfaces\[0\].ports: invalid port '99999'" \
+	"interfaces:
+  - name: $LAB_IF
+    ports: [443, 99999]"
+check_bad "a rule port the interface does not protect" 5 "allow\[0\].ports: port 22/tcp is not in the interface's ports" \
+	"interfaces:
+  - name: $LAB_IF
+    ports: [443]
+    allow:
+      - {cidr: 198.51.100.0/24, ports: [22]}"
+check_bad "a rate with an unknown unit" 3 "limits.syn_rate: unknown unit 'x'" \
+	"interfaces:
+  - name: $LAB_IF
+    limits: {syn_rate: 10x}"
+check_bad "a zero burst" 3 "limits.syn_burst: syn_rate burst must be at least 1" \
+	"interfaces:
+  - name: $LAB_IF
+    limits: {syn_rate: 10, syn_burst: 0}"
+check_bad "a bad TLS version" 3 "limits.min_tls: unknown TLS version '1.4'" \
+	"interfaces:
+  - name: $LAB_IF
+    limits: {min_tls: \"1.4\"}"
+check_bad "a bad MAC" 4 "allow\[0\].mac: invalid MAC" \
+	"interfaces:
+  - name: $LAB_IF
+    allow:
+      - {cidr: 198.51.100.0/24, mac: \"02:00\"}"
+check_bad "a bad TTL" 4 "allow\[0\].ttl: invalid TTL window '0'" \
+	"interfaces:
+  - name: $LAB_IF
+    allow:
+      - {cidr: 198.51.100.0/24, ttl: 0}"
+check_bad "a bad mode" 3 "interfaces\[0\].mode: invalid mode 'turbo'" \
+	"interfaces:
+  - name: $LAB_IF
+    mode: turbo"
+check_bad "a bad boolean" 3 "interfaces\[0\].monitor: invalid value 'maybe'" \
+	"interfaces:
+  - name: $LAB_IF
+    monitor: maybe"
+check_bad "a duplicate prefix" 5 "allow\[1\].cidr: the same prefix as the rule on line 4" \
+	"interfaces:
+  - name: $LAB_IF
+    allow:
+      - {cidr: 198.51.100.0/24}
+      - {cidr: 198.51.100.0/24, name: again}"
+check_bad "a missing name" 2 "interfaces\[0\].name: missing" \
+	"interfaces:
+  - mode: skb"
+check_bad "a bad listen address" 2 "metrics.listen" \
+	"metrics:
+  listen: localhost
+interfaces: []"
+check_bad "a YAML syntax error" 2 "YAML syntax" \
+	"interfaces: [
+  - name"
+check_eq "refused files attached nothing" "" "$(ls /sys/fs/bpf/casshield 2>/dev/null | grep -x "$LAB_IF")"
+check_cmd "apply with a missing interface" 1 "no such interface: nosuch0" -- "$B" apply --config <(printf 'interfaces:\n  - name: nosuch0\n')
+
+# apply: attach with the ruleset in place
+config false > "$WORK/a.yaml"
+check_cmd "check a good file" 0 "" -- "$B" check --config "$WORK/a.yaml"
+out=$("$B" apply --config "$WORK/a.yaml" 2>&1)
+check_match "apply attaches and reports" "$LAB_IF: attached" "$out"
+check_match "apply prints what changed" "\+ allow $LAB_PROXY4/32 \(proxy\)" "$out"
+check_eq "the pin directory is root's alone" "700 root" "$(stat -c '%a %U' "/sys/fs/bpf/casshield/$LAB_IF")"
+check_eq "rules applied" '["proxy","proxy6"]' "$("$B" allow list -i "$LAB_IF" --json | jq -c '[.rules[].name] | sort')"
+check_eq "limits applied" '[20000,40000,"1.2"]' "$("$B" limits show -i "$LAB_IF" --json | jq -c '[.syn_rate,.syn_burst,.min_tls]')"
+if lab_connect "$LAB_PROXY_NS" "$LAB_CAS4" 443; then got=yes; else got=no; fi
+check_eq "the proxy connects" yes "$got"
+if lab_connect "$LAB_ROGUE_NS" "$LAB_CAS4" 443 1; then got=yes; else got=no; fi
+check_eq "the rogue does not" no "$got"
+check_match "applying the same file changes nothing" "0 added, 0 removed, 0 changed, 2 unchanged" "$("$B" apply --config "$WORK/a.yaml")"
+
+# 50 applies that add and remove other rules while the proxy connects
+drops=$(lab_counter "$LAB_IF" drop not_allowed)
+spoofed=$(lab_counter "$LAB_IF" drop spoofed)
+lab_ns "$LAB_PROXY_NS" "$LAB_PY" - "$LAB_CAS4" <<'PY' > "$WORK/client" &
+import socket, sys, time
+ok = failed = 0
+end = time.time() + 600
+while time.time() < end:
+    try:
+        with socket.create_connection((sys.argv[1], 443), timeout=0.9) as s:
+            s.settimeout(0.9)
+            ok += s.recv(64).startswith(b"casshield-lab")
+    except OSError:
+        failed += 1
+    try:
+        open("/tmp/casc-stop").close()
+        break
+    except OSError:
+        pass
+print(ok, failed)
+PY
+client=$!
+rm -f /tmp/casc-stop
+applied=0
+for i in $(seq 50); do
+	if [ $((i % 2)) -eq 1 ]; then
+		config false "{name: churn$i, cidr: \"203.0.113.$i/32\"}" "{cidr: \"198.51.100.0/24\", ports: [8443]}" > "$WORK/churn.yaml"
+	else
+		config false "{name: other$i, cidr: \"2001:db8:$i::/48\", ports: [443]}" > "$WORK/churn.yaml"
+	fi
+	"$B" apply --config "$WORK/churn.yaml" >/dev/null && applied=$((applied + 1))
+done
+touch /tmp/casc-stop
+wait "$client"
+rm -f /tmp/casc-stop
+read -r ok failed < "$WORK/client"
+check_eq "50 applies succeeded" 50 "$applied"
+check_eq "the proxy's connections never failed during them" 0 "$failed"
+check_ge "the proxy kept connecting" 50 "$ok"
+check_eq "no packet dropped as not_allowed during them" "$drops" "$(lab_counter "$LAB_IF" drop not_allowed)"
+check_eq "no packet dropped as spoofed during them" "$spoofed" "$(lab_counter "$LAB_IF" drop spoofed)"
+
+# the lockout guard
+check_cmd "lockout: refused" 1 "would lock you out" -- env SSH_CONNECTION="$LAB_ROGUE4 50000 $LAB_CAS4 443" "$B" apply --config "$WORK/a.yaml"
+check_cmd "lockout: an allowed session passes" 0 "" -- env SSH_CONNECTION="$LAB_PROXY4 50000 $LAB_CAS4 443" "$B" apply --config "$WORK/a.yaml"
+check_cmd "lockout: an unprotected port passes" 0 "" -- env SSH_CONNECTION="$LAB_ROGUE4 50000 $LAB_CAS4 22" "$B" apply --config "$WORK/a.yaml"
+check_cmd "lockout: --force" 0 "" -- env SSH_CONNECTION="$LAB_ROGUE4 50000 $LAB_CAS4 443" "$B" apply --config "$WORK/a.yaml" --force
+
+# commit-confirm: rollback, then confirm
+config false "{name: trial, cidr: \"203.0.113.0/24\"}" > "$WORK/trial.yaml"
+check_cmd "apply --confirm 2" 0 "" -- "$B" apply --config "$WORK/trial.yaml" --confirm 2
+check_eq "the rollback snapshot is root's alone" "600" "$(stat -c '%a' /run/casshield/rollback.yaml)"
+check_eq "the trial rule is live" 1 "$("$B" allow list -i "$LAB_IF" --json | jq '[.rules[] | select(.name == "trial")] | length')"
+check_cmd "a second --confirm while one waits" 1 "waiting for 'casshield confirm'" -- "$B" apply --config "$WORK/trial.yaml" --confirm 2
+sleep 3.5
+check_eq "not confirmed: rolled back" 0 "$("$B" allow list -i "$LAB_IF" --json | jq '[.rules[] | select(.name == "trial")] | length')"
+check_cmd "confirm with nothing waiting" 1 "no apply is waiting" -- "$B" confirm
+check_cmd "apply --confirm 3" 0 "" -- "$B" apply --config "$WORK/trial.yaml" --confirm 3
+check_cmd "confirm" 0 "" -- "$B" confirm
+sleep 4
+check_eq "confirmed: kept" 1 "$("$B" allow list -i "$LAB_IF" --json | jq '[.rules[] | select(.name == "trial")] | length')"
+
+# --prune unloads what the file does not name
+ip link add "${LAB}x0" type veth peer name "${LAB}x1"
+"$B" load "${LAB}x0" --mode skb >/dev/null
+check_cmd "apply without --prune leaves other interfaces" 0 "" -- "$B" apply --config "$WORK/a.yaml"
+check_eq "still shielded" "${LAB}x0" "$(ls /sys/fs/bpf/casshield | grep -x "${LAB}x0")"
+check_match "apply --prune unloads them" "${LAB}x0: unloaded" "$("$B" apply --config "$WORK/a.yaml" --prune)"
+ip link del "${LAB}x0"
+
+# the service
+config false > "$WORK/run.yaml"
+"$B" run --config "$WORK/run.yaml" 2>"$WORK/run.log" &
+RUN_PID=$!
+sleep 1.5
+prog=$("$B" status -i "$LAB_IF" --json | jq .prog_id)
+check_match "run adopts the shielded interface" "0 attached" "$(cat "$WORK/run.log")"
+check_match "run serves metrics" "casshield_packets_total" "$(curl -s 127.0.0.1:19481/metrics)"
+config false "{name: hup, cidr: \"203.0.113.77/32\"}" > "$WORK/run.yaml"
+kill -HUP "$RUN_PID"
+sleep 1
+check_eq "SIGHUP applies the new file" 1 "$("$B" allow list -i "$LAB_IF" --json | jq '[.rules[] | select(.name == "hup")] | length')"
+echo "interfaces: [" > "$WORK/run.yaml"
+kill -HUP "$RUN_PID"
+sleep 1
+check_match "SIGHUP with a bad file is refused with a log line" "reload refused" "$(cat "$WORK/run.log")"
+check_eq "and the running ruleset stays" 1 "$("$B" allow list -i "$LAB_IF" --json | jq '[.rules[] | select(.name == "hup")] | length')"
+kill -9 "$RUN_PID"
+wait "$RUN_PID" 2>/dev/null
+RUN_PID=
+if lab_connect "$LAB_ROGUE_NS" "$LAB_CAS4" 443 1; then got=yes; else got=no; fi
+check_eq "after SIGKILL the shield still enforces" no "$got"
+check_eq "after SIGKILL the same program is attached" "true $prog" "$("$B" status -i "$LAB_IF" --json | jq -r '"\(.attached) \(.prog_id)"')"
+config false "{name: hup, cidr: \"203.0.113.77/32\"}" > "$WORK/run.yaml"
+"$B" run --config "$WORK/run.yaml" 2>"$WORK/run2.log" &
+RUN_PID=$!
+sleep 1.5
+check_eq "a restart adopts it: same program, no second one" "true $prog 1" \
+	"$("$B" status -i "$LAB_IF" --json | jq -r '"\(.attached) \(.prog_id)"') $(bpftool prog show | grep -c 'name cas_shield')"
+check_match "the restart changed nothing" "0 added, 0 removed, 0 changed" "$(cat "$WORK/run2.log")"
+kill -TERM "$RUN_PID"
+wait "$RUN_PID"
+check_eq "SIGTERM: clean exit" 0 "$?"
+RUN_PID=
+check_eq "SIGTERM: the shield stays attached" true "$("$B" status -i "$LAB_IF" --json | jq .attached)"
+"$B" run --config "$WORK/run.yaml" --detach-on-exit 2>"$WORK/run3.log" &
+RUN_PID=$!
+sleep 1.5
+kill -TERM "$RUN_PID"
+wait "$RUN_PID"
+RUN_PID=
+check_eq "--detach-on-exit: unloaded on SIGTERM" "" "$(ls /sys/fs/bpf/casshield 2>/dev/null | grep -x "$LAB_IF")"
+
+# monitor mode through the file
+config true > "$WORK/monitor.yaml"
+check_cmd "apply a monitor-mode file" 0 "" -- "$B" apply --config "$WORK/monitor.yaml"
+check_eq "status says monitor" true "$("$B" status -i "$LAB_IF" --json | jq .monitor)"
+if lab_connect "$LAB_ROGUE_NS" "$LAB_CAS4" 443; then got=yes; else got=no; fi
+check_eq "monitor: the rogue gets through" yes "$got"
+check_ge "monitor: counted as would_drop" 1 "$(lab_counter "$LAB_IF" would_drop not_allowed)"
+config false > "$WORK/a.yaml"
+check_cmd "back to enforcing" 0 "" -- "$B" apply --config "$WORK/a.yaml"
+if lab_connect "$LAB_ROGUE_NS" "$LAB_CAS4" 443 1; then got=yes; else got=no; fi
+check_eq "enforcing again: the rogue is dropped" no "$got"
+tap_done

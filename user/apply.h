@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * apply.h - making the live state equal to a configuration: the ruleset of
+ * an interface is written into its spare generation and switched in with
+ * one word (docs/config.md); interfaces are attached with their ruleset in
+ * place before the first packet; a snapshot of the live state serves
+ * commit-confirm rollbacks.
+ */
+#ifndef CAS_USER_APPLY_H
+#define CAS_USER_APPLY_H
+
+#include <stdio.h>
+#include "config.h"
+#include "shield.h"
+
+#define CAS_RUN_DIR "/run/casshield"
+#define CAS_ROLLBACK_FILE CAS_RUN_DIR "/rollback.yaml"
+#define CAS_CONFIRM_PID_FILE CAS_RUN_DIR "/confirm.pid"
+
+struct cas_apply_counts {
+	unsigned int added, removed, changed, unchanged;
+	unsigned int attached, unloaded;
+};
+
+/*
+ * Apply a whole configuration: check everything first (interfaces exist,
+ * modes match), then attach or update each interface; with prune, unload
+ * shielded interfaces the configuration does not name. Changes are printed
+ * to report (NULL: silent), prefixed by the interface. 0 or a CAS_EXIT_*
+ * code after a one-line error.
+ */
+int cas_apply_config(const struct cas_config *config, bool prune,
+		     FILE *report, struct cas_apply_counts *counts);
+
+/* The live state of every shielded interface as a configuration. */
+int cas_snapshot_config(struct cas_config *config);
+
+/*
+ * The lockout guard: 1 and a message if the configuration protects the
+ * port of the SSH session in SSH_CONNECTION without allowing its client.
+ */
+int cas_lockout_check(const struct cas_config *config, char *message,
+		      size_t len);
+
+/* Serialise changes of the shield's state between processes. */
+int cas_state_lock(void);
+
+#endif /* CAS_USER_APPLY_H */
