@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apply.h"
 #include "cli.h"
 #include "common.h"
 #include "rules.h"
@@ -176,6 +177,12 @@ static int cas_allow_open(const struct cas_allow_args *args,
 	err = cas_resolve_iface(args->ifname, ifname);
 	if (err)
 		return err;
+	/* Rule slots are shared with `apply`: one writer at a time (the lock
+	 * lasts until the process exits). */
+	if (cas_state_lock() < 0) {
+		cas_err("cannot lock %s: %s", CAS_PIN_ROOT, strerror(errno));
+		return CAS_EXIT_FAIL;
+	}
 	return cas_iface_open(ifname, iface);
 }
 

@@ -43,9 +43,10 @@ const char *cas_config_option(int argc, char **argv, const char *verb,
 	return path;
 }
 
+static int cas_config_read(const char *path, struct cas_config *config);
+
 int cas_cmd_check(int argc, char **argv)
 {
-	char err[CAS_CONFIG_ERRBUF];
 	struct cas_config config;
 	const char *path;
 	int ret;
@@ -53,12 +54,9 @@ int cas_cmd_check(int argc, char **argv)
 	path = cas_config_option(argc, argv, "check", NULL, NULL);
 	if (!path)
 		return CAS_EXIT_USAGE;
-	ret = cas_config_load(path, &config, err);
-	if (ret) {
-		cas_err("%s", err);
-		/* A file that is not there is not a syntax error. */
-		return ret == -EINVAL ? CAS_EXIT_USAGE : CAS_EXIT_FAIL;
-	}
+	ret = cas_config_read(path, &config);
+	if (ret)
+		return ret;
 	cas_config_print(stdout, &config);
 	cas_config_free(&config);
 	return CAS_EXIT_OK;
@@ -98,8 +96,15 @@ static int cas_config_read(const char *path, struct cas_config *config)
 	int ret;
 
 	ret = cas_config_load(path, config, err);
-	if (!ret)
+	if (!ret) {
+		struct stat st;
+
+		/* It names the proxies and admin networks: root's alone. */
+		if (!stat(path, &st) && (st.st_mode & 077))
+			fprintf(stderr, "casshield: warning: %s is readable by others (chmod 600 %s)\n",
+				path, path);
 		return CAS_EXIT_OK;
+	}
 	cas_err("%s", err);
 	return ret == -EINVAL ? CAS_EXIT_USAGE : CAS_EXIT_FAIL;
 }

@@ -2,6 +2,9 @@
 /* cmd_limits.c - limits set / show, and the rate options allow add shares. */
 #include <string.h>
 
+#include <errno.h>
+
+#include "apply.h"
 #include "cli.h"
 #include "common.h"
 #include "shield.h"
@@ -151,6 +154,10 @@ static int cas_limits_set(int argc, char **argv)
 	err = cas_resolve_iface(ifname_opt, ifname);
 	if (err)
 		return err;
+	if (cas_state_lock() < 0) {
+		cas_err("cannot lock %s: %s", CAS_PIN_ROOT, strerror(errno));
+		return CAS_EXIT_FAIL;
+	}
 	if (cas_iface_open(ifname, &iface))
 		return CAS_EXIT_FAIL;
 	/* The live generation's policy changes in place: one word at a time. */
