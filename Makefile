@@ -77,15 +77,58 @@ demo: deps
 	$(MAKE) $(BUILD)/casshield
 	scripts/demo.sh
 
-bench: all
-	scripts/bench-metrics.sh
+bench: bench-bins
+	scripts/bench/run.sh $(BENCH_ARGS)
 
+# --- bench ---
+# Benchmark binaries (tests/bench/, driven by scripts/bench/run.sh); not part
+# of `all`: `make check` builds them only through its smoke test.
+BENCH_DIR   := $(BUILD)/bench
+BENCH_HDRS  := $(wildcard tests/bench/*.h)
+BENCH_BINS  := $(BENCH_DIR)/gen_live $(BENCH_DIR)/bench_paths $(BENCH_DIR)/bench_rules $(BENCH_DIR)/gen_rules
+BENCH_OBJS  := $(BENCH_DIR)/drop_count.bpf.o $(BENCH_DIR)/pass.bpf.o
+.PHONY: bench-bins
+.PRECIOUS: $(BENCH_DIR)/%.bpf.o $(BENCH_DIR)/%.skel.h
+
+bench-bins: $(BUILD)/casshield $(BENCH_BINS) $(BENCH_OBJS)
+
+$(BENCH_DIR)/%.bpf.o: tests/bench/%.bpf.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BENCH_DIR)/%.skel.h: $(BENCH_DIR)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+$(BENCH_DIR)/gen_live: tests/bench/gen_live.c tests/lib/frame.c tests/lib/frame.h $(BENCH_DIR)/gen_live.skel.h
+	$(CC) $(CFLAGS) -Itests/lib -I$(BENCH_DIR) $(LDFLAGS) $< tests/lib/frame.c $(LDLIBS) -o $@
+
+$(BENCH_DIR)/gen_rules: tests/bench/gen_rules.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@
+
+$(BENCH_DIR)/bench_%: tests/bench/bench_%.c tests/bench/testrun.c $(BENCH_HDRS) $(BENCH_DIR)/pass.skel.h $(TEST_LIB) $(wildcard tests/lib/*.h) $(BUILD)/libcasshield.a
+	$(CC) $(CFLAGS) $(TEST_CFLAGS) -Itests/lib -Itests/bench -I$(BENCH_DIR) $(LDFLAGS) $< tests/bench/testrun.c $(TEST_LIB) $(BUILD)/libcasshield.a $(LDLIBS) -o $@
+# --- end bench ---
+
+SYSCONFDIR ?= /etc
+UNITDIR    ?= /lib/systemd/system
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+
+# The example configuration is installed only where none exists, root-only.
 install: $(BUILD)/casshield
 	install -D -m 0755 $(BUILD)/casshield $(DESTDIR)$(PREFIX)/sbin/casshield
 	install -D -m 0644 docs/casshield.8 $(DESTDIR)$(PREFIX)/share/man/man8/casshield.8
+	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/casshield
+	[ -e $(DESTDIR)$(SYSCONFDIR)/casshield/casshield.yaml ] || \
+		install -m 0600 scripts/config/casshield.yaml $(DESTDIR)$(SYSCONFDIR)/casshield/casshield.yaml
+	install -d -m 0755 $(DESTDIR)$(UNITDIR)
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' scripts/casshield.service > $(DESTDIR)$(UNITDIR)/casshield.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/casshield.service
+	install -D -m 0644 scripts/casshield.bash-completion $(DESTDIR)$(COMPLETIONDIR)/casshield
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/sbin/casshield $(DESTDIR)$(PREFIX)/share/man/man8/casshield.8
+	rm -f $(DESTDIR)$(PREFIX)/sbin/casshield $(DESTDIR)$(PREFIX)/share/man/man8/casshield.8 \
+	      $(DESTDIR)$(UNITDIR)/casshield.service $(DESTDIR)$(COMPLETIONDIR)/casshield
 
 format:
 	clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h include/*.h tests/unit/*.c tests/lib/*.[ch]
