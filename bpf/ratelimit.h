@@ -90,6 +90,34 @@ static __always_inline int cas_source_admit(const struct cas_packet *pkt,
 	return 1;
 }
 
+enum cas_bucket_refusal { CAS_ADMITTED, CAS_REFUSED_RULE, CAS_REFUSED_GLOBAL };
+
+/*
+ * The rule's bucket, then the interface's global one, for SYNs or for
+ * ClientHellos (hello picks which TAT of each).
+ */
+static __always_inline int cas_rule_then_global(__u32 rule_id, int hello,
+						__u32 rule_rate, __u32 rule_burst,
+						__u32 global_rate,
+						__u32 global_burst, __u64 now)
+{
+	struct cas_global_buckets *global;
+	struct cas_rule_buckets *buckets;
+	__u32 zero = 0;
+
+	buckets = bpf_map_lookup_elem(&cas_rule_buckets, &rule_id);
+	if (!buckets ||
+	    !cas_bucket_admit(hello ? &buckets->hello_tat : &buckets->syn_tat,
+			      now, rule_rate, rule_burst))
+		return CAS_REFUSED_RULE;
+	global = bpf_map_lookup_elem(&cas_global_buckets, &zero);
+	if (!global ||
+	    !cas_bucket_admit(hello ? &global->hello_tat : &global->syn_tat,
+			      now, global_rate, global_burst))
+		return CAS_REFUSED_GLOBAL;
+	return CAS_ADMITTED;
+}
+
 /*
  * A SYN of an allowed source: per source, then per rule, then global. The
  * narrowest bucket goes first so that a flood it stops never drains the
@@ -100,23 +128,18 @@ static __always_inline __u32 cas_limit_syn(const struct cas_packet *pkt,
 					   const struct cas_rule *rule,
 					   const struct cas_policy *policy)
 {
-	struct cas_global_buckets *global;
-	struct cas_rule_buckets *buckets;
 	__u64 now = bpf_ktime_get_ns();
-	__u32 zero = 0;
 
 	if (!cas_source_admit(pkt, rule_id, rule, now))
 		return CAS_REASON_SYN_RATE_SOURCE;
-	buckets = bpf_map_lookup_elem(&cas_rule_buckets, &rule_id);
-	if (!buckets ||
-	    !cas_bucket_admit(&buckets->syn_tat, now, rule->syn_rate,
-			      rule->syn_burst))
+	switch (cas_rule_then_global(rule_id, 0, rule->syn_rate,
+				     rule->syn_burst, policy->syn_rate,
+				     policy->syn_burst, now)) {
+	case CAS_REFUSED_RULE:
 		return CAS_REASON_SYN_RATE_RULE;
-	global = bpf_map_lookup_elem(&cas_global_buckets, &zero);
-	if (!global || !cas_bucket_admit(&global->syn_tat, now,
-					 policy->syn_rate,
-					 policy->syn_burst))
+	case CAS_REFUSED_GLOBAL:
 		return CAS_REASON_SYN_RATE_GLOBAL;
+	}
 	return CAS_REASON_ALLOWED;
 }
 
@@ -125,20 +148,9 @@ static __always_inline __u32 cas_limit_hello(__u32 rule_id,
 					     const struct cas_rule *rule,
 					     const struct cas_policy *policy)
 {
-	struct cas_global_buckets *global;
-	struct cas_rule_buckets *buckets;
-	__u64 now = bpf_ktime_get_ns();
-	__u32 zero = 0;
-
-	buckets = bpf_map_lookup_elem(&cas_rule_buckets, &rule_id);
-	if (!buckets ||
-	    !cas_bucket_admit(&buckets->hello_tat, now, rule->hello_rate,
-			      rule->hello_burst))
-		return CAS_REASON_HELLO_RATE;
-	global = bpf_map_lookup_elem(&cas_global_buckets, &zero);
-	if (!global || !cas_bucket_admit(&global->hello_tat, now,
-					 policy->hello_rate,
-					 policy->hello_burst))
+	if (cas_rule_then_global(rule_id, 1, rule->hello_rate,
+				 rule->hello_burst, policy->hello_rate,
+				 policy->hello_burst, bpf_ktime_get_ns()))
 		return CAS_REASON_HELLO_RATE;
 	return CAS_REASON_ALLOWED;
 }

@@ -19,6 +19,7 @@
 
 int main(int argc, char **argv)
 {
+	struct cas_gen_maps active;
 	struct cas_iface iface;
 	struct cas_settings settings;
 	long count, i;
@@ -36,6 +37,10 @@ int main(int argc, char **argv)
 			settings.max_rules);
 		return 1;
 	}
+	if (cas_active_maps(&iface.maps, &active)) {
+		perror("bench-metrics-rules: cannot read the live generation");
+		return 1;
+	}
 	for (i = 0; i < count; i++) {
 		struct cas_prefix prefix = { .family = AF_INET, .prefixlen = 24 };
 		struct cas_rule rule = { .port_mask = CAS_ALL_PORTS,
@@ -51,7 +56,7 @@ int main(int argc, char **argv)
 			snprintf(rule.name, sizeof(rule.name), "bench-%06ld", i);
 		memcpy(key.addr, prefix.addr, 4);
 		if (bpf_map_update_elem(iface.maps.rules, &id, &rule, BPF_ANY) ||
-		    bpf_map_update_elem(iface.maps.rules_v4, &key, &id,
+		    bpf_map_update_elem(active.rules_v4, &key, &id,
 					BPF_NOEXIST)) {
 			perror("bench-metrics-rules: cannot write a rule (was the shield freshly loaded?)");
 			return 1;

@@ -30,22 +30,6 @@
 /* Longer than any XDP run, shorter than anyone notices. */
 #define CAS_GRACE_US 20000
 
-int cas_state_lock(void)
-{
-	int fd;
-
-	mkdir(CAS_PIN_ROOT, 0700);
-	fd = open(CAS_PIN_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || flock(fd, LOCK_EX)) {
-		int err = -errno;
-
-		if (fd >= 0)
-			close(fd);
-		return err;
-	}
-	return fd; /* held until closed, or the process exits */
-}
-
 /* A live rule: its prefix, slot and body. */
 struct cas_live_rule {
 	struct cas_prefix prefix;

@@ -42,7 +42,4 @@ int cas_snapshot_config(struct cas_config *config);
 int cas_lockout_check(const struct cas_config *config, char *message,
 		      size_t len);
 
-/* Serialise changes of the shield's state between processes. */
-int cas_state_lock(void);
-
 #endif /* CAS_USER_APPLY_H */

@@ -33,6 +33,15 @@ const char *cas_config_option(int argc, char **argv, const char *verb,
 int cas_cmd_stats(int argc, char **argv);
 int cas_cmd_metrics(int argc, char **argv);
 
+/* Sub-verbs of allow and limits; a table ends with a NULL name. */
+struct cas_subverb {
+	const char *name;
+	int (*run)(int argc, char **argv);
+};
+
+int cas_run_subverb(int argc, char **argv, const char *verb,
+		    const char *expected, const struct cas_subverb *subverbs);
+
 /* The verb table lives in main.c; verbs print their usage through it. */
 const struct cas_verb *cas_find_verb(const char *name);
 void cas_print_usage(FILE *out, const struct cas_verb *verb);

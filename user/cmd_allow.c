@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apply.h"
 #include "cli.h"
 #include "common.h"
 #include "rules.h"
@@ -165,27 +164,12 @@ static int cas_allow_rule_limits(const struct cas_allow_args *args,
 	return 0;
 }
 
-/* Resolve the interface and open its maps; prints its own errors. */
-static int cas_allow_open(const struct cas_allow_args *args,
+/* Resolve the interface, lock, open its maps; prints its own errors. */
+static int cas_allow_open(const struct cas_allow_args *args, bool writer,
 			  struct cas_iface *iface)
 {
-	char ifname[IF_NAMESIZE];
-	int err;
-
-	if (cas_require_privileges())
-		return CAS_EXIT_FAIL;
-	err = cas_resolve_iface(args->ifname, ifname);
-	if (err)
-		return err;
-	/* Rule slots are shared with `apply`: one writer at a time (the lock
-	 * lasts until the process exits). */
-	if (cas_state_lock() < 0) {
-		cas_err("cannot lock %s: %s", CAS_PIN_ROOT, strerror(errno));
-		return CAS_EXIT_FAIL;
-	}
-	return cas_iface_open(ifname, iface);
+	return cas_iface_open_for(args->ifname, writer, iface);
 }
-
 
 /* Rules parsed from a file, with the line each came from. */
 struct cas_rule_batch {
@@ -288,7 +272,7 @@ static int cas_allow_add_file(const struct cas_allow_args *args)
 		cas_err("allow add: --file takes the rules from the file; give only -i with it");
 		return CAS_EXIT_USAGE;
 	}
-	err = cas_allow_open(args, &iface);
+	err = cas_allow_open(args, true, &iface);
 	if (err)
 		return err;
 	in = strcmp(path, "-") ? fopen(path, "r") : stdin;
@@ -368,7 +352,7 @@ static int cas_allow_add(int argc, char **argv)
 	cas_rule_set_prefix(&rule, &prefix);
 	if (cas_allow_rule_limits(&args, &rule))
 		return CAS_EXIT_USAGE;
-	err = cas_allow_open(&args, &iface);
+	err = cas_allow_open(&args, true, &iface);
 	if (err)
 		return err;
 
@@ -421,7 +405,7 @@ static int cas_allow_del(int argc, char **argv)
 		cas_err("allow del: %s", err_text);
 		return CAS_EXIT_USAGE;
 	}
-	err = cas_allow_open(&args, &iface);
+	err = cas_allow_open(&args, true, &iface);
 	if (err)
 		return err;
 	cas_format_prefix(&prefix, cidr, sizeof(cidr));
@@ -595,7 +579,7 @@ static int cas_allow_list(int argc, char **argv)
 	err = cas_allow_parse(argc, argv, "allow list", false, "ij", &args);
 	if (err)
 		return err;
-	err = cas_allow_open(&args, &iface);
+	err = cas_allow_open(&args, false, &iface);
 	if (err)
 		return err;
 	err = cas_ports_get_active(&iface.maps, &ports);
@@ -615,19 +599,12 @@ static int cas_allow_list(int argc, char **argv)
 
 int cas_cmd_allow(int argc, char **argv)
 {
-	if (argc < 2) {
-		cas_err("allow: missing sub-verb add, del or list (see 'casshield allow --help')");
-		return CAS_EXIT_USAGE;
-	}
-	/* The sub-verb becomes argv[0] for getopt. */
-	optind = 1;
-	if (!strcmp(argv[1], "add"))
-		return cas_allow_add(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "del") || !strcmp(argv[1], "delete"))
-		return cas_allow_del(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "list") || !strcmp(argv[1], "ls"))
-		return cas_allow_list(argc - 1, argv + 1);
-	cas_err("allow: unknown sub-verb '%s' (expected add, del or list)",
-		argv[1]);
-	return CAS_EXIT_USAGE;
+	static const struct cas_subverb subverbs[] = {
+		{ "add", cas_allow_add },   { "del", cas_allow_del },
+		{ "delete", cas_allow_del }, { "list", cas_allow_list },
+		{ "ls", cas_allow_list },    { NULL, NULL },
+	};
+
+	return cas_run_subverb(argc, argv, "allow", "add, del or list",
+			       subverbs);
 }

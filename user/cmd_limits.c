@@ -2,9 +2,6 @@
 /* cmd_limits.c - limits set / show, and the rate options allow add shares. */
 #include <string.h>
 
-#include <errno.h>
-
-#include "apply.h"
 #include "cli.h"
 #include "common.h"
 #include "shield.h"
@@ -110,7 +107,7 @@ static int cas_limits_set(int argc, char **argv)
 		{ 0 },
 	};
 	struct cas_bucket_args buckets[CAS_BUCKET_COUNT] = {};
-	char err_text[CAS_ERRBUF], ifname[IF_NAMESIZE];
+	char err_text[CAS_ERRBUF];
 	const char *ifname_opt = NULL;
 	struct cas_policy settings;
 	struct cas_gen_maps active;
@@ -149,24 +146,16 @@ static int cas_limits_set(int argc, char **argv)
 		cas_err("limits set: nothing to set (see 'casshield limits --help')");
 		return CAS_EXIT_USAGE;
 	}
-	if (cas_require_privileges())
-		return CAS_EXIT_FAIL;
-	err = cas_resolve_iface(ifname_opt, ifname);
+	err = cas_iface_open_for(ifname_opt, true, &iface);
 	if (err)
 		return err;
-	if (cas_state_lock() < 0) {
-		cas_err("cannot lock %s: %s", CAS_PIN_ROOT, strerror(errno));
-		return CAS_EXIT_FAIL;
-	}
-	if (cas_iface_open(ifname, &iface))
-		return CAS_EXIT_FAIL;
 	/* The live generation's policy changes in place: one word at a time. */
 	err = cas_active_maps(&iface.maps, &active);
 	if (!err)
 		err = cas_policy_read(&iface.maps, active.gen, &settings);
 	if (err) {
 		cas_err("limits set: cannot read the settings of %s: %s",
-			ifname, strerror(-err));
+			iface.name, strerror(-err));
 		goto fail;
 	}
 	/* Validate everything before writing anything. */
@@ -182,7 +171,7 @@ static int cas_limits_set(int argc, char **argv)
 	err = cas_policy_write(&iface.maps, active.gen, &settings);
 	if (err) {
 		cas_err("limits set: cannot write the settings of %s: %s",
-			ifname, strerror(-err));
+			iface.name, strerror(-err));
 		goto fail;
 	}
 	cas_iface_close(&iface);
@@ -199,7 +188,6 @@ static int cas_limits_show(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ 0 },
 	};
-	char ifname[IF_NAMESIZE];
 	const char *ifname_opt = NULL;
 	struct cas_policy settings;
 	struct cas_iface iface;
@@ -219,36 +207,27 @@ static int cas_limits_show(int argc, char **argv)
 		cas_err("limits show: unexpected argument '%s'", argv[optind]);
 		return CAS_EXIT_USAGE;
 	}
-	if (cas_require_privileges())
-		return CAS_EXIT_FAIL;
-	err = cas_resolve_iface(ifname_opt, ifname);
+	err = cas_iface_open_for(ifname_opt, false, &iface);
 	if (err)
 		return err;
-	if (cas_iface_open(ifname, &iface))
-		return CAS_EXIT_FAIL;
 	err = cas_policy_read_active(&iface.maps, &settings);
 	cas_iface_close(&iface);
 	if (err) {
 		cas_err("limits show: cannot read the settings of %s: %s",
-			ifname, strerror(-err));
+			iface.name, strerror(-err));
 		return CAS_EXIT_FAIL;
 	}
-	cas_limits_print(stdout, ifname, &settings, json);
+	cas_limits_print(stdout, iface.name, &settings, json);
 	return CAS_EXIT_OK;
 }
 
 int cas_cmd_limits(int argc, char **argv)
 {
-	if (argc < 2) {
-		cas_err("limits: missing sub-verb set or show (see 'casshield limits --help')");
-		return CAS_EXIT_USAGE;
-	}
-	optind = 1;
-	if (!strcmp(argv[1], "set"))
-		return cas_limits_set(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "show"))
-		return cas_limits_show(argc - 1, argv + 1);
-	cas_err("limits: unknown sub-verb '%s' (expected set or show)",
-		argv[1]);
-	return CAS_EXIT_USAGE;
+	static const struct cas_subverb subverbs[] = {
+		{ "set", cas_limits_set },
+		{ "show", cas_limits_show },
+		{ NULL, NULL },
+	};
+
+	return cas_run_subverb(argc, argv, "limits", "set or show", subverbs);
 }

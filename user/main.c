@@ -140,6 +140,28 @@ void cas_json_string(FILE *out, const char *text)
 	fputc('"', out);
 }
 
+int cas_run_subverb(int argc, char **argv, const char *verb,
+		    const char *expected, const struct cas_subverb *subverbs)
+{
+	const struct cas_subverb *sub;
+
+	if (argc < 2) {
+		cas_err("%s: missing sub-verb %s (see 'casshield %s --help')",
+			verb, expected, verb);
+		return CAS_EXIT_USAGE;
+	}
+	for (sub = subverbs; sub->name; sub++) {
+		if (strcmp(sub->name, argv[1]))
+			continue;
+		/* The sub-verb becomes argv[0] for getopt. */
+		optind = 1;
+		return sub->run(argc - 1, argv + 1);
+	}
+	cas_err("%s: unknown sub-verb '%s' (expected %s)", verb, argv[1],
+		expected);
+	return CAS_EXIT_USAGE;
+}
+
 static int cas_wants_help(int argc, char **argv)
 {
 	int i;

@@ -6,6 +6,8 @@
 #include <linux/if_link.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -356,6 +358,40 @@ fail:
 	cas_remove_pins(dir);
 	shield_bpf__destroy(skel);
 	return CAS_EXIT_FAIL;
+}
+
+int cas_state_lock(void)
+{
+	int fd;
+
+	mkdir(CAS_PIN_ROOT, 0700);
+	fd = open(CAS_PIN_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || flock(fd, LOCK_EX)) {
+		int err = -errno;
+
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	return fd; /* held until closed, or the process exits */
+}
+
+int cas_iface_open_for(const char *ifname_opt, bool writer,
+		       struct cas_iface *iface)
+{
+	char ifname[IF_NAMESIZE];
+	int err;
+
+	if (cas_require_privileges())
+		return CAS_EXIT_FAIL;
+	err = cas_resolve_iface(ifname_opt, ifname);
+	if (err)
+		return err;
+	if (writer && (err = cas_state_lock()) < 0) {
+		cas_err("cannot lock %s: %s", CAS_PIN_ROOT, strerror(-err));
+		return CAS_EXIT_FAIL;
+	}
+	return cas_iface_open(ifname, iface);
 }
 
 int cas_iface_open(const char *ifname, struct cas_iface *iface)

@@ -60,6 +60,16 @@ int cas_shield_load_prepared(const char *ifname,
 					    void *ctx),
 			     void *ctx);
 int cas_iface_open(const char *ifname, struct cas_iface *iface);
+/*
+ * What every verb on one interface does first: check privileges, resolve
+ * -i (NULL: the only shielded interface), take the state lock if it will
+ * write, open the pins. CAS_EXIT_* after a one-line error.
+ */
+int cas_iface_open_for(const char *ifname_opt, bool writer,
+		       struct cas_iface *iface);
+/* Serialise changes of the shield's state between processes: an fd held
+ * until closed or the process exits, or -errno. */
+int cas_state_lock(void);
 void cas_iface_close(struct cas_iface *iface);
 int cas_iface_attachment(const struct cas_iface *iface,
 			 struct cas_attachment *attachment);
