@@ -42,12 +42,31 @@ struct {
 		__type(value, __u32);                                          \
 	} name SEC(".maps")
 
+/*
+ * Host rules (/32, /128) live in a hash, not in the trie: a lookup costs the
+ * same with one host rule or a million, and the trie keeps only the
+ * shorter prefixes. The key is the LPM key with a full prefix length, so
+ * one key serves both lookups.
+ */
+#define CAS_HOST_MAP(name, key_type)                                           \
+	struct {                                                               \
+		__uint(type, BPF_MAP_TYPE_HASH);                               \
+		__uint(max_entries, CAS_MAX_RULES);                            \
+		__uint(map_flags, BPF_F_NO_PREALLOC);                          \
+		__type(key, key_type);                                         \
+		__type(value, __u32);                                          \
+	} name SEC(".maps")
+
 CAS_PORTS_MAP(cas_ports_g0);
 CAS_PORTS_MAP(cas_ports_g1);
 CAS_TRIE_MAP(cas_rules_v4_g0, struct cas_lpm_v4);
 CAS_TRIE_MAP(cas_rules_v4_g1, struct cas_lpm_v4);
 CAS_TRIE_MAP(cas_rules_v6_g0, struct cas_lpm_v6);
 CAS_TRIE_MAP(cas_rules_v6_g1, struct cas_lpm_v6);
+CAS_HOST_MAP(cas_hosts_v4_g0, struct cas_lpm_v4);
+CAS_HOST_MAP(cas_hosts_v4_g1, struct cas_lpm_v4);
+CAS_HOST_MAP(cas_hosts_v6_g0, struct cas_lpm_v6);
+CAS_HOST_MAP(cas_hosts_v6_g1, struct cas_lpm_v6);
 
 /* The map of a generation: both are verified, one is taken. */
 #define CAS_GEN_LOOKUP(gen, map, key)                                          \

@@ -29,7 +29,11 @@ static __always_inline int cas_port_slot(__u32 gen,
 	return (int)slots->slot_plus_one[pkt->proto] - 1;
 }
 
-/* Id of the most specific rule whose prefix covers the source. */
+/*
+ * Id of the most specific rule whose prefix covers the source: a host rule
+ * is the longest prefix there can be, so the exact hash answers first and
+ * the trie only when no host rule matches.
+ */
 static __always_inline __u32 cas_match_rule(__u32 gen,
 					     const struct cas_packet *pkt)
 {
@@ -39,12 +43,16 @@ static __always_inline __u32 cas_match_rule(__u32 gen,
 		struct cas_lpm_v4 key = { .prefixlen = 32 };
 
 		__builtin_memcpy(key.addr, pkt->src, 4);
-		rule_id = CAS_GEN_LOOKUP(gen, cas_rules_v4, &key);
+		rule_id = CAS_GEN_LOOKUP(gen, cas_hosts_v4, &key);
+		if (!rule_id)
+			rule_id = CAS_GEN_LOOKUP(gen, cas_rules_v4, &key);
 	} else {
 		struct cas_lpm_v6 key = { .prefixlen = 128 };
 
 		__builtin_memcpy(key.addr, pkt->src, 16);
-		rule_id = CAS_GEN_LOOKUP(gen, cas_rules_v6, &key);
+		rule_id = CAS_GEN_LOOKUP(gen, cas_hosts_v6, &key);
+		if (!rule_id)
+			rule_id = CAS_GEN_LOOKUP(gen, cas_rules_v6, &key);
 	}
 	return rule_id ? *rule_id : CAS_NO_RULE;
 }

@@ -76,12 +76,24 @@ static int cas_live_read(const struct cas_maps *maps,
 {
 	int err;
 
+	int fds[CAS_PREFIX_MAPS], families[CAS_PREFIX_MAPS], i;
+
 	memset(live, 0, sizeof(*live));
 	live->maps = maps;
-	err = cas_trie_walk(gen->rules_v4, AF_INET, cas_live_visit, live);
-	if (!err)
-		err = cas_trie_walk(gen->rules_v6, AF_INET6, cas_live_visit,
-				    live);
+	cas_gen_prefix_maps(gen, fds, families);
+	for (i = 0, err = 0; i < CAS_PREFIX_MAPS && !err; i++)
+		err = cas_trie_walk(fds[i], families[i], cas_live_visit, live);
+	return err;
+}
+
+/* Empty every prefix map of a generation that packets no longer use. */
+static int cas_prefixes_clear(const struct cas_gen_maps *gen)
+{
+	int fds[CAS_PREFIX_MAPS], families[CAS_PREFIX_MAPS], i, err = 0;
+
+	cas_gen_prefix_maps(gen, fds, families);
+	for (i = 0; i < CAS_PREFIX_MAPS && !err; i++)
+		err = cas_trie_clear(fds[i], families[i]);
 	return err;
 }
 
@@ -236,9 +248,7 @@ static int cas_apply_ruleset(const struct cas_maps *maps, const char *ifname,
 		goto out;
 
 	/* The spare generation, from scratch. */
-	err = cas_trie_clear(spare.rules_v4, AF_INET);
-	if (!err)
-		err = cas_trie_clear(spare.rules_v6, AF_INET6);
+	err = cas_prefixes_clear(&spare);
 	if (!err)
 		err = cas_ports_set(spare.ports, &want->ports);
 	for (i = 0; i < want->rule_count && !err; i++) {
@@ -287,8 +297,7 @@ static int cas_apply_ruleset(const struct cas_maps *maps, const char *ifname,
 	for (i = 0; i < live.count; i++)
 		if (!live.rules[i].kept)
 			cas_rule_free_slot(maps, live.rules[i].id);
-	cas_trie_clear(live_gen.rules_v4, AF_INET);
-	cas_trie_clear(live_gen.rules_v6, AF_INET6);
+	cas_prefixes_clear(&live_gen);
 
 	/* What changed. */
 	for (i = 0; i < want->rule_count; i++) {

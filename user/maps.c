@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* maps.c - opening, pinning and reading the shield's maps. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -163,6 +164,19 @@ void cas_gen_maps(const struct cas_maps *maps, __u32 gen,
 	out->ports = out->gen ? maps->ports_g1 : maps->ports_g0;
 	out->rules_v4 = out->gen ? maps->rules_v4_g1 : maps->rules_v4_g0;
 	out->rules_v6 = out->gen ? maps->rules_v6_g1 : maps->rules_v6_g0;
+	out->hosts_v4 = out->gen ? maps->hosts_v4_g1 : maps->hosts_v4_g0;
+	out->hosts_v6 = out->gen ? maps->hosts_v6_g1 : maps->hosts_v6_g0;
+}
+
+void cas_gen_prefix_maps(const struct cas_gen_maps *gen,
+			 int fds[CAS_PREFIX_MAPS], int families[CAS_PREFIX_MAPS])
+{
+	fds[0] = gen->hosts_v4;
+	fds[1] = gen->rules_v4;
+	fds[2] = gen->hosts_v6;
+	fds[3] = gen->rules_v6;
+	families[0] = families[1] = AF_INET;
+	families[2] = families[3] = AF_INET6;
 }
 
 int cas_active_maps(const struct cas_maps *maps, struct cas_gen_maps *out)

@@ -22,6 +22,10 @@
 	X(rules_v4_g1, "cas_rules_v4_g1", sizeof(__u32))                       \
 	X(rules_v6_g0, "cas_rules_v6_g0", sizeof(__u32))                       \
 	X(rules_v6_g1, "cas_rules_v6_g1", sizeof(__u32))                       \
+	X(hosts_v4_g0, "cas_hosts_v4_g0", sizeof(__u32))                       \
+	X(hosts_v4_g1, "cas_hosts_v4_g1", sizeof(__u32))                       \
+	X(hosts_v6_g0, "cas_hosts_v6_g0", sizeof(__u32))                       \
+	X(hosts_v6_g1, "cas_hosts_v6_g1", sizeof(__u32))                       \
 	X(rules, "cas_rules", sizeof(struct cas_rule))                         \
 	X(rule_stats, "cas_rule_stats", sizeof(struct cas_counter))            \
 	X(stats, "cas_stats", sizeof(struct cas_counter))                      \
@@ -36,11 +40,19 @@ struct cas_maps {
 #undef CAS_MAP_FIELD
 };
 
-/* The per-generation maps of one generation. */
+/*
+ * The per-generation maps of one generation. A rule's prefix is in the
+ * hash of its family if it is a host (/32, /128), else in the trie.
+ */
 struct cas_gen_maps {
 	__u32 gen;
-	int ports, rules_v4, rules_v6;
+	int ports, rules_v4, rules_v6, hosts_v4, hosts_v6;
 };
+
+/* The prefix maps of a generation with their family, for walks. */
+#define CAS_PREFIX_MAPS 4
+void cas_gen_prefix_maps(const struct cas_gen_maps *gen,
+			 int fds[CAS_PREFIX_MAPS], int families[CAS_PREFIX_MAPS]);
 
 void cas_gen_maps(const struct cas_maps *maps, __u32 gen,
 		  struct cas_gen_maps *out);

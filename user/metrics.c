@@ -425,10 +425,13 @@ static int cas_read_rules(const struct cas_maps *maps,
 
 	/* The rules in force are those of the live generation's tries. */
 	err = cas_active_maps(maps, &active);
-	if (!err)
-		err = cas_read_trie(active.rules_v4, AF_INET, &refs);
-	if (!err)
-		err = cas_read_trie(active.rules_v6, AF_INET6, &refs);
+	if (!err) {
+		int fds[CAS_PREFIX_MAPS], families[CAS_PREFIX_MAPS], m;
+
+		cas_gen_prefix_maps(&active, fds, families);
+		for (m = 0; m < CAS_PREFIX_MAPS && !err; m++)
+			err = cas_read_trie(fds[m], families[m], &refs);
+	}
 	if (err)
 		goto out;
 	/* A trie walk that restarted repeats entries: keep one per id. */

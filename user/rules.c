@@ -41,11 +41,13 @@ void cas_trie_key_in(const struct cas_gen_maps *gen,
 {
 	memset(key, 0, sizeof(*key));
 	if (prefix->family == AF_INET) {
-		key->map_fd = gen->rules_v4;
+		key->map_fd = prefix->prefixlen == 32 ? gen->hosts_v4 :
+							gen->rules_v4;
 		key->v4.prefixlen = prefix->prefixlen;
 		memcpy(key->v4.addr, prefix->addr, 4);
 	} else {
-		key->map_fd = gen->rules_v6;
+		key->map_fd = prefix->prefixlen == 128 ? gen->hosts_v6 :
+							 gen->rules_v6;
 		key->v6.prefixlen = prefix->prefixlen;
 		memcpy(key->v6.addr, prefix->addr, 16);
 	}
@@ -74,8 +76,9 @@ int cas_rule_find(const struct cas_maps *maps, const struct cas_prefix *prefix,
 	__u32 found;
 
 	/*
-	 * An LPM lookup returns the longest prefix covering the key; when an
-	 * exact entry exists it is that one, so compare the rule's prefix.
+	 * A host is looked up exactly; an LPM lookup returns the longest prefix
+	 * covering the key, which is the exact entry when there is one: so
+	 * compare the rule's prefix.
 	 */
 	if (cas_trie_key(maps, prefix, &key))
 		return -EIO;

@@ -33,6 +33,7 @@ static const struct {
 	{ "192.0.2.128/25", "53/udp", "dns" },
 	{ "2001:db8:1::/48", NULL, "net6" },
 	{ "2001:db8:1:2::/64", "443", "proxy6" },
+	{ "2001:db8:1:2::7/128", "80", "host6" }, /* a host: the exact hash */
 };
 static __u32 rule_ids[CAS_ARRAY_SIZE(rule_set)];
 
@@ -122,6 +123,9 @@ static const struct dp_case cases[] = {
 	{ "v6 net6 to 80", V6(.src = NET6, .dport = 80), PASS(ALLOWED), "net6" },
 	{ "v6 proxy6 to 443", V6(.src = PROXY6, .dport = 443), PASS(ALLOWED), "proxy6" },
 	{ "v6 proxy6 to 80: /64 allows 443 only", V6(.src = PROXY6, .dport = 80), DROP(NOT_ALLOWED) },
+	{ "v6 host rule (exact hash) to 80", V6(.src = "2001:db8:1:2::7", .dport = 80), PASS(ALLOWED), "host6" },
+	{ "v6 host rule to 443: the host decides, no fallback to its /64", V6(.src = "2001:db8:1:2::7", .dport = 443), DROP(NOT_ALLOWED) },
+	{ "v6 neighbour of the host rule: the /64 decides", V6(.src = "2001:db8:1:2::8", .dport = 443), PASS(ALLOWED), "proxy6" },
 	{ "v6 last address of /48", V6(.src = "2001:db8:1:ffff:ffff:ffff:ffff:ffff", .dport = 443), PASS(ALLOWED), "net6" },
 	{ "v6 just past /48", V6(.src = "2001:db8:2::", .dport = 443), DROP(NOT_ALLOWED) },
 	{ "v6 stranger to 22", V6(.dport = 22), PASS(UNPROTECTED) },
