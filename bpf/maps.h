@@ -25,21 +25,21 @@ struct {
  * Per generation: ports indexed by destination port (a direct array beats
  * a hash on the hot path) and the LPM tries of allowed prefixes.
  */
-#define CAS_PORTS_MAP(name)                                                    \
-	struct {                                                               \
-		__uint(type, BPF_MAP_TYPE_ARRAY);                              \
-		__uint(max_entries, 65536);                                    \
-		__type(key, __u32);                                            \
-		__type(value, struct cas_port_slots);                          \
+#define CAS_PORTS_MAP(name)                           \
+	struct {                                      \
+		__uint(type, BPF_MAP_TYPE_ARRAY);     \
+		__uint(max_entries, 65536);           \
+		__type(key, __u32);                   \
+		__type(value, struct cas_port_slots); \
 	} name SEC(".maps")
 
-#define CAS_TRIE_MAP(name, key_type)                                           \
-	struct {                                                               \
-		__uint(type, BPF_MAP_TYPE_LPM_TRIE);                           \
-		__uint(max_entries, CAS_MAX_RULES);                            \
-		__uint(map_flags, BPF_F_NO_PREALLOC);                          \
-		__type(key, key_type);                                         \
-		__type(value, __u32);                                          \
+#define CAS_TRIE_MAP(name, key_type)                  \
+	struct {                                      \
+		__uint(type, BPF_MAP_TYPE_LPM_TRIE);  \
+		__uint(max_entries, CAS_MAX_RULES);   \
+		__uint(map_flags, BPF_F_NO_PREALLOC); \
+		__type(key, key_type);                \
+		__type(value, __u32);                 \
 	} name SEC(".maps")
 
 /*
@@ -48,13 +48,13 @@ struct {
  * shorter prefixes. The key is the LPM key with a full prefix length, so
  * one key serves both lookups.
  */
-#define CAS_HOST_MAP(name, key_type)                                           \
-	struct {                                                               \
-		__uint(type, BPF_MAP_TYPE_HASH);                               \
-		__uint(max_entries, CAS_MAX_RULES);                            \
-		__uint(map_flags, BPF_F_NO_PREALLOC);                          \
-		__type(key, key_type);                                         \
-		__type(value, __u32);                                          \
+#define CAS_HOST_MAP(name, key_type)                  \
+	struct {                                      \
+		__uint(type, BPF_MAP_TYPE_HASH);      \
+		__uint(max_entries, CAS_MAX_RULES);   \
+		__uint(map_flags, BPF_F_NO_PREALLOC); \
+		__type(key, key_type);                \
+		__type(value, __u32);                 \
 	} name SEC(".maps")
 
 CAS_PORTS_MAP(cas_ports_g0);
@@ -69,8 +69,8 @@ CAS_HOST_MAP(cas_hosts_v6_g0, struct cas_lpm_v6);
 CAS_HOST_MAP(cas_hosts_v6_g1, struct cas_lpm_v6);
 
 /* The map of a generation: both are verified, one is taken. */
-#define CAS_GEN_LOOKUP(gen, map, key)                                          \
-	((gen) ? bpf_map_lookup_elem(&map##_g1, key) :                         \
+#define CAS_GEN_LOOKUP(gen, map, key)                  \
+	((gen) ? bpf_map_lookup_elem(&map##_g1, key) : \
 		 bpf_map_lookup_elem(&map##_g0, key))
 
 struct {
@@ -114,7 +114,7 @@ struct {
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, CAS_SOURCE_ROWS * CAS_SOURCE_CELLS);
+	__uint(max_entries, CAS_SOURCE_ROWS *CAS_SOURCE_CELLS);
 	__type(key, __u32);
 	__type(value, __u64);
 } cas_source_buckets SEC(".maps");

@@ -19,13 +19,13 @@
 #include <bpf/bpf_helpers.h>
 #include "casshield.h"
 
-#define CAS_AF_INET 2
-#define CAS_AF_INET6 10
-#define CAS_IP_OFFSET_MASK 0x1fff
-#define CAS_IP_MORE_FRAGMENTS 0x2000
+#define CAS_AF_INET		  2
+#define CAS_AF_INET6		  10
+#define CAS_IP_OFFSET_MASK	  0x1fff
+#define CAS_IP_MORE_FRAGMENTS	  0x2000
 #define CAS_IPV6_FRAG_OFFSET_MASK 0xfff8
-#define CAS_TCP_SYN 0x02
-#define CAS_TCP_ACK 0x10
+#define CAS_TCP_SYN		  0x02
+#define CAS_TCP_ACK		  0x10
 
 /* What the policy needs to know about a TCP or UDP packet. */
 struct cas_packet {
@@ -35,7 +35,7 @@ struct cas_packet {
 	__u8 tcp_flags;
 	__u16 dport; /* host order */
 	__u8 src_mac[6];
-	__u8 src[16]; /* IPv4 uses the first four bytes */
+	__u8 src[16];	   /* IPv4 uses the first four bytes */
 	void *payload;	   /* the L4 payload (TLS records) ... */
 	void *payload_end; /* ... up to the end of the IP datagram */
 };
@@ -48,7 +48,7 @@ struct cas_packet {
  * (limit) or past the frame. The frame check is the one the verifier needs
  * before an access; the limit check is the one the protocol needs.
  */
-#define CAS_PAST(end, limit, data_end)                                         \
+#define CAS_PAST(end, limit, data_end) \
 	((void *)(end) > (data_end) || (void *)(end) > (void *)(limit))
 
 struct cas_vlan_hdr {
@@ -93,9 +93,8 @@ static __always_inline int cas_icmp6_essential(__u8 type)
  * TCP header, flags included (RFC 1858): otherwise a SYN could hide its
  * flags in the second fragment.
  */
-static __always_inline int cas_parse_l4(void *l4, void *l4_end,
-					void *data_end, __u8 ipproto,
-					struct cas_packet *pkt)
+static __always_inline int cas_parse_l4(void *l4, void *l4_end, void *data_end,
+					__u8 ipproto, struct cas_packet *pkt)
 {
 	if (ipproto == IPPROTO_TCP) {
 		struct tcphdr *tcp = l4;
@@ -104,7 +103,8 @@ static __always_inline int cas_parse_l4(void *l4, void *l4_end,
 		if (CAS_PAST(tcp + 1, l4_end, data_end))
 			return CAS_REASON_MALFORMED;
 		hdr_len = tcp->doff * 4;
-		if (hdr_len < sizeof(*tcp) || CAS_PAST(l4 + hdr_len, l4_end, data_end))
+		if (hdr_len < sizeof(*tcp) ||
+		    CAS_PAST(l4 + hdr_len, l4_end, data_end))
 			return CAS_REASON_MALFORMED;
 		pkt->proto = CAS_PROTO_TCP;
 		pkt->dport = bpf_ntohs(tcp->dest);
@@ -222,7 +222,8 @@ static __always_inline int cas_parse_ipv6(void *l3, void *data_end,
 			if (CAS_PAST(frag + 1, payload_end, data_end))
 				return CAS_REASON_MALFORMED;
 			/* Later fragments: see the IPv4 comment. */
-			if (bpf_ntohs(frag->frag_off) & CAS_IPV6_FRAG_OFFSET_MASK)
+			if (bpf_ntohs(frag->frag_off) &
+			    CAS_IPV6_FRAG_OFFSET_MASK)
 				return CAS_REASON_FRAGMENT;
 			len = sizeof(*frag);
 			break;
@@ -236,8 +237,8 @@ static __always_inline int cas_parse_ipv6(void *l3, void *data_end,
 				       CAS_REASON_UNPROTECTED;
 		}
 		default:
-			return cas_parse_l4(cursor, payload_end, data_end, nexthdr,
-						    pkt);
+			return cas_parse_l4(cursor, payload_end, data_end,
+					    nexthdr, pkt);
 		}
 		/*
 		 * RFC 7112: the first fragment holds the whole chain, so a

@@ -35,7 +35,7 @@ static __always_inline int cas_port_slot(__u32 gen,
  * the trie only when no host rule matches.
  */
 static __always_inline __u32 cas_match_rule(__u32 gen,
-					     const struct cas_packet *pkt)
+					    const struct cas_packet *pkt)
 {
 	__u32 *rule_id;
 
@@ -59,8 +59,8 @@ static __always_inline __u32 cas_match_rule(__u32 gen,
 
 static __always_inline int cas_mac_equal(const __u8 *a, const __u8 *b)
 {
-	return !((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) |
-		 (a[3] ^ b[3]) | (a[4] ^ b[4]) | (a[5] ^ b[5]));
+	return !((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]) |
+		 (a[4] ^ b[4]) | (a[5] ^ b[5]));
 }
 
 /* Proxy identity: the rule may also bind the source MAC and TTL window. */

@@ -14,7 +14,7 @@
 #include "parse.h"
 
 #define CAS_NSEC_PER_SEC 1000000000ULL
-#define CAS_GCRA_TRIES 4 /* CAS retries under contention, then fail closed */
+#define CAS_GCRA_TRIES	 4 /* CAS retries under contention, then fail closed */
 
 /* Random per load (set by the loader before load): cells cannot be aimed at. */
 const volatile __u64 cas_hash_seed = 0;
@@ -97,7 +97,8 @@ enum cas_bucket_refusal { CAS_ADMITTED, CAS_REFUSED_RULE, CAS_REFUSED_GLOBAL };
  * ClientHellos (hello picks which TAT of each).
  */
 static __always_inline int cas_rule_then_global(__u32 rule_id, int hello,
-						__u32 rule_rate, __u32 rule_burst,
+						__u32 rule_rate,
+						__u32 rule_burst,
 						__u32 global_rate,
 						__u32 global_burst, __u64 now)
 {

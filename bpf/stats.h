@@ -10,13 +10,12 @@
 #include "maps.h"
 #include "policy.h"
 
-
 static __always_inline int cas_reason_drops(__u32 reason)
 {
 	/* Folded to a constant per call site after inlining. */
 	switch (reason) {
-#define CAS_DROP_CASE(id, name, kind)                                          \
-	case CAS_REASON_##id:                                                  \
+#define CAS_DROP_CASE(id, name, kind) \
+	case CAS_REASON_##id:         \
 		return kind == CAS_VERDICT_DROP;
 		CAS_REASONS(CAS_DROP_CASE)
 #undef CAS_DROP_CASE
@@ -43,7 +42,7 @@ static __always_inline int cas_record(struct xdp_md *ctx,
 
 	if (cas_reason_drops(verdict->reason))
 		action = policy->monitor ? CAS_ACTION_WOULD_DROP :
-					     CAS_ACTION_DROP;
+					   CAS_ACTION_DROP;
 	cas_count(&cas_stats, CAS_STATS_INDEX(verdict->reason, action), bytes);
 	if (verdict->rule_id != CAS_NO_RULE)
 		cas_count(&cas_rule_stats, verdict->rule_id, bytes);

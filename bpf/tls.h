@@ -17,18 +17,18 @@
 
 #include "parse.h"
 
-#define CAS_TLS_RECORD_HANDSHAKE 22
-#define CAS_TLS_CLIENT_HELLO 1
+#define CAS_TLS_RECORD_HANDSHAKE       22
+#define CAS_TLS_CLIENT_HELLO	       1
 #define CAS_TLS_EXT_SUPPORTED_VERSIONS 0x002b
-#define CAS_TLS_VERSION_UNKNOWN 0xffff /* cannot be judged: no floor applies */
-#define CAS_TLS_MAX_EXTENSIONS 32
-#define CAS_TLS_MAX_LISTED_VERSIONS 8
-#define CAS_TLS_SCAN_LIMIT 2048 /* bytes of payload the walk may reach */
+#define CAS_TLS_VERSION_UNKNOWN	       0xffff /* cannot be judged: no floor applies */
+#define CAS_TLS_MAX_EXTENSIONS	       32
+#define CAS_TLS_MAX_LISTED_VERSIONS    8
+#define CAS_TLS_SCAN_LIMIT	       2048 /* bytes of payload the walk may reach */
 
 /* Offsets inside a ClientHello record (record header 5, handshake header 4). */
-#define CAS_TLS_OFF_HANDSHAKE_TYPE 5
-#define CAS_TLS_OFF_LEGACY_VERSION 9
-#define CAS_TLS_OFF_SESSION_ID 43 /* after 32 bytes of random */
+#define CAS_TLS_OFF_HANDSHAKE_TYPE     5
+#define CAS_TLS_OFF_LEGACY_VERSION     9
+#define CAS_TLS_OFF_SESSION_ID	       43 /* after 32 bytes of random */
 
 static __always_inline __u16 cas_be16(const __u8 *p)
 {

@@ -13,29 +13,29 @@
 
 #include <linux/types.h>
 
-#define CAS_VERSION "0.1.0"
+#define CAS_VERSION		"0.1.0"
 
 /* Limits. */
-#define CAS_MAX_PROTECTED_PORTS 64 /* one bit each in cas_rule.port_mask */
-#define CAS_MAX_RULES 65536	   /* default size of the rule table */
-#define CAS_MAX_VLAN_TAGS 2	   /* 802.1Q inside 802.1ad (QinQ) */
-#define CAS_MAX_IPV6_EXT_HDRS 8	   /* longer chains are dropped: malformed */
-#define CAS_RULE_NAME_LEN 32
-#define CAS_NO_RULE 0xffffffffu
+#define CAS_MAX_PROTECTED_PORTS 64    /* one bit each in cas_rule.port_mask */
+#define CAS_MAX_RULES		65536 /* default size of the rule table */
+#define CAS_MAX_VLAN_TAGS	2     /* 802.1Q inside 802.1ad (QinQ) */
+#define CAS_MAX_IPV6_EXT_HDRS	8     /* longer chains are dropped: malformed */
+#define CAS_RULE_NAME_LEN	32
+#define CAS_NO_RULE		0xffffffffu
 /*
  * Per-source handshake state: CAS_SOURCE_ROWS rows of CAS_SOURCE_CELLS
  * cells, a source hashed to one cell per row (see docs/ratelimit.md).
  */
-#define CAS_SOURCE_ROWS 2
-#define CAS_SOURCE_CELLS 65536 /* power of two */
+#define CAS_SOURCE_ROWS		2
+#define CAS_SOURCE_CELLS	65536 /* power of two */
 
 /*
  * Actions: what happened to a packet. WOULD_DROP is a drop that monitor mode
  * turned into a pass. Append only; never renumber (metric labels).
  */
-#define CAS_ACTIONS(X)                                                         \
-	X(PASS, "pass")                                                        \
-	X(DROP, "drop")                                                        \
+#define CAS_ACTIONS(X)  \
+	X(PASS, "pass") \
+	X(DROP, "drop") \
 	X(WOULD_DROP, "would_drop")
 
 /*
@@ -44,18 +44,18 @@
  * Append only; never renumber: the numbers index pinned counters and the
  * names are Prometheus label values.
  */
-#define CAS_REASONS(X)                                                         \
-	X(ALLOWED, "allowed", CAS_VERDICT_PASS)                                \
-	X(UNPROTECTED, "unprotected", CAS_VERDICT_PASS)                        \
-	X(CONTROL, "control", CAS_VERDICT_PASS)                                \
-	X(FRAGMENT, "fragment", CAS_VERDICT_PASS)                              \
-	X(NOT_ALLOWED, "not_allowed", CAS_VERDICT_DROP)                        \
-	X(MALFORMED, "malformed", CAS_VERDICT_DROP)                            \
-	X(SYN_RATE_RULE, "syn_rate_rule", CAS_VERDICT_DROP)                    \
-	X(SYN_RATE_SOURCE, "syn_rate_source", CAS_VERDICT_DROP)                \
-	X(SYN_RATE_GLOBAL, "syn_rate_global", CAS_VERDICT_DROP)                \
-	X(HELLO_RATE, "hello_rate", CAS_VERDICT_DROP)                          \
-	X(TLS_VERSION, "tls_version", CAS_VERDICT_DROP)                        \
+#define CAS_REASONS(X)                                          \
+	X(ALLOWED, "allowed", CAS_VERDICT_PASS)                 \
+	X(UNPROTECTED, "unprotected", CAS_VERDICT_PASS)         \
+	X(CONTROL, "control", CAS_VERDICT_PASS)                 \
+	X(FRAGMENT, "fragment", CAS_VERDICT_PASS)               \
+	X(NOT_ALLOWED, "not_allowed", CAS_VERDICT_DROP)         \
+	X(MALFORMED, "malformed", CAS_VERDICT_DROP)             \
+	X(SYN_RATE_RULE, "syn_rate_rule", CAS_VERDICT_DROP)     \
+	X(SYN_RATE_SOURCE, "syn_rate_source", CAS_VERDICT_DROP) \
+	X(SYN_RATE_GLOBAL, "syn_rate_global", CAS_VERDICT_DROP) \
+	X(HELLO_RATE, "hello_rate", CAS_VERDICT_DROP)           \
+	X(TLS_VERSION, "tls_version", CAS_VERDICT_DROP)         \
 	X(SPOOFED, "spoofed", CAS_VERDICT_DROP)
 
 enum cas_verdict_kind { CAS_VERDICT_PASS, CAS_VERDICT_DROP };
@@ -74,9 +74,9 @@ enum cas_reason { CAS_REASONS(CAS_ENUM_REASON) CAS_REASON_COUNT };
  */
 #define CAS_STATS_ACTION_SLOTS 4
 #define CAS_STATS_REASON_SLOTS 64
-#define CAS_STATS_SLOTS (CAS_STATS_ACTION_SLOTS * CAS_STATS_REASON_SLOTS)
-#define CAS_STATS_INDEX(reason, action)                                        \
-	((reason) * CAS_STATS_ACTION_SLOTS + (action))
+#define CAS_STATS_SLOTS	       (CAS_STATS_ACTION_SLOTS * CAS_STATS_REASON_SLOTS)
+#define CAS_STATS_INDEX(reason, action) \
+	((reason)*CAS_STATS_ACTION_SLOTS + (action))
 
 /* Protocols a protected port can belong to (index into cas_port_slots). */
 enum cas_proto { CAS_PROTO_TCP, CAS_PROTO_UDP, CAS_PROTO_COUNT };
@@ -104,11 +104,11 @@ struct cas_lpm_v6 {
 };
 _Static_assert(sizeof(struct cas_lpm_v6) == 20, "cas_lpm_v6 layout");
 
-#define CAS_RULE_IN_USE (1u << 0)
+#define CAS_RULE_IN_USE	   (1u << 0)
 #define CAS_RULE_MATCH_MAC (1u << 1) /* source MAC must equal mac */
 #define CAS_RULE_MATCH_TTL (1u << 2) /* TTL/hop limit within ttl_min..max */
 
-#define CAS_ALL_PORTS (~0ULL)
+#define CAS_ALL_PORTS	   (~0ULL)
 
 /*
  * cas_rules: array indexed by rule id. The datapath reads port_mask, flags
@@ -147,10 +147,10 @@ _Static_assert(sizeof(struct cas_counter) == 16, "cas_counter layout");
 enum cas_attach_mode { CAS_MODE_NATIVE, CAS_MODE_SKB };
 
 /* TLS versions as they appear on the wire; 0 = no floor. */
-#define CAS_TLS_1_0 0x0301
-#define CAS_TLS_1_1 0x0302
-#define CAS_TLS_1_2 0x0303
-#define CAS_TLS_1_3 0x0304
+#define CAS_TLS_1_0	0x0301
+#define CAS_TLS_1_1	0x0302
+#define CAS_TLS_1_2	0x0303
+#define CAS_TLS_1_3	0x0304
 
 /*
  * The ruleset exists in two generations: ports, tries and policy of each
@@ -193,7 +193,8 @@ struct cas_rule_buckets { /* cas_rule_buckets: array indexed by rule id */
 	__u64 syn_tat;
 	__u64 hello_tat;
 };
-_Static_assert(sizeof(struct cas_rule_buckets) == 16, "cas_rule_buckets layout");
+_Static_assert(sizeof(struct cas_rule_buckets) == 16,
+	       "cas_rule_buckets layout");
 
 struct cas_global_buckets { /* cas_global_buckets: one element */
 	__u64 syn_tat;

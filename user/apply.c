@@ -44,8 +44,7 @@ struct cas_live {
 	size_t count, capacity;
 };
 
-static int cas_live_visit(const struct cas_prefix *prefix, __u32 id,
-			  void *ctx)
+static int cas_live_visit(const struct cas_prefix *prefix, __u32 id, void *ctx)
 {
 	struct cas_live *live = ctx;
 	struct cas_live_rule *rule;
@@ -322,7 +321,8 @@ static int cas_apply_ruleset(const struct cas_maps *maps, const char *ifname,
 			const struct cas_rule *r = &want->rules[j].rule;
 
 			still = r->family == live.rules[i].prefix.family &&
-				r->prefixlen == live.rules[i].prefix.prefixlen &&
+				r->prefixlen ==
+					live.rules[i].prefix.prefixlen &&
 				!memcmp(r->addr, live.rules[i].prefix.addr,
 					sizeof(r->addr));
 		}
@@ -362,8 +362,8 @@ static int cas_prepare_new(const struct cas_maps *maps, void *ctx)
 				 prepare->report, prepare->counts);
 }
 
-int cas_apply_config(const struct cas_config *config, bool prune,
-		     FILE *report, struct cas_apply_counts *counts)
+int cas_apply_config(const struct cas_config *config, bool prune, FILE *report,
+		     struct cas_apply_counts *counts)
 {
 	char(*shielded)[IF_NAMESIZE] = NULL;
 	size_t shielded_count = 0, i, j;
@@ -433,7 +433,8 @@ int cas_apply_config(const struct cas_config *config, bool prune,
 			if (!err) {
 				counts->attached++;
 				if (report)
-					fprintf(report, "%s: attached (%s mode)\n",
+					fprintf(report,
+						"%s: attached (%s mode)\n",
 						want->name,
 						cas_mode_name(want->mode));
 			}
@@ -507,7 +508,7 @@ static int cas_snapshot_iface(const char *name, struct cas_config_iface *out)
 	out->mode = settings.attach_mode;
 	out->monitor = policy.monitor;
 	out->limits = (struct cas_config_limits){
-		policy.syn_rate,   policy.syn_burst, policy.hello_rate,
+		policy.syn_rate,    policy.syn_burst, policy.hello_rate,
 		policy.hello_burst, policy.min_tls,
 	};
 	out->rules = calloc(live.count + 1, sizeof(*out->rules));
@@ -604,8 +605,10 @@ static void cas_iface_of(const struct cas_prefix *addr, char *name)
 		if (!it->ifa_addr || it->ifa_addr->sa_family != addr->family)
 			continue;
 		a = addr->family == AF_INET ?
-			    (const void *)&((struct sockaddr_in *)it->ifa_addr)->sin_addr :
-			    (const void *)&((struct sockaddr_in6 *)it->ifa_addr)->sin6_addr;
+			    (const void *)&((struct sockaddr_in *)it->ifa_addr)
+				    ->sin_addr :
+			    (const void *)&((struct sockaddr_in6 *)it->ifa_addr)
+				    ->sin6_addr;
 		if (!memcmp(a, addr->addr, addr->family == AF_INET ? 4 : 16)) {
 			snprintf(name, IF_NAMESIZE, "%s", it->ifa_name);
 			break;
@@ -641,14 +644,15 @@ int cas_lockout_check(const struct cas_config *config, char *message,
 		if (owner[0] && strcmp(owner, iface->name))
 			continue;
 		for (p = 0; p < iface->ports.count; p++)
-			protected |= iface->ports.ports[p].port == server_port &&
-				     iface->ports.ports[p].proto == CAS_PROTO_TCP;
+		protected |= iface->ports.ports[p].port == server_port &&
+			     iface->ports.ports[p].proto == CAS_PROTO_TCP;
 		if (!protected || iface->monitor ||
 		    cas_config_allows(iface, &client, server_port))
 			continue;
-		snprintf(message, len,
-			 "the file protects %u/tcp on %s without allowing %s, the source of this SSH session: it would lock you out (allow it, or use --force)",
-			 server_port, iface->name, client_text);
+		snprintf(
+			message, len,
+			"the file protects %u/tcp on %s without allowing %s, the source of this SSH session: it would lock you out (allow it, or use --force)",
+			server_port, iface->name, client_text);
 		return 1;
 	}
 	return 0;

@@ -13,8 +13,8 @@
 #include "config.h"
 #include "shield.h"
 
-#define CAS_RUN_DIR "/run/casshield"
-#define CAS_ROLLBACK_FILE CAS_RUN_DIR "/rollback.yaml"
+#define CAS_RUN_DIR	     "/run/casshield"
+#define CAS_ROLLBACK_FILE    CAS_RUN_DIR "/rollback.yaml"
 #define CAS_CONFIRM_PID_FILE CAS_RUN_DIR "/confirm.pid"
 
 struct cas_apply_counts {
@@ -29,8 +29,8 @@ struct cas_apply_counts {
  * to report (NULL: silent), prefixed by the interface. 0 or a CAS_EXIT_*
  * code after a one-line error.
  */
-int cas_apply_config(const struct cas_config *config, bool prune,
-		     FILE *report, struct cas_apply_counts *counts);
+int cas_apply_config(const struct cas_config *config, bool prune, FILE *report,
+		     struct cas_apply_counts *counts);
 
 /* The live state of every shielded interface as a configuration. */
 int cas_snapshot_config(struct cas_config *config);

@@ -29,7 +29,8 @@ int cas_cmd_run(int argc, char **argv);
 /* --config FILE for check/apply/run, with extra options handled by on_extra
  * (returning non-zero to stop). The path, or NULL after a usage error. */
 const char *cas_config_option(int argc, char **argv, const char *verb,
-			      const struct option *extra, int (*on_extra)(int opt));
+			      const struct option *extra,
+			      int (*on_extra)(int opt));
 int cas_cmd_stats(int argc, char **argv);
 int cas_cmd_metrics(int argc, char **argv);
 
@@ -73,8 +74,12 @@ enum cas_long_option {
 	CAS_OPT_REPLACE,
 };
 
-enum cas_bucket_kind { CAS_BUCKET_SYN, CAS_BUCKET_SOURCE_SYN, CAS_BUCKET_HELLO,
-		       CAS_BUCKET_COUNT };
+enum cas_bucket_kind {
+	CAS_BUCKET_SYN,
+	CAS_BUCKET_SOURCE_SYN,
+	CAS_BUCKET_HELLO,
+	CAS_BUCKET_COUNT
+};
 
 /* A (rate, burst) pair as given on the command line. */
 struct cas_bucket_args {

@@ -463,12 +463,14 @@ static void cas_rule_extras_json(FILE *out, const struct cas_rule *rule)
 		rule->syn_rate, rule->syn_burst, rule->source_syn_rate,
 		rule->source_syn_burst, rule->hello_rate, rule->hello_burst);
 	cas_mac_text(rule->mac, text, sizeof(text));
-	fprintf(out, rule->flags & CAS_RULE_MATCH_MAC ? ", \"mac\": \"%s\"" :
-						       ", \"mac\": null",
+	fprintf(out,
+		rule->flags & CAS_RULE_MATCH_MAC ? ", \"mac\": \"%s\"" :
+						   ", \"mac\": null",
 		text);
 	cas_ttl_text(rule, text, sizeof(text));
-	fprintf(out, rule->flags & CAS_RULE_MATCH_TTL ? ", \"ttl\": \"%s\"" :
-						       ", \"ttl\": null",
+	fprintf(out,
+		rule->flags & CAS_RULE_MATCH_TTL ? ", \"ttl\": \"%s\"" :
+						   ", \"ttl\": null",
 		text);
 }
 
@@ -519,8 +521,8 @@ static void cas_rules_print(FILE *out, const char *ifname,
 		cas_json_string(out, ifname);
 		fputs(", \"rules\": [", out);
 	} else {
-		fprintf(out, "%-6s %-43s %-20s %-16s %12s %14s\n", "ID",
-			"CIDR", "NAME", "PORTS", "HITS", "BYTES");
+		fprintf(out, "%-6s %-43s %-20s %-16s %12s %14s\n", "ID", "CIDR",
+			"NAME", "PORTS", "HITS", "BYTES");
 	}
 	for (i = 0; i < count; i++) {
 		const struct cas_rule_entry *entry = &entries[i];
@@ -532,7 +534,8 @@ static void cas_rules_print(FILE *out, const char *ifname,
 		cas_rule_prefix(&entry->rule, &prefix);
 		cas_format_prefix(&prefix, cidr, sizeof(cidr));
 		if (json) {
-			fprintf(out, "%s{\"id\": %u, \"cidr\": \"%s\", \"family\": \"%s\", \"name\": ",
+			fprintf(out,
+				"%s{\"id\": %u, \"cidr\": \"%s\", \"family\": \"%s\", \"name\": ",
 				i ? ", " : "", entry->id, cidr,
 				prefix.family == AF_INET ? "ipv4" : "ipv6");
 			cas_json_string(out, entry->rule.name);
@@ -600,7 +603,7 @@ static int cas_allow_list(int argc, char **argv)
 int cas_cmd_allow(int argc, char **argv)
 {
 	static const struct cas_subverb subverbs[] = {
-		{ "add", cas_allow_add },   { "del", cas_allow_del },
+		{ "add", cas_allow_add },    { "del", cas_allow_del },
 		{ "delete", cas_allow_del }, { "list", cas_allow_list },
 		{ "ls", cas_allow_list },    { NULL, NULL },
 	};

@@ -19,7 +19,8 @@
 
 /* --config FILE (default CAS_CONFIG_DEFAULT); returns the path or NULL. */
 const char *cas_config_option(int argc, char **argv, const char *verb,
-			      const struct option *extra, int (*on_extra)(int opt))
+			      const struct option *extra,
+			      int (*on_extra)(int opt))
 {
 	struct option options[16] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -101,7 +102,8 @@ static int cas_config_read(const char *path, struct cas_config *config)
 
 		/* It names the proxies and admin networks: root's alone. */
 		if (!stat(path, &st) && (st.st_mode & 077))
-			fprintf(stderr, "casshield: warning: %s is readable by others (chmod 600 %s)\n",
+			fprintf(stderr,
+				"casshield: warning: %s is readable by others (chmod 600 %s)\n",
 				path, path);
 		return CAS_EXIT_OK;
 	}
@@ -384,7 +386,8 @@ int cas_cmd_run(int argc, char **argv)
 		if (sig != SIGHUP)
 			break;
 		if (cas_config_read(path, &next)) {
-			fprintf(stderr, "casshield: reload refused, the running ruleset stays\n");
+			fprintf(stderr,
+				"casshield: reload refused, the running ruleset stays\n");
 			continue;
 		}
 		/* Interfaces the old file named and the new one does not are
@@ -394,17 +397,20 @@ int cas_cmd_run(int argc, char **argv)
 
 			if (!cas_config_find(&next, name) &&
 			    cas_is_shielded(name) && !cas_shield_unload(name))
-				fprintf(stderr, "casshield: %s: unloaded (no longer in the file)\n",
+				fprintf(stderr,
+					"casshield: %s: unloaded (no longer in the file)\n",
 					name);
 		}
 		if (cas_run_apply(&next, false)) {
-			fprintf(stderr, "casshield: reload failed; what was applied before the failure stays\n");
+			fprintf(stderr,
+				"casshield: reload failed; what was applied before the failure stays\n");
 		}
 		if (strcmp(next.listen, config.listen)) {
 			cas_metrics_stop(server);
 			server = cas_metrics_start(next.listen);
 			if (!server)
-				fprintf(stderr, "casshield: metrics are off until the next reload\n");
+				fprintf(stderr,
+					"casshield: metrics are off until the next reload\n");
 		}
 		cas_config_free(&config);
 		config = next;

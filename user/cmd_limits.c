@@ -35,8 +35,9 @@ int cas_bucket_option(int opt, const char *arg, const char *verb,
 
 		if (table[i].opt != opt)
 			continue;
-		if (cas_parse_rate(arg, table[i].burst ? &bucket->burst :
-							 &bucket->rate,
+		if (cas_parse_rate(arg,
+				   table[i].burst ? &bucket->burst :
+						    &bucket->rate,
 				   err_text)) {
 			cas_err("%s: --%s-%s: %s", verb,
 				cas_bucket_names[table[i].kind],
@@ -64,7 +65,8 @@ static void cas_limits_print(FILE *out, const char *ifname,
 			s->hello_burst, cas_tls_version_name(s->min_tls));
 		return;
 	}
-	fprintf(out, "%s: global handshake limits (per second; 0 = unlimited)\n",
+	fprintf(out,
+		"%s: global handshake limits (per second; 0 = unlimited)\n",
 		ifname);
 	fprintf(out, "  syn:     rate %u, burst %u\n", s->syn_rate,
 		s->syn_burst);
@@ -123,8 +125,7 @@ static int cas_limits_set(int argc, char **argv)
 			continue;
 		}
 		if (opt == CAS_OPT_MIN_TLS) {
-			if (cas_parse_tls_version(optarg, &min_tls,
-						  err_text)) {
+			if (cas_parse_tls_version(optarg, &min_tls, err_text)) {
 				cas_err("limits set: %s", err_text);
 				return CAS_EXIT_USAGE;
 			}

@@ -20,9 +20,9 @@
 #include "parse.h"
 
 /* Enough for Prometheus, a health checker and a human with curl. */
-#define CAS_HTTP_THREADS 4
+#define CAS_HTTP_THREADS	 4
 #define CAS_HTTP_MAX_CONNECTIONS 64
-#define CAS_HTTP_TIMEOUT_S 10
+#define CAS_HTTP_TIMEOUT_S	 10
 
 struct cas_exporter {
 	const char **names; /* from -i; none: every shielded interface */
@@ -35,8 +35,7 @@ static int cas_listen(const struct cas_listen_addr *listen_addr,
 {
 	int fd, one = 1, err;
 
-	fd = socket(listen_addr->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC,
-		    0);
+	fd = socket(listen_addr->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		err = -errno;
 		cas_err("metrics: cannot create a socket: %s", strerror(-err));
@@ -147,7 +146,8 @@ static enum MHD_Result cas_handle(void *cls, struct MHD_Connection *conn,
 	if (strcmp(method, MHD_HTTP_METHOD_GET) &&
 	    strcmp(method, MHD_HTTP_METHOD_HEAD)) {
 		status = MHD_HTTP_METHOD_NOT_ALLOWED;
-		cas_text_printf(&body, "method %s not allowed: use GET or HEAD\n",
+		cas_text_printf(&body,
+				"method %s not allowed: use GET or HEAD\n",
 				method);
 	} else if (!strcmp(url, "/metrics")) {
 		status = cas_serve_metrics(exporter, &body);
@@ -157,9 +157,10 @@ static enum MHD_Result cas_handle(void *cls, struct MHD_Connection *conn,
 		status = cas_serve_health(exporter, &body);
 	} else if (!strcmp(url, "/")) {
 		status = MHD_HTTP_OK;
-		cas_text_printf(&body,
-				"casshield %s exporter\n/metrics  Prometheus metrics\n/healthz  200 while every shielded interface is attached, else 503\n",
-				CAS_VERSION);
+		cas_text_printf(
+			&body,
+			"casshield %s exporter\n/metrics  Prometheus metrics\n/healthz  200 while every shielded interface is attached, else 503\n",
+			CAS_VERSION);
 	} else {
 		status = MHD_HTTP_NOT_FOUND;
 		cas_text_printf(&body, "not found: try /metrics or /healthz\n");
@@ -186,7 +187,7 @@ static bool cas_valid_name_syntax(const char *name)
 }
 
 static struct MHD_Daemon *cas_start(const struct cas_exporter *exporter,
-				     int listen_fd, const char *listen_text)
+				    int listen_fd, const char *listen_text)
 {
 	struct MHD_Daemon *daemon;
 

@@ -26,8 +26,9 @@ static int cas_parse_mode(const char *text, enum cas_attach_mode *mode)
 static const char *cas_one_operand(int argc, char **argv, const char *verb)
 {
 	if (optind != argc - 1) {
-		cas_err(optind >= argc ? "%s: missing IFACE (see 'casshield %s --help')" :
-					 "%s: unexpected argument (see 'casshield %s --help')",
+		cas_err(optind >= argc ?
+				"%s: missing IFACE (see 'casshield %s --help')" :
+				"%s: unexpected argument (see 'casshield %s --help')",
 			verb, verb);
 		return NULL;
 	}
@@ -178,11 +179,12 @@ static void cas_status_text(FILE *out, const char *ifname,
 	unsigned int i;
 
 	fprintf(out, "%s: %s (%s mode), %s\n", ifname,
-		status->attachment.attached ? "attached" :
-					      "NOT ATTACHED (run unload, then load)",
+		status->attachment.attached ?
+			"attached" :
+			"NOT ATTACHED (run unload, then load)",
 		cas_mode_name(status->settings.attach_mode),
 		status->policy.monitor ? "monitor only (nothing dropped)" :
-					   "enforcing");
+					 "enforcing");
 	fputs("  protected ports:", out);
 	for (i = 0; i < status->ports.count; i++)
 		fprintf(out, "%s %u/%s", i ? "," : "",

@@ -20,9 +20,9 @@
 #define CAS_WATCH_MAX_S 3600.0
 
 /* ANSI: cursor home, clear to end of line, clear to end of screen. */
-#define CAS_ANSI_HOME "\033[H"
-#define CAS_ANSI_EOL "\033[K"
-#define CAS_ANSI_EOS "\033[J"
+#define CAS_ANSI_HOME	"\033[H"
+#define CAS_ANSI_EOL	"\033[K"
+#define CAS_ANSI_EOS	"\033[J"
 
 static volatile sig_atomic_t cas_watch_stop;
 
@@ -33,8 +33,8 @@ static void cas_watch_on_signal(int sig)
 }
 
 /* Counters of ifname, its maps opened and closed again (unload must work). */
-static int cas_stats_read(const char *ifname,
-			  struct cas_verdict_count *counts, size_t *count)
+static int cas_stats_read(const char *ifname, struct cas_verdict_count *counts,
+			  size_t *count)
 {
 	struct cas_iface iface;
 	int err;
@@ -62,8 +62,8 @@ static void cas_stats_print(const char *ifname,
 		cas_json_string(stdout, ifname);
 		fputs(", \"counters\": [", stdout);
 	} else {
-		printf("%-12s %-16s %16s %18s\n", "ACTION", "REASON",
-		       "PACKETS", "BYTES");
+		printf("%-12s %-16s %16s %18s\n", "ACTION", "REASON", "PACKETS",
+		       "BYTES");
 	}
 	for (i = 0; i < count; i++) {
 		const struct cas_verdict_count *c = &counts[i];
@@ -102,8 +102,7 @@ static void cas_watch_frame(const char *ifname, double interval, bool ansi,
 	time_t wall = time(NULL);
 	size_t i;
 
-	strftime(clock_text, sizeof(clock_text), "%H:%M:%S",
-		 localtime(&wall));
+	strftime(clock_text, sizeof(clock_text), "%H:%M:%S", localtime(&wall));
 	if (ansi)
 		fputs(CAS_ANSI_HOME, stdout);
 	printf("casshield stats %s, every %gs, %s (Ctrl-C to quit)%s%s", ifname,
@@ -117,7 +116,8 @@ static void cas_watch_frame(const char *ifname, double interval, bool ansi,
 		if (before)
 			printf("%12.1f %14.1f ",
 			       cas_delta(c->packets,
-					 before[i].counter.packets) / elapsed,
+					 before[i].counter.packets) /
+				       elapsed,
 			       cas_delta(c->bytes, before[i].counter.bytes) /
 				       elapsed);
 		else

@@ -67,7 +67,8 @@ int cas_require_privileges(void)
 	struct __user_cap_data_struct caps[2] = {};
 
 	if (syscall(SYS_capget, &header, caps)) {
-		cas_err("cannot read process capabilities: %s", strerror(errno));
+		cas_err("cannot read process capabilities: %s",
+			strerror(errno));
 		return CAS_EXIT_FAIL;
 	}
 	if (cas_has_cap(caps, CAP_SYS_ADMIN) ||

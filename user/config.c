@@ -32,7 +32,8 @@ static int cas_fail(struct cas_walk *walk, const yaml_node_t *node,
 	va_start(ap, fmt);
 	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
-	snprintf(walk->err, CAS_CONFIG_ERRBUF, "%.128s:%lu: %.96s: %s", walk->path,
+	snprintf(walk->err, CAS_CONFIG_ERRBUF, "%.128s:%lu: %.96s: %s",
+		 walk->path,
 		 node ? (unsigned long)node->start_mark.line + 1 : 0UL, key,
 		 message);
 	return -EINVAL;
@@ -99,16 +100,18 @@ static int cas_known_keys(struct cas_walk *walk, const yaml_node_t *map,
 					walk->doc, other->key);
 
 				if (!strcmp(cas_scalar(seen), cas_scalar(key)))
-					return cas_fail(walk, key, where,
-							"key '%s' appears twice",
-							cas_scalar(key));
+					return cas_fail(
+						walk, key, where,
+						"key '%s' appears twice",
+						cas_scalar(key));
 			}
 			continue;
 		}
 		for (name = allowed; *name; name++) {
 			strncat(list, *name, sizeof(list) - strlen(list) - 3);
 			if (name[1])
-				strncat(list, ", ", sizeof(list) - strlen(list) - 1);
+				strncat(list, ", ",
+					sizeof(list) - strlen(list) - 1);
 		}
 		return cas_fail(walk, key, where,
 				"unknown key '%s' (expected one of: %s)",
@@ -211,8 +214,10 @@ static int cas_get_bucket(struct cas_walk *walk, const yaml_node_t *map,
 		return -EINVAL;
 	if (cas_check_bucket(rate_key, *rate, burst_set, burst, err)) {
 		snprintf(key, sizeof(key), "%s%s", where, burst_key);
-		return cas_fail(walk, cas_get(walk, map, burst_set ? burst_key : rate_key),
-				key, "%s", err);
+		return cas_fail(
+			walk,
+			cas_get(walk, map, burst_set ? burst_key : rate_key),
+			key, "%s", err);
 	}
 	return 0;
 }
@@ -241,25 +246,38 @@ static int cas_get_ports(struct cas_walk *walk, const yaml_node_t *map,
 					"invalid port '%s' (one port per item)",
 					cas_scalar(node));
 		if (*joined)
-			strncat(joined, ",", sizeof(joined) - strlen(joined) - 1);
+			strncat(joined, ",",
+				sizeof(joined) - strlen(joined) - 1);
 		strncat(joined, cas_scalar(node),
 			sizeof(joined) - strlen(joined) - 1);
 	}
 	if (!*joined)
-		return cas_fail(walk, seq, key, "empty port list (leave the key out for the default)");
+		return cas_fail(
+			walk, seq, key,
+			"empty port list (leave the key out for the default)");
 	if (cas_parse_port_list(joined, ports, err))
 		return cas_fail(walk, seq, key, "%s", err);
 	return 0;
 }
 
 static int cas_load_rule(struct cas_walk *walk, const yaml_node_t *map,
-			 const char *where, const struct cas_config_iface *iface,
+			 const char *where,
+			 const struct cas_config_iface *iface,
 			 struct cas_config_rule *out)
 {
 	static const char *const keys[] = {
-		"name", "cidr", "ports", "syn_rate", "syn_burst",
-		"source_syn_rate", "source_syn_burst", "hello_rate",
-		"hello_burst", "mac", "ttl", NULL,
+		"name",
+		"cidr",
+		"ports",
+		"syn_rate",
+		"syn_burst",
+		"source_syn_rate",
+		"source_syn_burst",
+		"hello_rate",
+		"hello_burst",
+		"mac",
+		"ttl",
+		NULL,
 	};
 	struct cas_rule *rule = &out->rule;
 	char key[128], err[CAS_ERRBUF];
@@ -279,7 +297,8 @@ static int cas_load_rule(struct cas_walk *walk, const yaml_node_t *map,
 		return -EINVAL;
 	snprintf(key, sizeof(key), "%scidr", where);
 	if (!value)
-		return cas_fail(walk, map, key, "missing (every rule needs a cidr)");
+		return cas_fail(walk, map, key,
+				"missing (every rule needs a cidr)");
 	if (cas_parse_prefix(value, &prefix, err))
 		return cas_fail(walk, node, key, "%s", err);
 	cas_rule_set_prefix(rule, &prefix);
@@ -289,9 +308,10 @@ static int cas_load_rule(struct cas_walk *walk, const yaml_node_t *map,
 	if (value) {
 		snprintf(key, sizeof(key), "%sname", where);
 		if (!cas_valid_rule_name(value))
-			return cas_fail(walk, node, key,
-					"invalid name '%s' (expected 1-%d characters of A-Z a-z 0-9 . _ -)",
-					value, CAS_RULE_NAME_LEN - 1);
+			return cas_fail(
+				walk, node, key,
+				"invalid name '%s' (expected 1-%d characters of A-Z a-z 0-9 . _ -)",
+				value, CAS_RULE_NAME_LEN - 1);
 		snprintf(rule->name, sizeof(rule->name), "%s", value);
 	}
 
@@ -300,15 +320,18 @@ static int cas_load_rule(struct cas_walk *walk, const yaml_node_t *map,
 		return ret;
 	for (i = 0; i < out->ports.count; i++) {
 		for (j = 0; j < iface->ports.count; j++)
-			if (iface->ports.ports[j].port == out->ports.ports[i].port &&
-			    iface->ports.ports[j].proto == out->ports.ports[i].proto)
+			if (iface->ports.ports[j].port ==
+				    out->ports.ports[i].port &&
+			    iface->ports.ports[j].proto ==
+				    out->ports.ports[i].proto)
 				break;
 		if (j == iface->ports.count) {
 			snprintf(key, sizeof(key), "%sports", where);
-			return cas_fail(walk, cas_get(walk, map, "ports"), key,
-					"port %u/%s is not in the interface's ports",
-					out->ports.ports[i].port,
-					cas_proto_name(out->ports.ports[i].proto));
+			return cas_fail(
+				walk, cas_get(walk, map, "ports"), key,
+				"port %u/%s is not in the interface's ports",
+				out->ports.ports[i].port,
+				cas_proto_name(out->ports.ports[i].proto));
 		}
 	}
 
@@ -343,9 +366,9 @@ static int cas_load_rule(struct cas_walk *walk, const yaml_node_t *map,
 static int cas_load_limits(struct cas_walk *walk, const yaml_node_t *iface_map,
 			   const char *where, struct cas_config_limits *limits)
 {
-	static const char *const keys[] = { "syn_rate", "syn_burst",
+	static const char *const keys[] = { "syn_rate",	  "syn_burst",
 					    "hello_rate", "hello_burst",
-					    "min_tls", NULL };
+					    "min_tls",	  NULL };
 	yaml_node_t *map = cas_get(walk, iface_map, "limits");
 	char inner[96], key[128], err[CAS_ERRBUF];
 	const yaml_node_t *node;
@@ -375,8 +398,9 @@ static int cas_load_limits(struct cas_walk *walk, const yaml_node_t *iface_map,
 static int cas_load_iface(struct cas_walk *walk, const yaml_node_t *map,
 			  unsigned int index, struct cas_config_iface *iface)
 {
-	static const char *const keys[] = { "name", "mode", "monitor", "ports",
-					    "limits", "allow", NULL };
+	static const char *const keys[] = { "name",  "mode",   "monitor",
+					    "ports", "limits", "allow",
+					    NULL };
 	char where[64], key[128], err[CAS_ERRBUF];
 	const yaml_node_t *node;
 	yaml_node_item_t *item;
@@ -397,7 +421,8 @@ static int cas_load_iface(struct cas_walk *walk, const yaml_node_t *map,
 		return -EINVAL;
 	snprintf(key, sizeof(key), "%sname", where);
 	if (!value)
-		return cas_fail(walk, map, key, "missing (the interface's name, e.g. eth0)");
+		return cas_fail(walk, map, key,
+				"missing (the interface's name, e.g. eth0)");
 	if (!*value || strlen(value) >= IF_NAMESIZE || strchr(value, '/'))
 		return cas_fail(walk, node, key, "invalid interface name '%s'",
 				value);
@@ -452,10 +477,12 @@ static int cas_load_iface(struct cas_walk *walk, const yaml_node_t *map,
 			if (a->family == b->family &&
 			    a->prefixlen == b->prefixlen &&
 			    !memcmp(a->addr, b->addr, sizeof(a->addr))) {
-				snprintf(key, sizeof(key), "%scidr", rule_where);
-				return cas_fail(walk, rule, key,
-						"the same prefix as the rule on line %u",
-						iface->rules[j].line);
+				snprintf(key, sizeof(key), "%scidr",
+					 rule_where);
+				return cas_fail(
+					walk, rule, key,
+					"the same prefix as the rule on line %u",
+					iface->rules[j].line);
 			}
 		}
 	}
@@ -474,7 +501,8 @@ static int cas_load_root(struct cas_walk *walk, struct cas_config *config)
 	size_t i, j;
 
 	if (!root)
-		return cas_fail(walk, NULL, "(file)", "empty (expected a mapping with 'interfaces')");
+		return cas_fail(walk, NULL, "(file)",
+				"empty (expected a mapping with 'interfaces')");
 	if (cas_expect(walk, root, YAML_MAPPING_NODE, "(top level)") ||
 	    cas_known_keys(walk, root, "(top level)", keys))
 		return -EINVAL;
@@ -501,7 +529,8 @@ static int cas_load_root(struct cas_walk *walk, struct cas_config *config)
 
 	ifaces = cas_get(walk, root, "interfaces");
 	if (!ifaces)
-		return cas_fail(walk, root, "interfaces", "missing (a list of interfaces to shield)");
+		return cas_fail(walk, root, "interfaces",
+				"missing (a list of interfaces to shield)");
 	if (cas_expect(walk, ifaces, YAML_SEQUENCE_NODE, "interfaces"))
 		return -EINVAL;
 	config->iface_count = ifaces->data.sequence.items.top -
@@ -512,12 +541,14 @@ static int cas_load_root(struct cas_walk *walk, struct cas_config *config)
 		return cas_fail(walk, ifaces, "interfaces", "out of memory");
 	for (item = ifaces->data.sequence.items.start, i = 0;
 	     item < ifaces->data.sequence.items.top; item++, i++) {
-		yaml_node_t *node_iface = yaml_document_get_node(walk->doc, *item);
+		yaml_node_t *node_iface =
+			yaml_document_get_node(walk->doc, *item);
 
 		if (cas_load_iface(walk, node_iface, i, &config->ifaces[i]))
 			return -EINVAL;
 		for (j = 0; j < i; j++) {
-			if (strcmp(config->ifaces[j].name, config->ifaces[i].name))
+			if (strcmp(config->ifaces[j].name,
+				   config->ifaces[i].name))
 				continue;
 			return cas_fail(walk, node_iface, "interfaces",
 					"%s is listed twice (also on line %u)",
@@ -619,7 +650,8 @@ void cas_config_print(FILE *out, const struct cas_config *config)
 			iface->mode == CAS_MODE_SKB ? "skb" : "native",
 			iface->monitor ? ", monitor only" : "");
 		cas_print_ports(out, &iface->ports);
-		fprintf(out, "\n  limits: syn %u/s burst %u, hello %u/s burst %u, min TLS %s\n",
+		fprintf(out,
+			"\n  limits: syn %u/s burst %u, hello %u/s burst %u, min TLS %s\n",
 			l->syn_rate, l->syn_burst, l->hello_rate,
 			l->hello_burst, cas_tls_version_name(l->min_tls));
 		for (j = 0; j < iface->rule_count; j++) {
@@ -646,7 +678,8 @@ void cas_config_print(FILE *out, const struct cas_config *config)
 				fprintf(out, " hello %u/%u", r->rule.hello_rate,
 					r->rule.hello_burst);
 			if (r->rule.flags & CAS_RULE_MATCH_MAC)
-				fprintf(out, " mac %02x:%02x:%02x:%02x:%02x:%02x",
+				fprintf(out,
+					" mac %02x:%02x:%02x:%02x:%02x:%02x",
 					r->rule.mac[0], r->rule.mac[1],
 					r->rule.mac[2], r->rule.mac[3],
 					r->rule.mac[4], r->rule.mac[5]);
@@ -687,7 +720,8 @@ void cas_config_write(FILE *out, const struct cas_config *config)
 		const struct cas_config_iface *iface = &config->ifaces[i];
 		const struct cas_config_limits *l = &iface->limits;
 
-		fprintf(out, "  - name: %s\n    mode: %s\n    monitor: %s\n    ports: ",
+		fprintf(out,
+			"  - name: %s\n    mode: %s\n    monitor: %s\n    ports: ",
 			iface->name,
 			iface->mode == CAS_MODE_SKB ? "skb" : "native",
 			iface->monitor ? "true" : "false");
@@ -721,7 +755,8 @@ void cas_config_write(FILE *out, const struct cas_config *config)
 			cas_write_bucket(out, "hello_rate", "hello_burst",
 					 r->hello_rate, r->hello_burst);
 			if (r->flags & CAS_RULE_MATCH_MAC)
-				fprintf(out, ", mac: \"%02x:%02x:%02x:%02x:%02x:%02x\"",
+				fprintf(out,
+					", mac: \"%02x:%02x:%02x:%02x:%02x:%02x\"",
 					r->mac[0], r->mac[1], r->mac[2],
 					r->mac[3], r->mac[4], r->mac[5]);
 			if (r->flags & CAS_RULE_MATCH_TTL)

@@ -40,7 +40,8 @@ static const struct cas_verb cas_verbs[] = {
 	{ "confirm", cas_cmd_confirm, "confirm",
 	  "keep the configuration of an 'apply --confirm'", true },
 	{ "run", cas_cmd_run, "run [--config FILE] [--detach-on-exit]",
-	  "the service: apply the file, serve metrics, reload on SIGHUP", true },
+	  "the service: apply the file, serve metrics, reload on SIGHUP",
+	  true },
 	{ "stats", cas_cmd_stats, "stats [-i IFACE] [--json] [--watch SECONDS]",
 	  "show packet and byte counters by action and reason", true },
 	{ "metrics", cas_cmd_metrics,
@@ -68,8 +69,9 @@ void cas_print_usage(FILE *out, const struct cas_verb *verb)
 		size_t len = strcspn(line, "\n");
 
 		/* A line that starts with a space continues the one above. */
-		fprintf(out, line[0] == ' ' ? "          %.*s\n" :
-					      " casshield %.*s\n",
+		fprintf(out,
+			line[0] == ' ' ? "          %.*s\n" :
+					 " casshield %.*s\n",
 			(int)len, line);
 		line += len;
 		if (*line == '\n') {
@@ -110,8 +112,7 @@ int cas_getopt(int argc, char **argv, const char *shortopts,
 		return opt;
 	/* Name the option as typed: "--watch", not the letter behind it. */
 	word = argv[optind - 1];
-	if (!strncmp(word, "--", 2) && strchr(word, '=') == NULL &&
-	    optopt)
+	if (!strncmp(word, "--", 2) && strchr(word, '=') == NULL && optopt)
 		cas_err("%s: option %s needs a value", verb, word);
 	else if (!strncmp(word, "--", 2))
 		cas_err("%s: unknown option '%s' (see 'casshield %s --help')",
@@ -188,7 +189,8 @@ int main(int argc, char **argv)
 			printf("casshield %s\n", CAS_VERSION);
 			return CAS_EXIT_OK;
 		}
-		if (strcmp(argv[first], "-v") && strcmp(argv[first], "--verbose")) {
+		if (strcmp(argv[first], "-v") &&
+		    strcmp(argv[first], "--verbose")) {
 			cas_err("unknown option '%s' (see 'casshield --help')",
 				argv[first]);
 			return CAS_EXIT_USAGE;

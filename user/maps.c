@@ -19,7 +19,7 @@ struct cas_map_desc {
 };
 
 static const struct cas_map_desc cas_map_descs[] = {
-#define CAS_MAP_DESC(field, map_name, size)                                    \
+#define CAS_MAP_DESC(field, map_name, size) \
 	{ map_name, __builtin_offsetof(struct cas_maps, field), size },
 	CAS_MAP_LIST(CAS_MAP_DESC)
 #undef CAS_MAP_DESC
@@ -123,8 +123,8 @@ int cas_maps_pin(struct bpf_object *obj, const char *dir)
 	int err;
 
 	for (i = 0; i < CAS_ARRAY_SIZE(cas_map_descs); i++) {
-		struct bpf_map *map =
-			bpf_object__find_map_by_name(obj, cas_map_descs[i].name);
+		struct bpf_map *map = bpf_object__find_map_by_name(
+			obj, cas_map_descs[i].name);
 		char path[PATH_MAX];
 
 		cas_pin_path(path, sizeof(path), dir, cas_map_descs[i].name);
@@ -169,7 +169,8 @@ void cas_gen_maps(const struct cas_maps *maps, __u32 gen,
 }
 
 void cas_gen_prefix_maps(const struct cas_gen_maps *gen,
-			 int fds[CAS_PREFIX_MAPS], int families[CAS_PREFIX_MAPS])
+			 int fds[CAS_PREFIX_MAPS],
+			 int families[CAS_PREFIX_MAPS])
 {
 	fds[0] = gen->hosts_v4;
 	fds[1] = gen->rules_v4;
@@ -255,8 +256,8 @@ int cas_ports_set(int ports_fd, const struct cas_port_list *ports)
 		return err;
 	memset(wanted, 0, sizeof(wanted));
 	for (i = 0; i < ports->count; i++)
-		wanted[ports->ports[i].port].slot_plus_one[ports->ports[i].proto] =
-			i + 1;
+		wanted[ports->ports[i].port]
+			.slot_plus_one[ports->ports[i].proto] = i + 1;
 	for (port = 0; port < 65536; port++) {
 		if (!memcmp(&current[port], &wanted[port], sizeof(wanted[0])))
 			continue;

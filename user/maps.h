@@ -13,25 +13,25 @@
 #include "parse.h"
 
 /* Every map of the program: field, pin/object name, value size. */
-#define CAS_MAP_LIST(X)                                                        \
-	X(settings, "cas_settings", sizeof(struct cas_settings))               \
-	X(policy, "cas_policy", sizeof(struct cas_policy))                     \
-	X(ports_g0, "cas_ports_g0", sizeof(struct cas_port_slots))             \
-	X(ports_g1, "cas_ports_g1", sizeof(struct cas_port_slots))             \
-	X(rules_v4_g0, "cas_rules_v4_g0", sizeof(__u32))                       \
-	X(rules_v4_g1, "cas_rules_v4_g1", sizeof(__u32))                       \
-	X(rules_v6_g0, "cas_rules_v6_g0", sizeof(__u32))                       \
-	X(rules_v6_g1, "cas_rules_v6_g1", sizeof(__u32))                       \
-	X(hosts_v4_g0, "cas_hosts_v4_g0", sizeof(__u32))                       \
-	X(hosts_v4_g1, "cas_hosts_v4_g1", sizeof(__u32))                       \
-	X(hosts_v6_g0, "cas_hosts_v6_g0", sizeof(__u32))                       \
-	X(hosts_v6_g1, "cas_hosts_v6_g1", sizeof(__u32))                       \
-	X(rules, "cas_rules", sizeof(struct cas_rule))                         \
-	X(rule_stats, "cas_rule_stats", sizeof(struct cas_counter))            \
-	X(stats, "cas_stats", sizeof(struct cas_counter))                      \
-	X(rule_buckets, "cas_rule_buckets", sizeof(struct cas_rule_buckets))   \
-	X(global_buckets, "cas_global_buckets",                                \
-	  sizeof(struct cas_global_buckets))                                   \
+#define CAS_MAP_LIST(X)                                                      \
+	X(settings, "cas_settings", sizeof(struct cas_settings))             \
+	X(policy, "cas_policy", sizeof(struct cas_policy))                   \
+	X(ports_g0, "cas_ports_g0", sizeof(struct cas_port_slots))           \
+	X(ports_g1, "cas_ports_g1", sizeof(struct cas_port_slots))           \
+	X(rules_v4_g0, "cas_rules_v4_g0", sizeof(__u32))                     \
+	X(rules_v4_g1, "cas_rules_v4_g1", sizeof(__u32))                     \
+	X(rules_v6_g0, "cas_rules_v6_g0", sizeof(__u32))                     \
+	X(rules_v6_g1, "cas_rules_v6_g1", sizeof(__u32))                     \
+	X(hosts_v4_g0, "cas_hosts_v4_g0", sizeof(__u32))                     \
+	X(hosts_v4_g1, "cas_hosts_v4_g1", sizeof(__u32))                     \
+	X(hosts_v6_g0, "cas_hosts_v6_g0", sizeof(__u32))                     \
+	X(hosts_v6_g1, "cas_hosts_v6_g1", sizeof(__u32))                     \
+	X(rules, "cas_rules", sizeof(struct cas_rule))                       \
+	X(rule_stats, "cas_rule_stats", sizeof(struct cas_counter))          \
+	X(stats, "cas_stats", sizeof(struct cas_counter))                    \
+	X(rule_buckets, "cas_rule_buckets", sizeof(struct cas_rule_buckets)) \
+	X(global_buckets, "cas_global_buckets",                              \
+	  sizeof(struct cas_global_buckets))                                 \
 	X(source_buckets, "cas_source_buckets", sizeof(__u64))
 
 struct cas_maps {
@@ -52,7 +52,8 @@ struct cas_gen_maps {
 /* The prefix maps of a generation with their family, for walks. */
 #define CAS_PREFIX_MAPS 4
 void cas_gen_prefix_maps(const struct cas_gen_maps *gen,
-			 int fds[CAS_PREFIX_MAPS], int families[CAS_PREFIX_MAPS]);
+			 int fds[CAS_PREFIX_MAPS],
+			 int families[CAS_PREFIX_MAPS]);
 
 void cas_gen_maps(const struct cas_maps *maps, __u32 gen,
 		  struct cas_gen_maps *out);

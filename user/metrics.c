@@ -114,8 +114,8 @@ int cas_metrics_parse_listen(const char *text, struct cas_listen_addr *out,
 	memcpy(host, host_start, host_len);
 	host[host_len] = '\0';
 	if (cas_parse_u32(colon + 1, 1, 65535, &port, port_err)) {
-		snprintf(err, CAS_ERRBUF, "invalid port in '%.64s': %.160s", text,
-			 port_err);
+		snprintf(err, CAS_ERRBUF, "invalid port in '%.64s': %.160s",
+			 text, port_err);
 		return -EINVAL;
 	}
 	if (v6) {
@@ -137,9 +137,10 @@ int cas_metrics_parse_listen(const char *text, struct cas_listen_addr *out,
 	}
 	return 0;
 bad:
-	snprintf(err, CAS_ERRBUF,
-		 "invalid address '%.64s' (expected IPV4:PORT or [IPV6]:PORT, e.g. %s)",
-		 text, CAS_METRICS_DEFAULT_LISTEN);
+	snprintf(
+		err, CAS_ERRBUF,
+		"invalid address '%.64s' (expected IPV4:PORT or [IPV6]:PORT, e.g. %s)",
+		text, CAS_METRICS_DEFAULT_LISTEN);
 	return -EINVAL;
 }
 
@@ -194,7 +195,8 @@ static int cas_refs_push(struct cas_rule_refs *refs, __u32 id,
 {
 	if (refs->count == refs->capacity) {
 		size_t capacity = refs->capacity ? refs->capacity * 2 : 256;
-		void *grown = realloc(refs->refs, capacity * sizeof(*refs->refs));
+		void *grown =
+			realloc(refs->refs, capacity * sizeof(*refs->refs));
 
 		if (!grown)
 			return -ENOMEM;
@@ -249,7 +251,8 @@ static int cas_read_trie(int map_fd, __u8 family, struct cas_rule_refs *refs)
 
 			memcpy(&prefixlen, key, sizeof(prefixlen));
 			prefix.prefixlen = prefixlen;
-			memcpy(prefix.addr, key + CAS_LPM_ADDR_OFFSET, addr_len);
+			memcpy(prefix.addr, key + CAS_LPM_ADDR_OFFSET,
+			       addr_len);
 			err = cas_refs_push(refs, ids[i], &prefix);
 			if (err)
 				goto out;
@@ -477,8 +480,9 @@ static void cas_collect_iface(const char *name, bool with_rules,
 	}
 	/* On failure the pin directory is still known: attachment works. */
 	if (cas_iface_open(name, &iface)) {
-		snprintf(out->problem, sizeof(out->problem),
-			 "cannot open its pinned maps (run 'casshield status')");
+		snprintf(
+			out->problem, sizeof(out->problem),
+			"cannot open its pinned maps (run 'casshield status')");
 	} else {
 		err = cas_metrics_read_maps(&iface.maps, with_rules, out);
 		if (err)
@@ -493,9 +497,10 @@ static void cas_collect_iface(const char *name, bool with_rules,
 		snprintf(out->problem, sizeof(out->problem),
 			 "cannot inspect its link: %s", strerror(-err));
 	else if (!out->attachment.attached)
-		snprintf(out->problem, sizeof(out->problem),
-			 "program detached (run 'casshield unload %s', then load)",
-			 name);
+		snprintf(
+			out->problem, sizeof(out->problem),
+			"program detached (run 'casshield unload %s', then load)",
+			name);
 }
 
 static int cas_name_known(const struct cas_metrics_snapshot *snap,
@@ -509,8 +514,8 @@ static int cas_name_known(const struct cas_metrics_snapshot *snap,
 	return 0;
 }
 
-int cas_metrics_collect(const char *const *names, size_t count,
-			bool with_rules, struct cas_metrics_snapshot *snap)
+int cas_metrics_collect(const char *const *names, size_t count, bool with_rules,
+			struct cas_metrics_snapshot *snap)
 {
 	char(*shielded)[IF_NAMESIZE] = NULL;
 	size_t i;
@@ -534,7 +539,8 @@ int cas_metrics_collect(const char *const *names, size_t count,
 		/* An interface named twice would give duplicate series. */
 		if (cas_name_known(snap, name))
 			continue;
-		cas_collect_iface(name, with_rules, &snap->ifaces[snap->count++]);
+		cas_collect_iface(name, with_rules,
+				  &snap->ifaces[snap->count++]);
 	}
 	free(shielded);
 	return 0;
@@ -550,8 +556,8 @@ void cas_metrics_snapshot_free(struct cas_metrics_snapshot *snap)
 	memset(snap, 0, sizeof(*snap));
 }
 
-static void cas_family(struct cas_text *out, const char *name,
-		       const char *type, const char *help)
+static void cas_family(struct cas_text *out, const char *name, const char *type,
+		       const char *help)
 {
 	cas_text_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
 			type);
@@ -611,14 +617,16 @@ static void cas_render_state(const struct cas_metrics_snapshot *snap,
 {
 	size_t i;
 
-	cas_family(out, "casshield_build_info", "gauge",
-		   "Always 1; the version label is the exporter's casshield version.");
+	cas_family(
+		out, "casshield_build_info", "gauge",
+		"Always 1; the version label is the exporter's casshield version.");
 	cas_text_append(out, "casshield_build_info{version=");
 	cas_text_label_value(out, CAS_VERSION);
 	cas_sample_end(out, 1);
 
-	cas_family(out, "casshield_attached", "gauge",
-		   "1 while the shield's XDP program is attached to the interface, 0 once detached.");
+	cas_family(
+		out, "casshield_attached", "gauge",
+		"1 while the shield's XDP program is attached to the interface, 0 once detached.");
 	for (i = 0; i < snap->count; i++) {
 		const struct cas_metric_iface *iface = &snap->ifaces[i];
 
@@ -632,8 +640,9 @@ static void cas_render_state(const struct cas_metrics_snapshot *snap,
 		cas_sample_end(out, iface->attachment.attached);
 	}
 
-	cas_family(out, "casshield_monitor_mode", "gauge",
-		   "1 when the shield only counts drops (would_drop) instead of dropping.");
+	cas_family(
+		out, "casshield_monitor_mode", "gauge",
+		"1 when the shield only counts drops (would_drop) instead of dropping.");
 	for (i = 0; i < snap->count; i++) {
 		const struct cas_metric_iface *iface = &snap->ifaces[i];
 
@@ -662,13 +671,14 @@ static void cas_render_state(const struct cas_metrics_snapshot *snap,
 static void cas_render_verdicts(const struct cas_metrics_snapshot *snap,
 				struct cas_text *out, bool bytes)
 {
-	const char *name = bytes ? "casshield_bytes_total" :
-				   "casshield_packets_total";
+	const char *name =
+		bytes ? "casshield_bytes_total" : "casshield_packets_total";
 	size_t i, j;
 
-	cas_family(out, name, "counter",
-		   bytes ? "Bytes of the packets the shield handled, by action and reason." :
-			   "Packets the shield handled, by action and reason.");
+	cas_family(
+		out, name, "counter",
+		bytes ? "Bytes of the packets the shield handled, by action and reason." :
+			"Packets the shield handled, by action and reason.");
 	for (i = 0; i < snap->count; i++) {
 		const struct cas_metric_iface *iface = &snap->ifaces[i];
 
@@ -693,9 +703,10 @@ static void cas_render_rules(const struct cas_metrics_snapshot *snap,
 				   "casshield_rule_packets_total";
 	size_t i, j;
 
-	cas_family(out, name, "counter",
-		   bytes ? "Bytes of the packets an allow rule let through; rules sharing a name are summed." :
-			   "Packets an allow rule let through; rules sharing a name are summed.");
+	cas_family(
+		out, name, "counter",
+		bytes ? "Bytes of the packets an allow rule let through; rules sharing a name are summed." :
+			"Packets an allow rule let through; rules sharing a name are summed.");
 	for (i = 0; i < snap->count; i++) {
 		const struct cas_metric_iface *iface = &snap->ifaces[i];
 
@@ -706,8 +717,8 @@ static void cas_render_rules(const struct cas_metrics_snapshot *snap,
 
 			cas_series_start(out, name, iface);
 			cas_label(out, "rule", r->label);
-			cas_sample_end(out, bytes ? r->hits.bytes :
-						    r->hits.packets);
+			cas_sample_end(out,
+				       bytes ? r->hits.bytes : r->hits.packets);
 		}
 	}
 }
@@ -741,9 +752,9 @@ bool cas_metrics_health(const struct cas_metrics_snapshot *snap,
 			cas_text_printf(out, "%s: %s\n", iface->name,
 					iface->problem);
 		else
-			cas_text_printf(out, "%s: attached (%s mode)\n",
-					iface->name,
-					cas_mode_name(iface->settings.attach_mode));
+			cas_text_printf(
+				out, "%s: attached (%s mode)\n", iface->name,
+				cas_mode_name(iface->settings.attach_mode));
 	}
 	return healthy;
 }

@@ -19,7 +19,7 @@
 #include "shield.h"
 #include "verdicts.h"
 
-#define CAS_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+#define CAS_METRICS_CONTENT_TYPE   "text/plain; version=0.0.4; charset=utf-8"
 /* 9477: in the range exporters use, and free in Prometheus' port list. */
 #define CAS_METRICS_DEFAULT_LISTEN "127.0.0.1:9477"
 
@@ -60,8 +60,8 @@ struct cas_metric_rule {
 
 struct cas_metric_iface {
 	char name[IF_NAMESIZE];
-	bool shielded;	/* its pin directory exists */
-	bool readable;	/* its maps were opened and read */
+	bool shielded; /* its pin directory exists */
+	bool readable; /* its maps were opened and read */
 	struct cas_attachment attachment;
 	struct cas_settings settings;
 	struct cas_policy policy; /* of the live generation */
@@ -86,8 +86,8 @@ struct cas_metrics_snapshot {
  * be read is still in the snapshot, with its problem; the call fails only
  * when memory or the pin root cannot be listed.
  */
-int cas_metrics_collect(const char *const *names, size_t count,
-			bool with_rules, struct cas_metrics_snapshot *snap);
+int cas_metrics_collect(const char *const *names, size_t count, bool with_rules,
+			struct cas_metrics_snapshot *snap);
 void cas_metrics_snapshot_free(struct cas_metrics_snapshot *snap);
 
 /*

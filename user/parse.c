@@ -128,14 +128,14 @@ static int cas_parse_port(const char *text, struct cas_port *port, char *err)
 	port->port = value;
 	return 0;
 bad:
-	snprintf(err, CAS_ERRBUF,
-		 "invalid port '%s' (expected 1-65535, optionally /tcp or /udp)",
-		 text);
+	snprintf(
+		err, CAS_ERRBUF,
+		"invalid port '%s' (expected 1-65535, optionally /tcp or /udp)",
+		text);
 	return -EINVAL;
 }
 
-int cas_parse_port_list(const char *text, struct cas_port_list *list,
-			char *err)
+int cas_parse_port_list(const char *text, struct cas_port_list *list, char *err)
 {
 	char *copy, *item, *save = NULL;
 	int ret = 0;
@@ -170,8 +170,8 @@ int cas_parse_port_list(const char *text, struct cas_port_list *list,
 			if (list->ports[i].port == port.port &&
 			    list->ports[i].proto == port.proto) {
 				snprintf(err, CAS_ERRBUF,
-					 "port %u/%s is listed twice", port.port,
-					 cas_proto_name(port.proto));
+					 "port %u/%s is listed twice",
+					 port.port, cas_proto_name(port.proto));
 				ret = -EINVAL;
 				goto out;
 			}
@@ -207,9 +207,10 @@ int cas_parse_rate(const char *text, __u32 *rate, char *err)
 	if (!strcmp(end, "/s") || !strcmp(end, "/sec"))
 		end += strlen(end);
 	if (*end) {
-		snprintf(err, CAS_ERRBUF,
-			 "unknown unit '%s' in rate '%s' (expected N, Nk or NM per second, optionally /s)",
-			 end, text);
+		snprintf(
+			err, CAS_ERRBUF,
+			"unknown unit '%s' in rate '%s' (expected N, Nk or NM per second, optionally /s)",
+			end, text);
 		return -EINVAL;
 	}
 	if (value * scale > 1000000000ULL)
@@ -217,14 +218,15 @@ int cas_parse_rate(const char *text, __u32 *rate, char *err)
 	*rate = value * scale;
 	return 0;
 bad:
-	snprintf(err, CAS_ERRBUF,
-		 "invalid rate '%s' (expected 0 to 1000000000 per second; 0 = unlimited)",
-		 text);
+	snprintf(
+		err, CAS_ERRBUF,
+		"invalid rate '%s' (expected 0 to 1000000000 per second; 0 = unlimited)",
+		text);
 	return -EINVAL;
 }
 
-int cas_check_bucket(const char *what, __u32 rate, bool burst_set,
-		     __u32 *burst, char *err)
+int cas_check_bucket(const char *what, __u32 rate, bool burst_set, __u32 *burst,
+		     char *err)
 {
 	if (!burst_set) {
 		*burst = rate;
@@ -237,7 +239,8 @@ int cas_check_bucket(const char *what, __u32 rate, bool burst_set,
 		return -EINVAL;
 	}
 	if (!rate && *burst) {
-		snprintf(err, CAS_ERRBUF, "%s burst given without a rate", what);
+		snprintf(err, CAS_ERRBUF, "%s burst given without a rate",
+			 what);
 		return -EINVAL;
 	}
 	return 0;
@@ -267,9 +270,10 @@ int cas_parse_mac(const char *text, __u8 mac[6], char *err)
 	}
 	return 0;
 bad:
-	snprintf(err, CAS_ERRBUF,
-		 "invalid MAC '%s' (expected six hex bytes, e.g. 02:00:00:00:00:01)",
-		 text);
+	snprintf(
+		err, CAS_ERRBUF,
+		"invalid MAC '%s' (expected six hex bytes, e.g. 02:00:00:00:00:01)",
+		text);
 	return -EINVAL;
 }
 
@@ -295,9 +299,10 @@ int cas_parse_ttl(const char *text, __u8 *min, __u8 *max, char *err)
 	*max = hi;
 	return 0;
 bad:
-	snprintf(err, CAS_ERRBUF,
-		 "invalid TTL window '%s' (expected MIN[-MAX] within 1-255, MIN <= MAX)",
-		 text);
+	snprintf(
+		err, CAS_ERRBUF,
+		"invalid TTL window '%s' (expected MIN[-MAX] within 1-255, MIN <= MAX)",
+		text);
 	return -EINVAL;
 }
 
@@ -305,11 +310,8 @@ static const struct {
 	const char *name;
 	__u16 version;
 } cas_tls_versions[] = {
-	{ "off", 0 },
-	{ "1.0", CAS_TLS_1_0 },
-	{ "1.1", CAS_TLS_1_1 },
-	{ "1.2", CAS_TLS_1_2 },
-	{ "1.3", CAS_TLS_1_3 },
+	{ "off", 0 },		{ "1.0", CAS_TLS_1_0 }, { "1.1", CAS_TLS_1_1 },
+	{ "1.2", CAS_TLS_1_2 }, { "1.3", CAS_TLS_1_3 },
 };
 
 int cas_parse_tls_version(const char *text, __u16 *version, char *err)
@@ -323,9 +325,10 @@ int cas_parse_tls_version(const char *text, __u16 *version, char *err)
 			return 0;
 		}
 	}
-	snprintf(err, CAS_ERRBUF,
-		 "unknown TLS version '%s' (expected 1.0, 1.1, 1.2, 1.3 or off)",
-		 text);
+	snprintf(
+		err, CAS_ERRBUF,
+		"unknown TLS version '%s' (expected 1.0, 1.1, 1.2, 1.3 or off)",
+		text);
 	return -EINVAL;
 }
 

@@ -65,7 +65,7 @@ const char *cas_tls_version_name(__u16 version);
  * Fills *burst with its default (the rate) and refuses a zero burst with a
  * non-zero rate, or a burst without a rate. what names the pair.
  */
-int cas_check_bucket(const char *what, __u32 rate, bool burst_set,
-		     __u32 *burst, char *err);
+int cas_check_bucket(const char *what, __u32 rate, bool burst_set, __u32 *burst,
+		     char *err);
 
 #endif /* CAS_USER_PARSE_H */

@@ -41,8 +41,8 @@ void cas_trie_key_in(const struct cas_gen_maps *gen,
 {
 	memset(key, 0, sizeof(*key));
 	if (prefix->family == AF_INET) {
-		key->map_fd = prefix->prefixlen == 32 ? gen->hosts_v4 :
-							gen->rules_v4;
+		key->map_fd =
+			prefix->prefixlen == 32 ? gen->hosts_v4 : gen->rules_v4;
 		key->v4.prefixlen = prefix->prefixlen;
 		memcpy(key->v4.addr, prefix->addr, 4);
 	} else {
@@ -338,8 +338,8 @@ static int cas_collect_used(__u32 id, const struct cas_rule *rule, void *ctx)
 	return 0;
 }
 
-int cas_rules_list(const struct cas_maps *maps,
-		   struct cas_rule_entry **entries, size_t *count)
+int cas_rules_list(const struct cas_maps *maps, struct cas_rule_entry **entries,
+		   size_t *count)
 {
 	struct cas_list_ctx list = { .maps = maps };
 	int err;
@@ -379,14 +379,13 @@ static int cas_update_many(int map_fd, const void *keys, size_t key_size,
 	*done = 0;
 	while (*done < count) {
 		__u32 chunk = count - *done > CAS_SCAN_CHUNK ? CAS_SCAN_CHUNK :
-							      count - *done;
+							       count - *done;
 		__u32 n = chunk;
 
-		if (bpf_map_update_batch(map_fd,
-					 (const char *)keys + *done * key_size,
-					 (const char *)values +
-						 *done * value_size,
-					 &n, &opts)) {
+		if (bpf_map_update_batch(
+			    map_fd, (const char *)keys + *done * key_size,
+			    (const char *)values + *done * value_size, &n,
+			    &opts)) {
 			if (errno != EINVAL && errno != EOPNOTSUPP &&
 			    errno != ENOTSUPP)
 				return -errno;
@@ -395,9 +394,9 @@ static int cas_update_many(int map_fd, const void *keys, size_t key_size,
 		*done += chunk;
 	}
 	for (i = *done; i < count; i++) {
-		if (bpf_map_update_elem(map_fd, (const char *)keys + i * key_size,
-					(const char *)values + i * value_size,
-					flags))
+		if (bpf_map_update_elem(
+			    map_fd, (const char *)keys + i * key_size,
+			    (const char *)values + i * value_size, flags))
 			return -errno;
 		*done = i + 1;
 	}
@@ -476,7 +475,8 @@ int cas_rules_add_bulk(const struct cas_maps *maps,
 		cas_trie_key_in(&active, &prefix, &tries[i]);
 	}
 	for (i = 0; i < count && !err; i += CAS_SCAN_CHUNK) {
-		size_t n = count - i > CAS_SCAN_CHUNK ? CAS_SCAN_CHUNK : count - i;
+		size_t n =
+			count - i > CAS_SCAN_CHUNK ? CAS_SCAN_CHUNK : count - i;
 		size_t done;
 
 		err = cas_update_many(maps->rule_stats, ids + i, sizeof(*ids),
@@ -489,7 +489,8 @@ int cas_rules_add_bulk(const struct cas_maps *maps,
 				      &written);
 	if (!err)
 		err = cas_update_many(maps->rules, ids, sizeof(*ids), bodies,
-				      sizeof(*bodies), count, BPF_ANY, &written);
+				      sizeof(*bodies), count, BPF_ANY,
+				      &written);
 	for (i = 0; i < count && !err; i++) {
 		if (bpf_map_update_elem(tries[i].map_fd, &tries[i].v4, &ids[i],
 					BPF_NOEXIST)) {

@@ -60,8 +60,8 @@ int cas_rules_add_bulk(const struct cas_maps *maps,
 		       size_t *failed);
 
 /* Every rule in use, in id order; the caller frees *entries. */
-int cas_rules_list(const struct cas_maps *maps,
-		   struct cas_rule_entry **entries, size_t *count);
+int cas_rules_list(const struct cas_maps *maps, struct cas_rule_entry **entries,
+		   size_t *count);
 
 /* Every (prefix, rule id) of a trie; visit returns non-zero to stop. */
 int cas_trie_walk(int trie_fd, int family,

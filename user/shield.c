@@ -180,11 +180,11 @@ int cas_shield_open_and_load(struct shield_bpf **skel_out, __u32 max_rules)
 		return -errno;
 	if (max_rules) {
 		struct bpf_map *sized[] = {
-			skel->maps.cas_rules, skel->maps.cas_rule_stats,
+			skel->maps.cas_rules,	     skel->maps.cas_rule_stats,
 			skel->maps.cas_rule_buckets, skel->maps.cas_rules_v4_g0,
-			skel->maps.cas_rules_v4_g1, skel->maps.cas_rules_v6_g0,
-			skel->maps.cas_rules_v6_g1, skel->maps.cas_hosts_v4_g0,
-			skel->maps.cas_hosts_v4_g1, skel->maps.cas_hosts_v6_g0,
+			skel->maps.cas_rules_v4_g1,  skel->maps.cas_rules_v6_g0,
+			skel->maps.cas_rules_v6_g1,  skel->maps.cas_hosts_v4_g0,
+			skel->maps.cas_hosts_v4_g1,  skel->maps.cas_hosts_v6_g0,
 			skel->maps.cas_hosts_v6_g1,
 		};
 		size_t i;
@@ -264,7 +264,7 @@ static int cas_attach(struct shield_bpf *skel, const char *ifname,
 	int link_fd, err;
 
 	link_opts.flags = opts->mode == CAS_MODE_SKB ? XDP_FLAGS_SKB_MODE :
-						      XDP_FLAGS_DRV_MODE;
+						       XDP_FLAGS_DRV_MODE;
 	link_fd = bpf_link_create(bpf_program__fd(skel->progs.cas_shield),
 				  ifindex, BPF_XDP, &link_opts);
 	if (link_fd < 0) {
@@ -296,11 +296,9 @@ int cas_shield_load(const char *ifname, const struct cas_load_options *opts)
 	return cas_shield_load_prepared(ifname, opts, NULL, NULL);
 }
 
-int cas_shield_load_prepared(const char *ifname,
-			     const struct cas_load_options *opts,
-			     int (*prepare)(const struct cas_maps *maps,
-					    void *ctx),
-			     void *ctx)
+int cas_shield_load_prepared(
+	const char *ifname, const struct cas_load_options *opts,
+	int (*prepare)(const struct cas_maps *maps, void *ctx), void *ctx)
 {
 	struct shield_bpf *skel = NULL;
 	struct cas_maps maps;

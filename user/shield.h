@@ -11,9 +11,9 @@
 #include <stdbool.h>
 #include "maps.h"
 
-#define CAS_BPFFS "/sys/fs/bpf"
-#define CAS_PIN_ROOT CAS_BPFFS "/casshield"
-#define CAS_LINK_PIN "link"
+#define CAS_BPFFS	    "/sys/fs/bpf"
+#define CAS_PIN_ROOT	    CAS_BPFFS "/casshield"
+#define CAS_LINK_PIN	    "link"
 
 #define CAS_MAX_RULES_LIMIT (16u << 20)
 
@@ -32,8 +32,8 @@ struct cas_iface {
 };
 
 struct cas_attachment {
-	bool attached;	/* the pinned link still holds the program on ifindex */
-	__u32 ifindex;	/* from the link (0 once detached) */
+	bool attached; /* the pinned link still holds the program on ifindex */
+	__u32 ifindex; /* from the link (0 once detached) */
 	__u32 prog_id;
 	__u32 link_id;
 };
@@ -54,11 +54,9 @@ int cas_shield_init_maps(const struct cas_maps *maps,
 int cas_shield_load(const char *ifname, const struct cas_load_options *opts);
 int cas_shield_unload(const char *ifname);
 /* load, with prepare(maps) run on the configured maps before the attach. */
-int cas_shield_load_prepared(const char *ifname,
-			     const struct cas_load_options *opts,
-			     int (*prepare)(const struct cas_maps *maps,
-					    void *ctx),
-			     void *ctx);
+int cas_shield_load_prepared(
+	const char *ifname, const struct cas_load_options *opts,
+	int (*prepare)(const struct cas_maps *maps, void *ctx), void *ctx);
 int cas_iface_open(const char *ifname, struct cas_iface *iface);
 /*
  * What every verb on one interface does first: check privileges, resolve

@@ -63,9 +63,10 @@ int cas_verdicts_read(const struct cas_maps *maps,
 			c->reason_id = reason;
 			c->action = cas_action_names[actions[i]];
 			c->reason = cas_reason_names[reason];
-			err = cas_counter_sum(maps->stats,
-					      CAS_STATS_INDEX(reason, actions[i]),
-					      &c->counter);
+			err = cas_counter_sum(
+				maps->stats,
+				CAS_STATS_INDEX(reason, actions[i]),
+				&c->counter);
 			if (err)
 				return err;
 		}
