@@ -29,9 +29,9 @@ attempt rogue "$LAB_ROGUE_NS" "$LAB_CAS4" 443
 
 say "casshield load $LAB_IF --ports 443  (only the proxy may reach 443)"
 "$CASSHIELD" load "$LAB_IF" --ports 443 || exit 1
-"$CASSHIELD" allow add "$LAB_PROXY4" --name proxy
-"$CASSHIELD" allow add "$LAB_PROXY6/128" --name proxy-v6
-"$CASSHIELD" status
+"$CASSHIELD" allow add -i "$LAB_IF" "$LAB_PROXY4" --name proxy --mac "$LAB_PROXY_MAC" --syn-rate 100 --syn-burst 200
+"$CASSHIELD" allow add -i "$LAB_IF" "$LAB_PROXY6/128" --name proxy-v6
+"$CASSHIELD" status -i "$LAB_IF"
 
 say "Connections with the shield on"
 attempt proxy "$LAB_PROXY_NS" "$LAB_CAS4" 443
@@ -41,10 +41,15 @@ attempt rogue "$LAB_ROGUE_NS" "$LAB_CAS6" 443
 attempt rogue "$LAB_ROGUE_NS" "$LAB_CAS4" 22
 printf '  (port 22 is not protected, so the shield leaves it to the host firewall)\n'
 
+say "A 2-second SYN flood from the rogue host, forging the proxy's address"
+printf '  (the proxy rule is bound to the proxy'"'"'s MAC, so the forgeries are dropped as spoofed)\n'
+lab_ns "$LAB_ROGUE_NS" timeout 2 hping3 -q -S -p 443 --flood -a "$LAB_PROXY4" "$LAB_CAS4" >/dev/null 2>&1
+attempt proxy "$LAB_PROXY_NS" "$LAB_CAS4" 443
+
 say "casshield allow list"
-"$CASSHIELD" allow list
+"$CASSHIELD" allow list -i "$LAB_IF"
 say "casshield stats"
-"$CASSHIELD" stats
+"$CASSHIELD" stats -i "$LAB_IF"
 
 say "casshield unload $LAB_IF, and the lab is torn down"
 lab_down
