@@ -45,6 +45,15 @@ check_cmd "load with unknown option" 2 "unknown option" -- "$B" load "$IF" --tur
 check_cmd "load a missing interface" 1 "no such interface: nosuch0" -- "$B" load nosuch0
 check_eq "a refused load leaves no pins" "" "$(ls /sys/fs/bpf/casshield 2>/dev/null | grep -x "$IF")"
 
+# another XDP program already on the interface
+bpftool prog load build/shield.bpf.o /sys/fs/bpf/cascli_other type xdp 2>/dev/null
+bpftool net attach xdpgeneric pinned /sys/fs/bpf/cascli_other dev "$IF" 2>/dev/null
+check_cmd "load over another XDP program" 1 "already has an XDP program" -- "$B" load "$IF" --mode skb
+check_eq "the refused load left no pins" "" "$(ls /sys/fs/bpf/casshield 2>/dev/null | grep -x "$IF")"
+bpftool net detach xdpgeneric dev "$IF" 2>/dev/null
+rm -f /sys/fs/bpf/cascli_other
+check_cmd "load with --max-rules 0" 2 "--max-rules" -- "$B" load "$IF" --max-rules 0
+
 check_cmd "load" 0 "" -- "$B" load "$IF" --ports 443,80/tcp,53/udp --mode skb
 check_cmd "load twice" 1 "already shielded" -- "$B" load "$IF"
 check_cmd "allow add proxy" 0 "" -- "$B" allow add 198.51.100.10 -i "$IF" --name proxy-a --ports 443
@@ -134,6 +143,22 @@ check_eq "stats --json lists every pair" \
 	"pass/allowed pass/unprotected pass/control pass/fragment drop/not_allowed would_drop/not_allowed drop/malformed would_drop/malformed drop/syn_rate_rule would_drop/syn_rate_rule drop/syn_rate_source would_drop/syn_rate_source drop/syn_rate_global would_drop/syn_rate_global drop/hello_rate would_drop/hello_rate drop/tls_version would_drop/tls_version drop/spoofed would_drop/spoofed" \
 	"$(jq -r '[.counters[] | "\(.action)/\(.reason)"] | join(" ")' <<<"$stats")"
 check_eq "stats --json fields" '["action","bytes","packets","reason"]' "$(jq -c '.counters[0] | keys' <<<"$stats")"
+
+# bulk rules from a file: all or nothing, the failing line named
+printf '# proxies\n203.0.113.1 --name bulk-a --ports 443\n\n203.0.113.2 --syn-rate 5\n2001:db8:77::/48\n' > "$NOBODY_DIR/rules.txt"
+check_cmd "allow add --file" 0 "" -- "$B" allow add -i "$IF" --file "$NOBODY_DIR/rules.txt"
+check_eq "the file's rules are in" '["2001:db8:77::/48","203.0.113.1/32","203.0.113.2/32"]' "$("$B" allow list -i "$IF" --json | jq -c '[.rules[].cidr | select(startswith("203.0.113") or startswith("2001:db8:77"))] | sort')"
+before_bulk=$(snapshot)
+printf '203.0.113.50\n203.0.113.51 --ports 22\n' > "$NOBODY_DIR/bad-port.txt"
+check_cmd "--file: an unprotected port names its line" 1 "bad-port.txt:2: port 22/tcp is not protected" -- "$B" allow add -i "$IF" --file "$NOBODY_DIR/bad-port.txt"
+printf '203.0.113.60\n203.0.113.61/33\n' > "$NOBODY_DIR/bad-cidr.txt"
+check_cmd "--file: a bad CIDR names its line" 2 "bad-cidr.txt:2: invalid CIDR '203.0.113.61/33'" -- "$B" allow add -i "$IF" --file "$NOBODY_DIR/bad-cidr.txt"
+printf '203.0.113.70\n203.0.113.1\n' > "$NOBODY_DIR/dup.txt"
+check_cmd "--file: an existing rule names its line" 1 "dup.txt:2: 203.0.113.1/32 already has a rule" -- "$B" allow add -i "$IF" --file "$NOBODY_DIR/dup.txt"
+check_cmd "--file with a CIDR too" 2 "unexpected argument '203.0.113.9'" -- "$B" allow add -i "$IF" 203.0.113.9 --file "$NOBODY_DIR/dup.txt"
+check_eq "refused files added nothing" "$before_bulk" "$(snapshot)"
+check_cmd "allow add --file - (stdin)" 0 "" -- sh -c "printf '203.0.113.80\n' | '$B' allow add -i '$IF' --file -"
+for c in 203.0.113.1 203.0.113.2 2001:db8:77::/48 203.0.113.80; do "$B" allow del "$c" -i "$IF"; done
 
 check_cmd "allow del" 0 "" -- "$B" allow del 198.51.100.10/32 -i "$IF"
 check_eq "rule gone" '["2001:db8:10::/48"]' "$("$B" allow list -i "$IF" --json | jq -c '[.rules[].cidr]')"
