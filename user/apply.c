@@ -554,6 +554,12 @@ int cas_snapshot_config(struct cas_config *config)
 			continue;
 		err = cas_snapshot_iface(names[i],
 					 &config->ifaces[config->iface_count]);
+		/* Unloaded meanwhile: nothing to restore. */
+		if (err && !cas_is_shielded(names[i])) {
+			free(config->ifaces[config->iface_count].rules);
+			err = 0;
+			continue;
+		}
 		config->iface_count++;
 	}
 	free(names);

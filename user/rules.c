@@ -161,8 +161,7 @@ static int cas_collect_free(__u32 id, const struct cas_rule *rule, void *ctx)
 	return free_ids->found == free_ids->want ? 1 : 0;
 }
 
-static int cas_rule_free_ids(const struct cas_maps *maps, __u32 *ids,
-			     size_t want)
+int cas_rule_free_slots(const struct cas_maps *maps, __u32 *ids, size_t want)
 {
 	struct cas_free_ids free_ids = { ids, want, 0 };
 	int err;
@@ -177,7 +176,7 @@ static int cas_rule_free_ids(const struct cas_maps *maps, __u32 *ids,
 
 static int cas_rule_free_id(const struct cas_maps *maps, __u32 *id)
 {
-	return cas_rule_free_ids(maps, id, 1);
+	return cas_rule_free_slots(maps, id, 1);
 }
 
 static int cas_rule_stats_clear(const struct cas_maps *maps, __u32 id)
@@ -197,28 +196,36 @@ static int cas_rule_stats_clear(const struct cas_maps *maps, __u32 id)
 	return err;
 }
 
-/* Body, counters and buckets of a fresh slot, before anything points at it. */
-static int cas_rule_prepare(const struct cas_maps *maps,
-			    const struct cas_rule *rule, __u32 *id,
-			    const struct cas_rule_buckets *buckets)
+int cas_rule_prepare_id(const struct cas_maps *maps, __u32 id,
+			const struct cas_rule *rule,
+			const struct cas_rule_buckets *buckets)
 {
 	struct cas_rule body = *rule;
 	int err;
 
-	err = cas_rule_free_id(maps, id);
-	if (!err)
-		err = cas_rule_stats_clear(maps, *id);
+	err = cas_rule_stats_clear(maps, id);
 	if (err)
 		return err;
-	if (bpf_map_update_elem(maps->rule_buckets, id, buckets, BPF_ANY))
+	if (bpf_map_update_elem(maps->rule_buckets, &id, buckets, BPF_ANY))
 		return -errno;
 	body.flags |= CAS_RULE_IN_USE;
-	if (bpf_map_update_elem(maps->rules, id, &body, BPF_ANY))
+	if (bpf_map_update_elem(maps->rules, &id, &body, BPF_ANY))
 		return -errno;
 	return 0;
 }
 
-static void cas_rule_release(const struct cas_maps *maps, __u32 id)
+/* A free slot with body, counters and buckets, before anything points at it. */
+static int cas_rule_prepare(const struct cas_maps *maps,
+			    const struct cas_rule *rule, __u32 *id,
+			    const struct cas_rule_buckets *buckets)
+{
+	int err;
+
+	err = cas_rule_free_id(maps, id);
+	return err ? err : cas_rule_prepare_id(maps, *id, rule, buckets);
+}
+
+void cas_rule_free_slot(const struct cas_maps *maps, __u32 id)
 {
 	struct cas_rule unused = {};
 
@@ -247,7 +254,7 @@ int cas_rule_add(const struct cas_maps *maps, const struct cas_rule *rule,
 	err = cas_trie_key(maps, &prefix, &key);
 	if (err || bpf_map_update_elem(key.map_fd, &key.v4, id, BPF_NOEXIST)) {
 		err = -errno;
-		cas_rule_release(maps, *id);
+		cas_rule_free_slot(maps, *id);
 		return err;
 	}
 	return 0;
@@ -280,10 +287,10 @@ int cas_rule_replace(const struct cas_maps *maps, const struct cas_rule *rule,
 	err = cas_trie_key(maps, &prefix, &key);
 	if (err || bpf_map_update_elem(key.map_fd, &key.v4, id, BPF_EXIST)) {
 		err = -errno;
-		cas_rule_release(maps, *id);
+		cas_rule_free_slot(maps, *id);
 		return err;
 	}
-	cas_rule_release(maps, old_id);
+	cas_rule_free_slot(maps, old_id);
 	return 0;
 }
 
@@ -302,7 +309,7 @@ int cas_rule_del(const struct cas_maps *maps, const struct cas_prefix *prefix)
 		return err;
 	if (bpf_map_delete_elem(key.map_fd, &key.v4))
 		return -errno;
-	cas_rule_release(maps, id);
+	cas_rule_free_slot(maps, id);
 	return 0;
 }
 
@@ -459,7 +466,7 @@ int cas_rules_add_bulk(const struct cas_maps *maps,
 		if (err != -ENOENT)
 			goto out;
 	}
-	err = cas_rule_free_ids(maps, ids, count);
+	err = cas_rule_free_slots(maps, ids, count);
 	if (!err)
 		err = cas_active_maps(maps, &active);
 	if (err)
@@ -505,7 +512,7 @@ int cas_rules_add_bulk(const struct cas_maps *maps,
 		for (i = 0; i < inserted; i++)
 			bpf_map_delete_elem(tries[i].map_fd, &tries[i].v4);
 		for (i = 0; i < written; i++)
-			cas_rule_release(maps, ids[i]);
+			cas_rule_free_slot(maps, ids[i]);
 		goto out;
 	}
 	*failed = count;
@@ -567,32 +574,4 @@ int cas_trie_clear(int trie_fd, int family)
 		if (bpf_map_delete_elem(trie_fd, &key))
 			return -errno;
 	return errno == ENOENT ? 0 : -errno;
-}
-
-int cas_rule_prepare_id(const struct cas_maps *maps, __u32 id,
-			const struct cas_rule *rule,
-			const struct cas_rule_buckets *buckets)
-{
-	struct cas_rule body = *rule;
-	int err;
-
-	err = cas_rule_stats_clear(maps, id);
-	if (err)
-		return err;
-	if (bpf_map_update_elem(maps->rule_buckets, &id, buckets, BPF_ANY))
-		return -errno;
-	body.flags |= CAS_RULE_IN_USE;
-	if (bpf_map_update_elem(maps->rules, &id, &body, BPF_ANY))
-		return -errno;
-	return 0;
-}
-
-void cas_rule_free_slot(const struct cas_maps *maps, __u32 id)
-{
-	cas_rule_release(maps, id);
-}
-
-int cas_rule_free_slots(const struct cas_maps *maps, __u32 *ids, size_t count)
-{
-	return cas_rule_free_ids(maps, ids, count);
 }
