@@ -106,7 +106,7 @@ $(BENCH_DIR)/gen_rules: tests/bench/gen_rules.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@
 
-$(BENCH_DIR)/bench_%: tests/bench/bench_%.c tests/bench/testrun.c $(BENCH_HDRS) $(BENCH_DIR)/pass.skel.h $(TEST_LIB) $(wildcard tests/lib/*.h) $(BUILD)/libcasshield.a
+$(BENCH_DIR)/bench_%: tests/bench/bench_%.c tests/bench/testrun.c $(BENCH_HDRS) $(BENCH_DIR)/pass.skel.h $(BENCH_DIR)/drop_count.skel.h $(TEST_LIB) $(wildcard tests/lib/*.h) $(BUILD)/libcasshield.a
 	$(CC) $(CFLAGS) $(TEST_CFLAGS) -Itests/lib -Itests/bench -I$(BENCH_DIR) $(LDFLAGS) $< tests/bench/testrun.c $(TEST_LIB) $(BUILD)/libcasshield.a $(LDLIBS) -o $@
 # --- end bench ---
 
@@ -131,7 +131,7 @@ uninstall:
 	      $(DESTDIR)$(UNITDIR)/casshield.service $(DESTDIR)$(COMPLETIONDIR)/casshield
 
 # The product code; test tables keep one case a line on purpose.
-FORMATTED := bpf/*.c bpf/*.h user/*.c user/*.h include/*.h
+FORMATTED := bpf/*.c bpf/*.h user/*.c user/*.h include/*.h tests/bench/*.[ch]
 
 format:
 	clang-format -i $(FORMATTED)

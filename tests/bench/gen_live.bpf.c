@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gen_live.bpf.c - the transmit side of the live-frame traffic generator
+ * (gen_live.c). BPF_PROG_TEST_RUN with BPF_F_TEST_XDP_LIVE_FRAMES runs this
+ * program on copies of one crafted frame "received" on one end of a veth
+ * pair; XDP_TX sends each copy out of that end, so it arrives at the peer,
+ * where the program under test is. Before sending, the program stamps the
+ * frame's source address with one of 2^k sources, so that floods from many
+ * sources cost the generator exactly what a flood from one source does.
+ */
+#include <linux/bpf.h>
+#include <linux/ip.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+/* Set by gen_live.c between open and load: constants to the verifier. */
+const volatile __u32 gen_src_offset = 26;  /* last 4 bytes of the source */
+const volatile __u32 gen_ipv4_offset = 14; /* 0: not IPv4, no checksum */
+const volatile __u32 gen_source_mask = 0;  /* sources - 1 (power of two) */
+const volatile __u32 gen_source_base = 0;  /* host order */
+const volatile __u32 gen_random = 0;	   /* 1: hashed order, 0: in turn */
+
+/* Frames this CPU has handed to XDP_TX: the sequence number, too. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} gen_sent SEC(".maps");
+
+static __always_inline __u32 gen_mix32(__u32 x)
+{
+	x ^= x >> 16;
+	x *= 0x7feb352d;
+	x ^= x >> 15;
+	x *= 0x846ca68b;
+	x ^= x >> 16;
+	return x;
+}
+
+/* The IPv4 header checksum, recomputed whole: 20 bytes, no options. */
+static __always_inline void gen_ipv4_checksum(struct iphdr *ip)
+{
+	__u16 *word = (__u16 *)ip;
+	__u32 sum = 0;
+	int i;
+
+	ip->check = 0;
+#pragma unroll
+	for (i = 0; i < 10; i++)
+		sum += word[i];
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	ip->check = ~sum & 0xffff;
+}
+
+SEC("xdp")
+int gen_tx(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 zero = 0, index;
+	__u64 *sent = bpf_map_lookup_elem(&gen_sent, &zero);
+	__be32 *src = data + gen_src_offset;
+
+	if (!sent || (void *)(src + 1) > data_end)
+		return XDP_ABORTED;
+	index = (__u32)*sent;
+	(*sent)++;
+	if (gen_random)
+		index = gen_mix32(index);
+	*src = bpf_htonl(gen_source_base + (index & gen_source_mask));
+	if (gen_ipv4_offset) {
+		struct iphdr *ip = data + gen_ipv4_offset;
+
+		if ((void *)(ip + 1) > data_end)
+			return XDP_ABORTED;
+		gen_ipv4_checksum(ip);
+	}
+	return XDP_TX;
+}
+
+char LICENSE[] SEC("license") = "GPL";
