@@ -57,6 +57,19 @@ static __always_inline __u8 *cas_tls_at(__u8 *hello, __u32 off, __u32 n,
 	return p;
 }
 
+/* Step over a vector whose length fills its first len_bytes (1 or 2). */
+static __always_inline int cas_tls_skip(__u8 *hello, __u32 *off,
+					__u32 len_bytes, void *end,
+					void *data_end)
+{
+	__u8 *p = cas_tls_at(hello, *off, len_bytes, end, data_end);
+
+	if (!p)
+		return -1;
+	*off += len_bytes + (len_bytes == 1 ? p[0] : cas_be16(p));
+	return 0;
+}
+
 /*
  * Highest version a ClientHello offers, from its supported_versions
  * extension; the legacy version when the extensions were walked to their
@@ -70,18 +83,10 @@ static __always_inline __u16 cas_tls_offered(__u8 *hello, __u16 legacy,
 	__u8 *p;
 
 	/* session id, cipher suites, compression methods, then extensions */
-	p = cas_tls_at(hello, off, 1, end, data_end);
-	if (!p)
+	if (cas_tls_skip(hello, &off, 1, end, data_end) ||
+	    cas_tls_skip(hello, &off, 2, end, data_end) ||
+	    cas_tls_skip(hello, &off, 1, end, data_end))
 		return CAS_TLS_VERSION_UNKNOWN;
-	off += 1 + p[0];
-	p = cas_tls_at(hello, off, 2, end, data_end);
-	if (!p)
-		return CAS_TLS_VERSION_UNKNOWN;
-	off += 2 + cas_be16(p);
-	p = cas_tls_at(hello, off, 1, end, data_end);
-	if (!p)
-		return CAS_TLS_VERSION_UNKNOWN;
-	off += 1 + p[0];
 	p = cas_tls_at(hello, off, 2, end, data_end);
 	if (!p)
 		return CAS_TLS_VERSION_UNKNOWN;
