@@ -13,7 +13,6 @@ struct cas_verb {
 	int (*run)(int argc, char **argv);
 	const char *usage;   /* synopsis lines, without the program name */
 	const char *summary; /* one line for the verb list */
-	bool privileged;     /* needs CAP_BPF + CAP_NET_ADMIN */
 };
 
 int cas_cmd_load(int argc, char **argv);

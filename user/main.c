@@ -13,11 +13,11 @@
 static const struct cas_verb cas_verbs[] = {
 	{ "load", cas_cmd_load,
 	  "load IFACE [--mode native|skb] [--ports LIST] [--monitor] [--max-rules N]",
-	  "attach the shield to an interface", true },
+	  "attach the shield to an interface" },
 	{ "unload", cas_cmd_unload, "unload IFACE",
-	  "detach the shield and remove its pinned state", true },
+	  "detach the shield and remove its pinned state" },
 	{ "status", cas_cmd_status, "status [-i IFACE] [--json]",
-	  "show shielded interfaces, attachment and rules", true },
+	  "show shielded interfaces, attachment and rules" },
 	{ "allow", cas_cmd_allow,
 	  "allow add CIDR [-i IFACE] [--ports LIST] [--name NAME] [--replace]\n"
 	  "          [--syn-rate N] [--syn-burst N] [--source-syn-rate N] [--source-syn-burst N]\n"
@@ -25,29 +25,26 @@ static const struct cas_verb cas_verbs[] = {
 	  "allow add -i IFACE --file FILE|-     (one rule a line, the syntax above)\n"
 	  "allow del CIDR [-i IFACE]\n"
 	  "allow list [-i IFACE] [--json]",
-	  "manage the sources allowed to reach protected ports", true },
+	  "manage the sources allowed to reach protected ports" },
 	{ "limits", cas_cmd_limits,
 	  "limits set [-i IFACE] [--syn-rate N] [--syn-burst N] [--hello-rate N] [--hello-burst N]\n"
 	  "           [--min-tls 1.0|1.1|1.2|1.3|off]\n"
 	  "limits show [-i IFACE] [--json]",
-	  "global handshake limits and the minimum TLS version", true },
+	  "global handshake limits and the minimum TLS version" },
 	{ "check", cas_cmd_check, "check [--config FILE]",
-	  "validate a configuration file and print its ruleset", false },
+	  "validate a configuration file and print its ruleset" },
 	{ "apply", cas_cmd_apply,
 	  "apply [--config FILE] [--prune] [--force] [--confirm SECONDS]",
-	  "make the live state equal to the configuration file, atomically",
-	  true },
+	  "make the live state equal to the configuration file, atomically" },
 	{ "confirm", cas_cmd_confirm, "confirm",
-	  "keep the configuration of an 'apply --confirm'", true },
+	  "keep the configuration of an 'apply --confirm'" },
 	{ "run", cas_cmd_run, "run [--config FILE] [--detach-on-exit]",
-	  "the service: apply the file, serve metrics, reload on SIGHUP",
-	  true },
+	  "the service: apply the file, serve metrics, reload on SIGHUP" },
 	{ "stats", cas_cmd_stats, "stats [-i IFACE] [--json] [--watch SECONDS]",
-	  "show packet and byte counters by action and reason", true },
+	  "show packet and byte counters by action and reason" },
 	{ "metrics", cas_cmd_metrics,
 	  "metrics [-i IFACE ...] [--listen ADDR:PORT]",
-	  "serve Prometheus metrics and /healthz (default 127.0.0.1:9477)",
-	  true },
+	  "serve Prometheus metrics and /healthz (default 127.0.0.1:9477)" },
 };
 
 const struct cas_verb *cas_find_verb(const char *name)
