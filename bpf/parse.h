@@ -35,9 +35,15 @@ struct cas_packet {
 	__u8 tcp_flags;
 	__u16 dport; /* host order */
 	__u8 src_mac[6];
-	__u8 src[16];	   /* IPv4 uses the first four bytes */
-	void *payload;	   /* the L4 payload (TLS records) ... */
-	void *payload_end; /* ... up to the end of the IP datagram */
+	__u8 src[16]; /* IPv4 uses the first four bytes */
+	/*
+	 * The L4 payload (TLS records) as an offset into the frame and a
+	 * length to the end of the IP datagram: scalars, not packet pointers,
+	 * so that the policy can be verified once for every way the parser
+	 * got there (docs/design.md, verifier cost).
+	 */
+	__u32 payload_off;
+	__u32 payload_len;
 };
 
 /* The walk either ends in a final reason or hands a packet to the policy. */
@@ -93,8 +99,9 @@ static __always_inline int cas_icmp6_essential(__u8 type)
  * TCP header, flags included (RFC 1858): otherwise a SYN could hide its
  * flags in the second fragment.
  */
-static __always_inline int cas_parse_l4(void *l4, void *l4_end, void *data_end,
-					__u8 ipproto, struct cas_packet *pkt)
+static __always_inline int cas_parse_l4(void *data, void *l4, void *l4_end,
+					void *data_end, __u8 ipproto,
+					struct cas_packet *pkt)
 {
 	if (ipproto == IPPROTO_TCP) {
 		struct tcphdr *tcp = l4;
@@ -109,8 +116,8 @@ static __always_inline int cas_parse_l4(void *l4, void *l4_end, void *data_end,
 		pkt->proto = CAS_PROTO_TCP;
 		pkt->dport = bpf_ntohs(tcp->dest);
 		pkt->tcp_flags = ((__u8 *)tcp)[13];
-		pkt->payload = l4 + hdr_len;
-		pkt->payload_end = l4_end;
+		pkt->payload_off = l4 + hdr_len - data;
+		pkt->payload_len = l4_end - (l4 + hdr_len);
 		return CAS_PARSE_TO_POLICY;
 	}
 	if (ipproto == IPPROTO_UDP) {
@@ -120,14 +127,14 @@ static __always_inline int cas_parse_l4(void *l4, void *l4_end, void *data_end,
 			return CAS_REASON_MALFORMED;
 		pkt->proto = CAS_PROTO_UDP;
 		pkt->dport = bpf_ntohs(udp->dest);
-		pkt->payload = udp + 1;
-		pkt->payload_end = l4_end;
+		pkt->payload_off = (void *)(udp + 1) - data;
+		pkt->payload_len = l4_end - (void *)(udp + 1);
 		return CAS_PARSE_TO_POLICY;
 	}
 	return CAS_REASON_UNPROTECTED;
 }
 
-static __always_inline int cas_parse_ipv4(void *l3, void *data_end,
+static __always_inline int cas_parse_ipv4(void *data, void *l3, void *data_end,
 					  struct cas_packet *pkt)
 {
 	struct iphdr *ip = l3;
@@ -168,14 +175,15 @@ static __always_inline int cas_parse_ipv4(void *l3, void *data_end,
 						    CAS_REASON_UNPROTECTED;
 	}
 	l4 = l3 + hdr_len;
-	return cas_parse_l4(l4, l3 + total_len, data_end, ip->protocol, pkt);
+	return cas_parse_l4(data, l4, l3 + total_len, data_end, ip->protocol,
+			    pkt);
 }
 
 /*
  * IPv6: walk up to CAS_MAX_IPV6_EXT_HDRS extension headers (hop-by-hop,
  * routing, destination options, fragment, AH). A longer chain is malformed.
  */
-static __always_inline int cas_parse_ipv6(void *l3, void *data_end,
+static __always_inline int cas_parse_ipv6(void *data, void *l3, void *data_end,
 					  struct cas_packet *pkt)
 {
 	struct ipv6hdr *ip6 = l3;
@@ -237,7 +245,7 @@ static __always_inline int cas_parse_ipv6(void *l3, void *data_end,
 				       CAS_REASON_UNPROTECTED;
 		}
 		default:
-			return cas_parse_l4(cursor, payload_end, data_end,
+			return cas_parse_l4(data, cursor, payload_end, data_end,
 					    nexthdr, pkt);
 		}
 		/*
@@ -288,9 +296,9 @@ static __always_inline int cas_parse_frame(struct xdp_md *ctx,
 		return CAS_REASON_MALFORMED;
 
 	if (proto == bpf_htons(ETH_P_IP))
-		return cas_parse_ipv4(cursor, data_end, pkt);
+		return cas_parse_ipv4(data, cursor, data_end, pkt);
 	if (proto == bpf_htons(ETH_P_IPV6))
-		return cas_parse_ipv6(cursor, data_end, pkt);
+		return cas_parse_ipv6(data, cursor, data_end, pkt);
 	if (proto == bpf_htons(ETH_P_ARP))
 		return CAS_REASON_CONTROL;
 	return CAS_REASON_UNPROTECTED;

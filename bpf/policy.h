@@ -77,7 +77,7 @@ static __always_inline int cas_identity_ok(const struct cas_rule *rule,
 }
 
 /* Handshake limits and the TLS floor, for an allowed TCP segment. */
-static __always_inline __u32 cas_handshake(void *data_end,
+static __always_inline __u32 cas_handshake(void *data, void *data_end,
 					   const struct cas_packet *pkt,
 					   __u32 rule_id,
 					   const struct cas_rule *rule,
@@ -89,7 +89,8 @@ static __always_inline __u32 cas_handshake(void *data_end,
 		return CAS_REASON_ALLOWED;
 	if ((pkt->tcp_flags & (CAS_TCP_SYN | CAS_TCP_ACK)) == CAS_TCP_SYN)
 		return cas_limit_syn(pkt, rule_id, rule, policy);
-	if (!cas_tls_client_hello(pkt, data_end, policy->min_tls, &version))
+	if (!cas_tls_client_hello(pkt, data, data_end, policy->min_tls,
+				  &version))
 		return CAS_REASON_ALLOWED;
 	/* The floor is checked first: a refused hello spends no token. */
 	if (policy->min_tls && version < policy->min_tls)
@@ -97,19 +98,34 @@ static __always_inline __u32 cas_handshake(void *data_end,
 	return cas_limit_hello(rule_id, rule, policy);
 }
 
-static __always_inline void cas_decide(struct xdp_md *ctx, __u32 gen,
-				       const struct cas_packet *pkt,
-				       const struct cas_policy *policy,
-				       struct cas_verdict *verdict)
+/*
+ * The decision, a global function: the verifier checks it once, on its own,
+ * instead of once for every way the parser reached it (each VLAN depth and
+ * each IPv6 extension-header count). Its arguments are the context, plain
+ * memory and scalars; the payload is found again from its offset.
+ */
+__attribute__((noinline)) int cas_decide(struct xdp_md *ctx, __u32 gen,
+					 const struct cas_packet *pkt,
+					 struct cas_verdict *verdict)
 {
+	const struct cas_policy *policy;
 	struct cas_rule *rule;
 	__u32 rule_id;
 	int slot;
 
+	if (!pkt || !verdict)
+		return 0;
+	verdict->rule_id = CAS_NO_RULE;
+	gen &= 1;
+	policy = bpf_map_lookup_elem(&cas_policy, &gen);
+	if (!policy) {
+		verdict->reason = CAS_REASON_NOT_ALLOWED;
+		return 0;
+	}
 	slot = cas_port_slot(gen, pkt);
 	if (slot < 0) {
 		verdict->reason = CAS_REASON_UNPROTECTED;
-		return;
+		return 0;
 	}
 	rule_id = cas_match_rule(gen, pkt);
 	rule = bpf_map_lookup_elem(&cas_rules, &rule_id);
@@ -117,16 +133,18 @@ static __always_inline void cas_decide(struct xdp_md *ctx, __u32 gen,
 	if (!rule || !(rule->flags & CAS_RULE_IN_USE) ||
 	    !(rule->port_mask & (1ULL << (slot & 63)))) {
 		verdict->reason = CAS_REASON_NOT_ALLOWED;
-		return;
+		return 0;
 	}
 	if (!cas_identity_ok(rule, pkt)) {
 		verdict->reason = CAS_REASON_SPOOFED;
-		return;
+		return 0;
 	}
-	verdict->reason = cas_handshake((void *)(long)ctx->data_end, pkt,
+	verdict->reason = cas_handshake((void *)(long)ctx->data,
+					(void *)(long)ctx->data_end, pkt,
 					rule_id, rule, policy);
 	if (verdict->reason == CAS_REASON_ALLOWED)
 		verdict->rule_id = rule_id;
+	return 0;
 }
 
 #endif /* CAS_POLICY_H */

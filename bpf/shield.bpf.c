@@ -33,7 +33,7 @@ int cas_shield(struct xdp_md *ctx)
 		policy = &cas_default_policy;
 	reason = cas_parse_frame(ctx, &pkt);
 	if (reason == CAS_PARSE_TO_POLICY)
-		cas_decide(ctx, gen, &pkt, policy, &verdict);
+		cas_decide(ctx, gen, &pkt, &verdict);
 	else
 		verdict.reason = reason;
 	return cas_record(ctx, policy, &verdict);

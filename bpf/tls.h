@@ -129,11 +129,16 @@ static __always_inline __u16 cas_tls_offered(__u8 *hello, __u16 legacy,
  * the floor is above what the legacy version field can show (TLS 1.3).
  */
 static __always_inline int cas_tls_client_hello(const struct cas_packet *pkt,
-						void *data_end, __u16 min_tls,
-						__u16 *version)
+						void *data, void *data_end,
+						__u16 min_tls, __u16 *version)
 {
-	__u8 *p = pkt->payload;
-	void *end = pkt->payload_end;
+	/*
+	 * XDP sees at most a page of linear data: 16 KiB bounds every offset,
+	 * and the masks tell the verifier so (its packet pointers must stay
+	 * below 64 KiB, offsets included).
+	 */
+	__u8 *p = data + (pkt->payload_off & 0x3fff);
+	void *end = (void *)p + (pkt->payload_len & 0x3fff);
 	__u16 legacy;
 
 	*version = CAS_TLS_VERSION_UNKNOWN;
