@@ -21,6 +21,13 @@ struct {
 	__type(value, struct cas_policy);
 } cas_policy SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, CAS_GENERATIONS);
+	__type(key, __u32);
+	__type(value, struct cas_prefilter);
+} cas_prefilter SEC(".maps");
+
 /*
  * Per generation: ports indexed by destination port (a direct array beats
  * a hash on the hot path) and the LPM tries of allowed prefixes.

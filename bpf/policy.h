@@ -37,7 +37,25 @@ static __always_inline int cas_port_slot(__u32 gen,
 static __always_inline __u32 cas_match_rule(__u32 gen,
 					    const struct cas_packet *pkt)
 {
-	__u32 *rule_id;
+	struct cas_prefilter *filter;
+	__u32 *rule_id, index;
+	__u64 word;
+
+	/* No rule admits these 16 bits of the source: no lookup needed. */
+	filter = bpf_map_lookup_elem(&cas_prefilter, &gen);
+	if (filter) {
+		if (pkt->family == CAS_AF_INET) {
+			index = (__u32)pkt->src[0] << 8 | pkt->src[1];
+			word = filter->v4[(index >> 6) &
+					  (CAS_PREFILTER_WORDS - 1)];
+		} else {
+			index = (__u32)pkt->src[4] << 8 | pkt->src[5];
+			word = filter->v6[(index >> 6) &
+					  (CAS_PREFILTER_WORDS - 1)];
+		}
+		if (!((word >> (index & 63)) & 1))
+			return CAS_NO_RULE;
+	}
 
 	if (pkt->family == CAS_AF_INET) {
 		struct cas_lpm_v4 key = { .prefixlen = 32 };

@@ -174,6 +174,23 @@ struct cas_policy {
 };
 _Static_assert(sizeof(struct cas_policy) == 24, "cas_policy layout");
 
+/*
+ * cas_prefilter: array indexed by generation. One bit for each value of 16
+ * bits of the source address (IPv4: bits 0-15, its /16; IPv6: bits 32-47)
+ * that some rule's prefix admits. A clear bit proves that no rule covers
+ * the source, so a flood of sources nobody allowed is dropped without a
+ * hash or trie lookup, from 16 KiB that stay in cache. Bits are only added
+ * between applies: the filter is a superset, never a judge.
+ */
+#define CAS_PREFILTER_WORDS  1024 /* 65536 bits */
+#define CAS_PREFILTER_V4_BIT 0	  /* first address bit indexed, IPv4 */
+#define CAS_PREFILTER_V6_BIT 32	  /* ... IPv6 */
+struct cas_prefilter {
+	__u64 v4[CAS_PREFILTER_WORDS];
+	__u64 v6[CAS_PREFILTER_WORDS];
+};
+_Static_assert(sizeof(struct cas_prefilter) == 16384, "cas_prefilter layout");
+
 /* cas_settings: one element: the live generation and the attachment. */
 struct cas_settings {
 	__u32 generation;  /* 0 or 1 */

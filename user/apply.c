@@ -178,6 +178,24 @@ static void cas_report_ports(FILE *report, const char *ifname,
 	fputc('\n', report);
 }
 
+/* The spare generation's prefilter: exactly the prefixes of the file. */
+static int cas_spare_prefilter(const struct cas_maps *maps, __u32 gen,
+			       const struct cas_config_iface *want)
+{
+	struct cas_prefix *prefixes;
+	size_t i;
+	int err;
+
+	prefixes = calloc(want->rule_count + 1, sizeof(*prefixes));
+	if (!prefixes)
+		return -ENOMEM;
+	for (i = 0; i < want->rule_count; i++)
+		cas_rule_prefix(&want->rules[i].rule, &prefixes[i]);
+	err = cas_prefilter_update(maps, gen, true, prefixes, want->rule_count);
+	free(prefixes);
+	return err;
+}
+
 /*
  * Make the ruleset of one shielded interface (maps open) equal to want.
  * Nothing packets can see changes until the generation flips.
@@ -278,6 +296,8 @@ static int cas_apply_ruleset(const struct cas_maps *maps, const char *ifname,
 	}
 	if (!err)
 		err = cas_policy_write(maps, spare.gen, &new_policy);
+	if (!err)
+		err = cas_spare_prefilter(maps, spare.gen, want);
 	if (err) {
 		for (i = 0; i < used; i++)
 			cas_rule_free_slot(maps, slots[i]);

@@ -16,6 +16,7 @@
 #define CAS_MAP_LIST(X)                                                      \
 	X(settings, "cas_settings", sizeof(struct cas_settings))             \
 	X(policy, "cas_policy", sizeof(struct cas_policy))                   \
+	X(prefilter, "cas_prefilter", sizeof(struct cas_prefilter))          \
 	X(ports_g0, "cas_ports_g0", sizeof(struct cas_port_slots))           \
 	X(ports_g1, "cas_ports_g1", sizeof(struct cas_port_slots))           \
 	X(rules_v4_g0, "cas_rules_v4_g0", sizeof(__u32))                     \

@@ -94,6 +94,10 @@ int cas_rule_find(const struct cas_maps *maps, const struct cas_prefix *prefix,
 	return 0;
 }
 
+static int cas_prefilter_add_live(const struct cas_maps *maps,
+				  const struct cas_prefix *prefixes,
+				  size_t count);
+
 #define CAS_SCAN_CHUNK 4096
 #ifndef ENOTSUPP
 #define ENOTSUPP 524 /* the kernel's "operation not supported" */
@@ -251,6 +255,12 @@ int cas_rule_add(const struct cas_maps *maps, const struct cas_rule *rule,
 	err = cas_rule_prepare(maps, rule, id, &full);
 	if (err)
 		return err;
+	/* The prefilter must admit the prefix before the prefix exists. */
+	err = cas_prefilter_add_live(maps, &prefix, 1);
+	if (err) {
+		cas_rule_free_slot(maps, *id);
+		return err;
+	}
 	err = cas_trie_key(maps, &prefix, &key);
 	if (err || bpf_map_update_elem(key.map_fd, &key.v4, id, BPF_NOEXIST)) {
 		err = -errno;
@@ -419,6 +429,7 @@ int cas_rules_add_bulk(const struct cas_maps *maps,
 	struct cas_rule_buckets *buckets = NULL;
 	struct cas_counter *zeros = NULL;
 	struct cas_trie_key *tries = NULL;
+	struct cas_prefix *prefixes = NULL;
 	struct cas_rule *bodies = NULL;
 	struct cas_gen_maps active;
 	size_t i, inserted = 0, written = 0;
@@ -471,6 +482,16 @@ int cas_rules_add_bulk(const struct cas_maps *maps,
 		err = cas_active_maps(maps, &active);
 	if (err)
 		goto out;
+	prefixes = calloc(count, sizeof(*prefixes));
+	if (!prefixes) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < count; i++)
+		cas_rule_prefix(&rules[i], &prefixes[i]);
+	err = cas_prefilter_update(maps, active.gen, false, prefixes, count);
+	if (err)
+		goto out;
 
 	/* Bodies, counters and buckets first; the prefixes last. */
 	for (i = 0; i < count; i++) {
@@ -517,6 +538,7 @@ int cas_rules_add_bulk(const struct cas_maps *maps,
 	}
 	*failed = count;
 out:
+	free(prefixes);
 	free(sorted);
 	free(ids);
 	free(bodies);
@@ -574,4 +596,63 @@ int cas_trie_clear(int trie_fd, int family)
 		if (bpf_map_delete_elem(trie_fd, &key))
 			return -errno;
 	return errno == ENOENT ? 0 : -errno;
+}
+
+/* Set the bits of every value of the indexed 16 bits that prefix admits. */
+static void cas_prefilter_mark(struct cas_prefilter *filter,
+			       const struct cas_prefix *prefix)
+{
+	unsigned int first = prefix->family == AF_INET ? CAS_PREFILTER_V4_BIT :
+							 CAS_PREFILTER_V6_BIT;
+	__u64 *words = prefix->family == AF_INET ? filter->v4 : filter->v6;
+	unsigned int fixed, value, start, count, bit;
+
+	if (prefix->prefixlen <= first) {
+		memset(words, 0xff, sizeof(filter->v4));
+		return;
+	}
+	fixed = prefix->prefixlen - first;
+	if (fixed > 16)
+		fixed = 16;
+	value = (unsigned int)prefix->addr[first / 8] << 8 |
+		prefix->addr[first / 8 + 1];
+	start = value >> (16 - fixed) << (16 - fixed);
+	count = 1u << (16 - fixed);
+	for (bit = start; bit < start + count; bit++)
+		words[bit / 64] |= 1ULL << (bit % 64);
+}
+
+int cas_prefilter_update(const struct cas_maps *maps, __u32 gen, bool rebuild,
+			 const struct cas_prefix *prefixes, size_t count)
+{
+	struct cas_prefilter *filter = calloc(1, sizeof(*filter));
+	size_t i;
+	int err = 0;
+
+	if (!filter)
+		return -ENOMEM;
+	gen &= 1;
+	if (!rebuild && bpf_map_lookup_elem(maps->prefilter, &gen, filter))
+		err = -errno;
+	for (i = 0; i < count && !err; i++)
+		cas_prefilter_mark(filter, &prefixes[i]);
+	/* Rewritten whole: bits that stay set are rewritten as set, so no
+	 * packet ever reads a bit a remaining rule needs as clear. */
+	if (!err && bpf_map_update_elem(maps->prefilter, &gen, filter, BPF_ANY))
+		err = -errno;
+	free(filter);
+	return err;
+}
+
+static int cas_prefilter_add_live(const struct cas_maps *maps,
+				  const struct cas_prefix *prefixes,
+				  size_t count)
+{
+	struct cas_gen_maps active;
+	int err;
+
+	err = cas_active_maps(maps, &active);
+	return err ? err :
+		     cas_prefilter_update(maps, active.gen, false, prefixes,
+					  count);
 }

@@ -78,4 +78,12 @@ int cas_rule_prepare_id(const struct cas_maps *maps, __u32 id,
 			const struct cas_rule_buckets *buckets);
 void cas_rule_free_slot(const struct cas_maps *maps, __u32 id);
 
+/*
+ * The prefilter of a generation: add the bits of these prefixes, or
+ * (rebuild) make it exactly theirs. Deleting a rule leaves its bits set
+ * (still a superset); `apply` rebuilds the spare generation's from scratch.
+ */
+int cas_prefilter_update(const struct cas_maps *maps, __u32 gen, bool rebuild,
+			 const struct cas_prefix *prefixes, size_t count);
+
 #endif /* CAS_USER_RULES_H */

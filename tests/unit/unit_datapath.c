@@ -8,7 +8,9 @@
 #include <linux/bpf.h>
 #include <linux/in.h>
 #include <linux/in6.h>
+#include <errno.h>
 #include <string.h>
+#include <bpf/bpf.h>
 
 #include "check.h"
 #include "common.h"
@@ -34,6 +36,7 @@ static const struct {
 	{ "2001:db8:1::/48", NULL, "net6" },
 	{ "2001:db8:1:2::/64", "443", "proxy6" },
 	{ "2001:db8:1:2::7/128", "80", "host6" }, /* a host: the exact hash */
+	{ "198.16.0.0/14", "443", "wide" }, /* shorter than the prefilter's /16 */
 };
 static __u32 rule_ids[CAS_ARRAY_SIZE(rule_set)];
 
@@ -64,6 +67,9 @@ static const struct dp_case cases[] = {
 	{ "v4 just past the prefix", V4(.src = "198.51.101.0", .dport = 443), DROP(NOT_ALLOWED) },
 	{ "v4 just before the prefix", V4(.src = "198.51.99.255", .dport = 443), DROP(NOT_ALLOWED) },
 	{ "v4 stranger to 443", V4(.src = STRANGER4, .dport = 443), DROP(NOT_ALLOWED) },
+	{ "v4 /14 rule, last /16 it covers", V4(.src = "198.19.255.1", .dport = 443), PASS(ALLOWED), "wide" },
+	{ "v4 /14 rule, first /16 it covers", V4(.src = "198.16.0.1", .dport = 443), PASS(ALLOWED), "wide" },
+	{ "v4 just past the /14", V4(.src = "198.20.0.1", .dport = 443), DROP(NOT_ALLOWED) },
 	{ "v4 stranger to 80", V4(.src = STRANGER4, .dport = 80), DROP(NOT_ALLOWED) },
 	{ "v4 stranger to 22 (unprotected)", V4(.src = STRANGER4, .dport = 22), PASS(UNPROTECTED) },
 	{ "v4 stranger udp 443 (only tcp protected)", V4(.src = STRANGER4, .l4 = IPPROTO_UDP, .dport = 443), PASS(UNPROTECTED) },
@@ -209,6 +215,37 @@ static int run_case(struct dp_fixture *fx, const struct dp_case *c)
 	return ok;
 }
 
+static int prefilter_bit(const struct cas_prefilter *filter, int v6,
+			 unsigned int index)
+{
+	const __u64 *words = v6 ? filter->v6 : filter->v4;
+
+	return (words[index / 64] >> (index % 64)) & 1;
+}
+
+/* The prefilter holds the bits the rules need, and not the others. */
+static void check_prefilter(struct dp_fixture *fx)
+{
+	struct cas_prefilter filter;
+	__u32 gen = 0;
+	int ok = 1;
+
+	check_case = "prefilter bits";
+	if (bpf_map_lookup_elem(fx->maps.prefilter, &gen, &filter)) {
+		check_record(CHECK_EQ(errno, 0, "read the prefilter"));
+		return;
+	}
+	ok &= CHECK_EQ(prefilter_bit(&filter, 0, 198 << 8 | 51), 1, "198.51/16 (dmz, proxy)");
+	ok &= CHECK_EQ(prefilter_bit(&filter, 0, 192 << 8 | 0), 1, "192.0/16 (dns)");
+	ok &= CHECK_EQ(prefilter_bit(&filter, 0, 198 << 8 | 16), 1, "198.16/16 (wide /14)");
+	ok &= CHECK_EQ(prefilter_bit(&filter, 0, 198 << 8 | 19), 1, "198.19/16 (wide /14)");
+	ok &= CHECK_EQ(prefilter_bit(&filter, 0, 198 << 8 | 20), 0, "198.20/16: no rule");
+	ok &= CHECK_EQ(prefilter_bit(&filter, 0, 203 << 8 | 0), 0, "203.0/16: no rule");
+	ok &= CHECK_EQ(prefilter_bit(&filter, 1, 0x0001), 1, "v6 bits 32-47 = 0001 (net6 /48)");
+	ok &= CHECK_EQ(prefilter_bit(&filter, 1, 0x0bad), 0, "v6 bits 32-47 = 0bad: no rule");
+	check_record(ok);
+}
+
 int main(void)
 {
 	struct dp_fixture fx;
@@ -218,6 +255,7 @@ int main(void)
 	for (i = 0; i < CAS_ARRAY_SIZE(rule_set); i++)
 		rule_ids[i] = dp_allow(&fx, rule_set[i].cidr, rule_set[i].ports,
 				       rule_set[i].name);
+	check_prefilter(&fx);
 	for (i = 0; i < CAS_ARRAY_SIZE(cases); i++)
 		check_record(run_case(&fx, &cases[i]));
 	dp_close(&fx);
