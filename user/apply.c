@@ -92,7 +92,7 @@ static int cas_prefixes_clear(const struct cas_gen_maps *gen)
 
 	cas_gen_prefix_maps(gen, fds, families);
 	for (i = 0; i < CAS_PREFIX_MAPS && !err; i++)
-		err = cas_trie_clear(fds[i], families[i]);
+		err = cas_trie_clear(fds[i]);
 	return err;
 }
 

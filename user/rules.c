@@ -583,17 +583,16 @@ int cas_trie_walk(int trie_fd, int family,
 	}
 }
 
-int cas_trie_clear(int trie_fd, int family)
+int cas_trie_clear(int prefix_map_fd)
 {
 	union {
 		struct cas_lpm_v4 v4;
 		struct cas_lpm_v6 v6;
 	} key;
 
-	(void)family;
 	/* Always take the first key: deleting under a cursor may skip. */
-	while (!bpf_map_get_next_key(trie_fd, NULL, &key))
-		if (bpf_map_delete_elem(trie_fd, &key))
+	while (!bpf_map_get_next_key(prefix_map_fd, NULL, &key))
+		if (bpf_map_delete_elem(prefix_map_fd, &key))
 			return -errno;
 	return errno == ENOENT ? 0 : -errno;
 }

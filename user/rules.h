@@ -68,8 +68,8 @@ int cas_trie_walk(int trie_fd, int family,
 		  int (*visit)(const struct cas_prefix *prefix, __u32 id,
 			       void *ctx),
 		  void *ctx);
-/* Empty a trie (an inactive generation's). */
-int cas_trie_clear(int trie_fd, int family);
+/* Empty a trie or host hash (of an inactive generation). */
+int cas_trie_clear(int prefix_map_fd);
 
 /* Building blocks of `apply`: free slots, a slot's body, freeing one. */
 int cas_rule_free_slots(const struct cas_maps *maps, __u32 *ids, size_t count);
