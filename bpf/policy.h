@@ -30,6 +30,30 @@ static __always_inline int cas_port_slot(__u32 gen,
 }
 
 /*
+ * False when no rule's prefix can cover the source (the prefilter's bit is
+ * clear): such a packet needs no hash or trie lookup.
+ */
+static __always_inline int cas_prefilter_admits(__u32 gen,
+						const struct cas_packet *pkt)
+{
+	struct cas_prefilter *filter;
+	__u32 index;
+	__u64 word;
+
+	filter = bpf_map_lookup_elem(&cas_prefilter, &gen);
+	if (!filter)
+		return 1; /* no filter: the lookup decides */
+	if (pkt->family == CAS_AF_INET) {
+		index = cas_prefilter_v4_index(pkt->src);
+		word = filter->v4[(index >> 6) & (CAS_PREFILTER_V4_WORDS - 1)];
+	} else {
+		index = cas_prefilter_v6_index(pkt->src);
+		word = filter->v6[(index >> 6) & (CAS_PREFILTER_V6_WORDS - 1)];
+	}
+	return (word >> (index & 63)) & 1;
+}
+
+/*
  * Id of the most specific rule whose prefix covers the source: a host rule
  * is the longest prefix there can be, so the exact hash answers first and
  * the trie only when no host rule matches.
@@ -37,25 +61,7 @@ static __always_inline int cas_port_slot(__u32 gen,
 static __always_inline __u32 cas_match_rule(__u32 gen,
 					    const struct cas_packet *pkt)
 {
-	struct cas_prefilter *filter;
-	__u32 *rule_id, index;
-	__u64 word;
-
-	/* No rule admits these 16 bits of the source: no lookup needed. */
-	filter = bpf_map_lookup_elem(&cas_prefilter, &gen);
-	if (filter) {
-		if (pkt->family == CAS_AF_INET) {
-			index = (__u32)pkt->src[0] << 8 | pkt->src[1];
-			word = filter->v4[(index >> 6) &
-					  (CAS_PREFILTER_WORDS - 1)];
-		} else {
-			index = (__u32)pkt->src[4] << 8 | pkt->src[5];
-			word = filter->v6[(index >> 6) &
-					  (CAS_PREFILTER_WORDS - 1)];
-		}
-		if (!((word >> (index & 63)) & 1))
-			return CAS_NO_RULE;
-	}
+	__u32 *rule_id;
 
 	if (pkt->family == CAS_AF_INET) {
 		struct cas_lpm_v4 key = { .prefixlen = 32 };
@@ -117,19 +123,38 @@ static __always_inline __u32 cas_handshake(void *data, void *data_end,
 }
 
 /*
+ * The screen, inline on every path: a packet to an open port, or from a
+ * source no rule can cover, is decided here from two array reads (the
+ * port table, the prefilter) without a call, so a flood of strangers costs
+ * the least. CAS_SCREEN_LOOKUP hands the packet on to cas_decide.
+ */
+#define CAS_SCREEN_LOOKUP (-1)
+
+static __always_inline int cas_screen(__u32 gen, const struct cas_packet *pkt,
+				      int *slot)
+{
+	*slot = cas_port_slot(gen, pkt);
+	if (*slot < 0)
+		return CAS_REASON_UNPROTECTED;
+	if (!cas_prefilter_admits(gen, pkt))
+		return CAS_REASON_NOT_ALLOWED;
+	return CAS_SCREEN_LOOKUP;
+}
+
+/*
  * The decision, a global function: the verifier checks it once, on its own,
  * instead of once for every way the parser reached it (each VLAN depth and
  * each IPv6 extension-header count). Its arguments are the context, plain
- * memory and scalars; the payload is found again from its offset.
+ * memory and scalars; the payload is found again from its offset. slot is
+ * the protected port's slot, from the screen.
  */
 __attribute__((noinline)) int cas_decide(struct xdp_md *ctx, __u32 gen,
-					 const struct cas_packet *pkt,
+					 int slot, const struct cas_packet *pkt,
 					 struct cas_verdict *verdict)
 {
 	const struct cas_policy *policy;
 	struct cas_rule *rule;
 	__u32 rule_id;
-	int slot;
 
 	if (!pkt || !verdict)
 		return 0;
@@ -138,11 +163,6 @@ __attribute__((noinline)) int cas_decide(struct xdp_md *ctx, __u32 gen,
 	policy = bpf_map_lookup_elem(&cas_policy, &gen);
 	if (!policy) {
 		verdict->reason = CAS_REASON_NOT_ALLOWED;
-		return 0;
-	}
-	slot = cas_port_slot(gen, pkt);
-	if (slot < 0) {
-		verdict->reason = CAS_REASON_UNPROTECTED;
 		return 0;
 	}
 	rule_id = cas_match_rule(gen, pkt);

@@ -22,7 +22,7 @@ int cas_shield(struct xdp_md *ctx)
 	const struct cas_policy *policy;
 	struct cas_packet pkt = {};
 	__u32 zero = 0, gen = 0;
-	int reason;
+	int reason, slot;
 
 	/* The generation is read once: the whole packet sees one ruleset. */
 	settings = bpf_map_lookup_elem(&cas_settings, &zero);
@@ -33,7 +33,9 @@ int cas_shield(struct xdp_md *ctx)
 		policy = &cas_default_policy;
 	reason = cas_parse_frame(ctx, &pkt);
 	if (reason == CAS_PARSE_TO_POLICY)
-		cas_decide(ctx, gen, &pkt, &verdict);
+		reason = cas_screen(gen, &pkt, &slot);
+	if (reason == CAS_SCREEN_LOOKUP)
+		cas_decide(ctx, gen, slot, &pkt, &verdict);
 	else
 		verdict.reason = reason;
 	return cas_record(ctx, policy, &verdict);

@@ -175,21 +175,48 @@ struct cas_policy {
 _Static_assert(sizeof(struct cas_policy) == 24, "cas_policy layout");
 
 /*
- * cas_prefilter: array indexed by generation. One bit for each value of 16
- * bits of the source address (IPv4: bits 0-15, its /16; IPv6: bits 32-47)
- * that some rule's prefix admits. A clear bit proves that no rule covers
- * the source, so a flood of sources nobody allowed is dropped without a
- * hash or trie lookup, from 16 KiB that stay in cache. Bits are only added
- * between applies: the filter is a superset, never a judge.
+ * cas_prefilter: array indexed by generation, a bitmap per family of the
+ * sources some rule's prefix may cover. A clear bit proves that no rule
+ * covers the source, so a flood of sources nobody allowed is dropped
+ * without a hash or trie lookup, from memory that stays in cache. Bits are
+ * only added between applies: the filter is a superset, never a judge.
+ *
+ * IPv4: one bit per /16, indexed directly (8 KiB). IPv6: one bit per /48,
+ * at a hash of its 48 bits in 2^20 bits (128 KiB): /48 is what sites get,
+ * so rules of any one site stay apart however their other bits fall; a
+ * prefix between /32 and /48 sets the bit of each /48 it holds, and one
+ * shorter than /32 turns the IPv6 filter off (all bits set).
  */
-#define CAS_PREFILTER_WORDS  1024 /* 65536 bits */
-#define CAS_PREFILTER_V4_BIT 0	  /* first address bit indexed, IPv4 */
-#define CAS_PREFILTER_V6_BIT 32	  /* ... IPv6 */
+#define CAS_PREFILTER_V4_WORDS 1024  /* 65536 bits: the first 16 bits */
+#define CAS_PREFILTER_V6_BITS  20    /* index width of the /48 hash */
+#define CAS_PREFILTER_V6_WORDS 16384 /* 2^20 bits */
+#define CAS_PREFILTER_V6_LEN   48    /* the prefix each IPv6 bit stands for */
+#define CAS_PREFILTER_V6_ENUM  32    /* shorter IPv6 prefixes set every bit */
 struct cas_prefilter {
-	__u64 v4[CAS_PREFILTER_WORDS];
-	__u64 v6[CAS_PREFILTER_WORDS];
+	__u64 v4[CAS_PREFILTER_V4_WORDS];
+	__u64 v6[CAS_PREFILTER_V6_WORDS];
 };
-_Static_assert(sizeof(struct cas_prefilter) == 16384, "cas_prefilter layout");
+_Static_assert(sizeof(struct cas_prefilter) == 139264, "cas_prefilter layout");
+
+/* The IPv4 bit of a source: its first 16 bits. */
+static inline __u32 cas_prefilter_v4_index(const __u8 *addr)
+{
+	return (__u32)addr[0] << 8 | addr[1];
+}
+
+/*
+ * The IPv6 bit of a source: a multiplicative hash of its /48, top bits
+ * (the same function in the program and in the CLI that sets the bits).
+ */
+static inline __u32 cas_prefilter_v6_index(const __u8 *addr)
+{
+	__u64 site = (__u64)addr[0] << 40 | (__u64)addr[1] << 32 |
+		     (__u64)addr[2] << 24 | (__u64)addr[3] << 16 |
+		     (__u64)addr[4] << 8 | addr[5];
+
+	return (__u32)((site * 0x9e3779b97f4a7c15ULL) >>
+		       (64 - CAS_PREFILTER_V6_BITS));
+}
 
 /* cas_settings: one element: the live generation and the attachment. */
 struct cas_settings {

@@ -597,28 +597,57 @@ int cas_trie_clear(int prefix_map_fd)
 	return errno == ENOENT ? 0 : -errno;
 }
 
-/* Set the bits of every value of the indexed 16 bits that prefix admits. */
+static void cas_bit_set(__u64 *words, __u32 bit)
+{
+	words[bit / 64] |= 1ULL << (bit % 64);
+}
+
+/* IPv4: the bit of every /16 the prefix covers (all of them for a /0). */
+static void cas_prefilter_mark_v4(struct cas_prefilter *filter,
+				  const struct cas_prefix *prefix)
+{
+	unsigned int fixed = prefix->prefixlen < 16 ? prefix->prefixlen : 16;
+	__u32 start = cas_prefilter_v4_index(prefix->addr);
+	__u32 count = 1u << (16 - fixed), bit;
+
+	start = fixed ? start >> (16 - fixed) << (16 - fixed) : 0;
+	for (bit = start; bit < start + count; bit++)
+		cas_bit_set(filter->v4, bit);
+}
+
+/*
+ * IPv6: the bit of every /48 the prefix covers (at most 2^16 of them, a
+ * /32's); a shorter prefix covers too many to list and sets every bit.
+ */
+static void cas_prefilter_mark_v6(struct cas_prefilter *filter,
+				  const struct cas_prefix *prefix)
+{
+	unsigned int len = prefix->prefixlen, free_bits;
+	__u8 site[16] = { 0 };
+	__u32 first, count, n;
+
+	if (len < CAS_PREFILTER_V6_ENUM) {
+		memset(filter->v6, 0xff, sizeof(filter->v6));
+		return;
+	}
+	memcpy(site, prefix->addr, 6);
+	free_bits = len < CAS_PREFILTER_V6_LEN ? CAS_PREFILTER_V6_LEN - len : 0;
+	count = 1u << free_bits;
+	first = ((__u32)site[4] << 8 | site[5]) & ~(count - 1);
+	for (n = 0; n < count; n++) {
+		site[4] = (first + n) >> 8;
+		site[5] = (first + n) & 0xff;
+		cas_bit_set(filter->v6, cas_prefilter_v6_index(site));
+	}
+}
+
 static void cas_prefilter_mark(struct cas_prefilter *filter,
 			       const struct cas_prefix *prefix)
 {
-	unsigned int first = prefix->family == AF_INET ? CAS_PREFILTER_V4_BIT :
-							 CAS_PREFILTER_V6_BIT;
-	__u64 *words = prefix->family == AF_INET ? filter->v4 : filter->v6;
-	unsigned int fixed, value, start, count, bit;
-
-	if (prefix->prefixlen <= first) {
-		memset(words, 0xff, sizeof(filter->v4));
-		return;
-	}
-	fixed = prefix->prefixlen - first;
-	if (fixed > 16)
-		fixed = 16;
-	value = (unsigned int)prefix->addr[first / 8] << 8 |
-		prefix->addr[first / 8 + 1];
-	start = value >> (16 - fixed) << (16 - fixed);
-	count = 1u << (16 - fixed);
-	for (bit = start; bit < start + count; bit++)
-		words[bit / 64] |= 1ULL << (bit % 64);
+	if (prefix->family == AF_INET)
+		cas_prefilter_mark_v4(filter, prefix);
+	else
+		cas_prefilter_mark_v6(filter, prefix);
 }
 
 int cas_prefilter_update(const struct cas_maps *maps, __u32 gen, bool rebuild,
