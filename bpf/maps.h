@@ -30,7 +30,7 @@ struct {
 
 /*
  * Per generation: ports indexed by destination port (a direct array beats
- * a hash on the hot path) and the LPM tries of allowed prefixes.
+ * a hash on the hot path) and the maps of allowed prefixes.
  */
 #define CAS_PORTS_MAP(name)                           \
 	struct {                                      \
@@ -50,12 +50,14 @@ struct {
 	} name SEC(".maps")
 
 /*
- * Host rules (/32, /128) live in a hash, not in the trie: a lookup costs the
- * same with one host rule or a million, and the trie keeps only the
- * shorter prefixes. The key is the LPM key with a full prefix length, so
- * one key serves both lookups.
+ * IPv4 prefixes of every length live in one exact hash per generation,
+ * keyed by (length, masked address): the prefilter's per-/16 length mask
+ * says which lengths to try, so a lookup costs the same with one rule or
+ * a million (a trie's depth grows with its size). IPv6 host rules (/128)
+ * live in a hash too, shorter IPv6 prefixes in the trie. The key is the LPM
+ * key layout, so one key serves the hash and the trie.
  */
-#define CAS_HOST_MAP(name, key_type)                  \
+#define CAS_HASH_MAP(name, key_type)                  \
 	struct {                                      \
 		__uint(type, BPF_MAP_TYPE_HASH);      \
 		__uint(max_entries, CAS_MAX_RULES);   \
@@ -66,14 +68,12 @@ struct {
 
 CAS_PORTS_MAP(cas_ports_g0);
 CAS_PORTS_MAP(cas_ports_g1);
-CAS_TRIE_MAP(cas_rules_v4_g0, struct cas_lpm_v4);
-CAS_TRIE_MAP(cas_rules_v4_g1, struct cas_lpm_v4);
+CAS_HASH_MAP(cas_prefixes_v4_g0, struct cas_lpm_v4);
+CAS_HASH_MAP(cas_prefixes_v4_g1, struct cas_lpm_v4);
 CAS_TRIE_MAP(cas_rules_v6_g0, struct cas_lpm_v6);
 CAS_TRIE_MAP(cas_rules_v6_g1, struct cas_lpm_v6);
-CAS_HOST_MAP(cas_hosts_v4_g0, struct cas_lpm_v4);
-CAS_HOST_MAP(cas_hosts_v4_g1, struct cas_lpm_v4);
-CAS_HOST_MAP(cas_hosts_v6_g0, struct cas_lpm_v6);
-CAS_HOST_MAP(cas_hosts_v6_g1, struct cas_lpm_v6);
+CAS_HASH_MAP(cas_hosts_v6_g0, struct cas_lpm_v6);
+CAS_HASH_MAP(cas_hosts_v6_g1, struct cas_lpm_v6);
 
 /*
  * The map of a generation: both are verified, one is taken. Each branch

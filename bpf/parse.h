@@ -44,6 +44,8 @@ struct cas_packet {
 	 */
 	__u32 payload_off;
 	__u32 payload_len;
+	/* Set by the screen: the IPv4 prefix lengths to try (policy.h). */
+	__u32 v4_lengths;
 };
 
 /* The walk either ends in a final reason or hands a packet to the policy. */

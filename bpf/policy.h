@@ -30,33 +30,70 @@ static __always_inline int cas_port_slot(__u32 gen,
 }
 
 /*
- * False when no rule's prefix can cover the source (the prefilter's bit is
- * clear): such a packet needs no hash or trie lookup.
+ * False when no rule's prefix can cover the source. For IPv4 the screen
+ * keeps the /16's length mask in the packet: the lengths the lookup tries.
  */
 static __always_inline int cas_prefilter_admits(__u32 gen,
-						const struct cas_packet *pkt)
+						struct cas_packet *pkt)
 {
 	struct cas_prefilter *filter;
 	__u32 index;
 	__u64 word;
 
 	filter = bpf_map_lookup_elem(&cas_prefilter, &gen);
-	if (!filter)
-		return 1; /* no filter: the lookup decides */
+	if (!filter) {
+		pkt->v4_lengths = ~0u; /* no filter: try every length */
+		return 1;
+	}
 	if (pkt->family == CAS_AF_INET) {
 		index = cas_prefilter_v4_index(pkt->src);
-		word = filter->v4[(index >> 6) & (CAS_PREFILTER_V4_WORDS - 1)];
-	} else {
-		index = cas_prefilter_v6_index(pkt->src);
-		word = filter->v6[(index >> 6) & (CAS_PREFILTER_V6_WORDS - 1)];
+		pkt->v4_lengths =
+			filter->v4[index & (CAS_PREFILTER_V4_SLOTS - 1)];
+		return pkt->v4_lengths != 0;
 	}
+	index = cas_prefilter_v6_index(pkt->src);
+	word = filter->v6[(index >> 6) & (CAS_PREFILTER_V6_WORDS - 1)];
 	return (word >> (index & 63)) & 1;
 }
 
 /*
- * Id of the most specific rule whose prefix covers the source: a host rule
- * is the longest prefix there can be, so the exact hash answers first and
- * the trie only when no host rule matches.
+ * IPv4: the lengths of the source's /16 mask, longest first, each one
+ * exact lookup of (length, masked source); the first hit is the longest
+ * match. A length whose rule was deleted costs a miss, never a wrong
+ * answer (the mask is a superset).
+ */
+static __always_inline __u32 *cas_match_v4(__u32 gen,
+					   const struct cas_packet *pkt)
+{
+	__u32 lengths = pkt->v4_lengths, source, *rule_id;
+	struct cas_lpm_v4 key;
+	int k;
+
+	__builtin_memcpy(&source, pkt->src, 4);
+	source = bpf_ntohl(source);
+	for (k = 0; k < 32 && lengths; k++, lengths >>= 1) {
+		__u32 net = bpf_htonl(source & (0xffffffffu << k));
+
+		if (!(lengths & 1))
+			continue;
+		key.prefixlen = 32 - k;
+		__builtin_memcpy(key.addr, &net, 4);
+		rule_id = CAS_GEN_LOOKUP(gen, cas_prefixes_v4, &key);
+		if (rule_id)
+			return rule_id;
+		if (k == 31) { /* bit 31 stands for /0 too */
+			key.prefixlen = 0;
+			__builtin_memset(key.addr, 0, 4);
+			return CAS_GEN_LOOKUP(gen, cas_prefixes_v4, &key);
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Id of the most specific rule whose prefix covers the source. IPv6: a
+ * host rule is the longest prefix there can be, so the exact hash answers
+ * first and the trie only when no host rule matches.
  */
 static __always_inline __u32 cas_match_rule(__u32 gen,
 					    const struct cas_packet *pkt)
@@ -64,12 +101,7 @@ static __always_inline __u32 cas_match_rule(__u32 gen,
 	__u32 *rule_id;
 
 	if (pkt->family == CAS_AF_INET) {
-		struct cas_lpm_v4 key = { .prefixlen = 32 };
-
-		__builtin_memcpy(key.addr, pkt->src, 4);
-		rule_id = CAS_GEN_LOOKUP(gen, cas_hosts_v4, &key);
-		if (!rule_id)
-			rule_id = CAS_GEN_LOOKUP(gen, cas_rules_v4, &key);
+		rule_id = cas_match_v4(gen, pkt);
 	} else {
 		struct cas_lpm_v6 key = { .prefixlen = 128 };
 
@@ -130,7 +162,7 @@ static __always_inline __u32 cas_handshake(void *data, void *data_end,
  */
 #define CAS_SCREEN_LOOKUP (-1)
 
-static __always_inline int cas_screen(__u32 gen, const struct cas_packet *pkt,
+static __always_inline int cas_screen(__u32 gen, struct cas_packet *pkt,
 				      int *slot)
 {
 	*slot = cas_port_slot(gen, pkt);

@@ -153,8 +153,9 @@ enum cas_attach_mode { CAS_MODE_NATIVE, CAS_MODE_SKB };
 #define CAS_TLS_1_3	0x0304
 
 /*
- * The ruleset exists in two generations: ports, tries and policy of each
- * (cas_ports_gN, cas_rules_v4_gN, cas_rules_v6_gN, cas_policy[N]). Packets
+ * The ruleset exists in two generations: ports, prefix maps, prefilter and
+ * policy of each (cas_ports_gN, cas_prefixes_v4_gN, cas_hosts_v6_gN,
+ * cas_rules_v6_gN, cas_prefilter[N], cas_policy[N]). Packets
  * use the generation cas_settings.generation names, read once per packet;
  * `apply` fills the other one and flips the index in one word, so no
  * packet ever sees a half-applied ruleset (docs/config.md).
@@ -175,33 +176,44 @@ struct cas_policy {
 _Static_assert(sizeof(struct cas_policy) == 24, "cas_policy layout");
 
 /*
- * cas_prefilter: array indexed by generation, a bitmap per family of the
- * sources some rule's prefix may cover. A clear bit proves that no rule
- * covers the source, so a flood of sources nobody allowed is dropped
+ * cas_prefilter: array indexed by generation, per family a map of the
+ * sources some rule's prefix may cover. A source it rules out is dropped
  * without a hash or trie lookup, from memory that stays in cache. Bits are
  * only added between applies: the filter is a superset, never a judge.
  *
- * IPv4: one bit per /16, indexed directly (8 KiB). IPv6: one bit per /48,
- * at a hash of its 48 bits in 2^20 bits (128 KiB): /48 is what sites get,
- * so rules of any one site stay apart however their other bits fall; a
- * prefix between /32 and /48 sets the bit of each /48 it holds, and one
- * shorter than /32 turns the IPv6 filter off (all bits set).
+ * IPv4: per /16, a mask of the prefix lengths that may cover sources in it
+ * (bit k: length 32 - k; bit 31 stands for /1 and /0 both). 0 rules the
+ * source out; otherwise the program tries exactly these lengths, longest
+ * first, in the IPv4 prefix hash: a lookup costs what the lengths present
+ * in one /16 cost, however many rules there are (256 KiB).
+ *
+ * IPv6: one bit per /48, at a hash of its 48 bits in 2^20 bits (128 KiB):
+ * /48 is what sites get, so rules of any one site stay apart however their
+ * other bits fall; a prefix between /32 and /48 sets the bit of each /48 it
+ * holds, and one shorter than /32 turns the IPv6 filter off (all bits set).
  */
-#define CAS_PREFILTER_V4_WORDS 1024  /* 65536 bits: the first 16 bits */
+#define CAS_PREFILTER_V4_SLOTS 65536 /* one length mask per /16 */
+#define CAS_PREFILTER_V4_LEN   16    /* the prefix each IPv4 mask stands for */
 #define CAS_PREFILTER_V6_BITS  20    /* index width of the /48 hash */
 #define CAS_PREFILTER_V6_WORDS 16384 /* 2^20 bits */
 #define CAS_PREFILTER_V6_LEN   48    /* the prefix each IPv6 bit stands for */
 #define CAS_PREFILTER_V6_ENUM  32    /* shorter IPv6 prefixes set every bit */
 struct cas_prefilter {
-	__u64 v4[CAS_PREFILTER_V4_WORDS];
+	__u32 v4[CAS_PREFILTER_V4_SLOTS];
 	__u64 v6[CAS_PREFILTER_V6_WORDS];
 };
-_Static_assert(sizeof(struct cas_prefilter) == 139264, "cas_prefilter layout");
+_Static_assert(sizeof(struct cas_prefilter) == 393216, "cas_prefilter layout");
 
-/* The IPv4 bit of a source: its first 16 bits. */
+/* The IPv4 slot of a source: its /16. */
 static inline __u32 cas_prefilter_v4_index(const __u8 *addr)
 {
 	return (__u32)addr[0] << 8 | addr[1];
+}
+
+/* The bit of an IPv4 prefix length in a /16's mask (/0 shares /1's). */
+static inline __u32 cas_prefilter_v4_bit(__u32 prefixlen)
+{
+	return prefixlen ? 32 - prefixlen : 31;
 }
 
 /*

@@ -162,9 +162,9 @@ void cas_gen_maps(const struct cas_maps *maps, __u32 gen,
 {
 	out->gen = gen & 1;
 	out->ports = out->gen ? maps->ports_g1 : maps->ports_g0;
-	out->rules_v4 = out->gen ? maps->rules_v4_g1 : maps->rules_v4_g0;
+	out->prefixes_v4 =
+		out->gen ? maps->prefixes_v4_g1 : maps->prefixes_v4_g0;
 	out->rules_v6 = out->gen ? maps->rules_v6_g1 : maps->rules_v6_g0;
-	out->hosts_v4 = out->gen ? maps->hosts_v4_g1 : maps->hosts_v4_g0;
 	out->hosts_v6 = out->gen ? maps->hosts_v6_g1 : maps->hosts_v6_g0;
 }
 
@@ -172,12 +172,11 @@ void cas_gen_prefix_maps(const struct cas_gen_maps *gen,
 			 int fds[CAS_PREFIX_MAPS],
 			 int families[CAS_PREFIX_MAPS])
 {
-	fds[0] = gen->hosts_v4;
-	fds[1] = gen->rules_v4;
-	fds[2] = gen->hosts_v6;
-	fds[3] = gen->rules_v6;
-	families[0] = families[1] = AF_INET;
-	families[2] = families[3] = AF_INET6;
+	fds[0] = gen->prefixes_v4;
+	fds[1] = gen->hosts_v6;
+	fds[2] = gen->rules_v6;
+	families[0] = AF_INET;
+	families[1] = families[2] = AF_INET6;
 }
 
 int cas_active_maps(const struct cas_maps *maps, struct cas_gen_maps *out)

@@ -19,12 +19,10 @@
 	X(prefilter, "cas_prefilter", sizeof(struct cas_prefilter))          \
 	X(ports_g0, "cas_ports_g0", sizeof(struct cas_port_slots))           \
 	X(ports_g1, "cas_ports_g1", sizeof(struct cas_port_slots))           \
-	X(rules_v4_g0, "cas_rules_v4_g0", sizeof(__u32))                     \
-	X(rules_v4_g1, "cas_rules_v4_g1", sizeof(__u32))                     \
+	X(prefixes_v4_g0, "cas_prefixes_v4_g0", sizeof(__u32))               \
+	X(prefixes_v4_g1, "cas_prefixes_v4_g1", sizeof(__u32))               \
 	X(rules_v6_g0, "cas_rules_v6_g0", sizeof(__u32))                     \
 	X(rules_v6_g1, "cas_rules_v6_g1", sizeof(__u32))                     \
-	X(hosts_v4_g0, "cas_hosts_v4_g0", sizeof(__u32))                     \
-	X(hosts_v4_g1, "cas_hosts_v4_g1", sizeof(__u32))                     \
 	X(hosts_v6_g0, "cas_hosts_v6_g0", sizeof(__u32))                     \
 	X(hosts_v6_g1, "cas_hosts_v6_g1", sizeof(__u32))                     \
 	X(rules, "cas_rules", sizeof(struct cas_rule))                       \
@@ -42,16 +40,17 @@ struct cas_maps {
 };
 
 /*
- * The per-generation maps of one generation. A rule's prefix is in the
- * hash of its family if it is a host (/32, /128), else in the trie.
+ * The per-generation maps of one generation. An IPv4 prefix is in the IPv4
+ * hash whatever its length; an IPv6 prefix is in the IPv6 host hash if it
+ * is a /128, else in the trie.
  */
 struct cas_gen_maps {
 	__u32 gen;
-	int ports, rules_v4, rules_v6, hosts_v4, hosts_v6;
+	int ports, prefixes_v4, rules_v6, hosts_v6;
 };
 
 /* The prefix maps of a generation with their family, for walks. */
-#define CAS_PREFIX_MAPS 4
+#define CAS_PREFIX_MAPS 3
 void cas_gen_prefix_maps(const struct cas_gen_maps *gen,
 			 int fds[CAS_PREFIX_MAPS],
 			 int families[CAS_PREFIX_MAPS]);

@@ -41,8 +41,7 @@ void cas_trie_key_in(const struct cas_gen_maps *gen,
 {
 	memset(key, 0, sizeof(*key));
 	if (prefix->family == AF_INET) {
-		key->map_fd =
-			prefix->prefixlen == 32 ? gen->hosts_v4 : gen->rules_v4;
+		key->map_fd = gen->prefixes_v4;
 		key->v4.prefixlen = prefix->prefixlen;
 		memcpy(key->v4.addr, prefix->addr, 4);
 	} else {
@@ -602,17 +601,19 @@ static void cas_bit_set(__u64 *words, __u32 bit)
 	words[bit / 64] |= 1ULL << (bit % 64);
 }
 
-/* IPv4: the bit of every /16 the prefix covers (all of them for a /0). */
+/* IPv4: the prefix's length, in the mask of every /16 it covers. */
 static void cas_prefilter_mark_v4(struct cas_prefilter *filter,
 				  const struct cas_prefix *prefix)
 {
-	unsigned int fixed = prefix->prefixlen < 16 ? prefix->prefixlen : 16;
-	__u32 start = cas_prefilter_v4_index(prefix->addr);
-	__u32 count = 1u << (16 - fixed), bit;
+	unsigned int fixed = prefix->prefixlen < CAS_PREFILTER_V4_LEN ?
+				     prefix->prefixlen :
+				     CAS_PREFILTER_V4_LEN;
+	__u32 count = 1u << (CAS_PREFILTER_V4_LEN - fixed);
+	__u32 first = cas_prefilter_v4_index(prefix->addr) & ~(count - 1);
+	__u32 bit = 1u << cas_prefilter_v4_bit(prefix->prefixlen), n;
 
-	start = fixed ? start >> (16 - fixed) << (16 - fixed) : 0;
-	for (bit = start; bit < start + count; bit++)
-		cas_bit_set(filter->v4, bit);
+	for (n = 0; n < count; n++)
+		filter->v4[first + n] |= bit;
 }
 
 /*

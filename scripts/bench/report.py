@@ -621,14 +621,10 @@ class Report:
         floor = dropped["xdp_pass"][0]
         parse = unprotected["casshield"][0] - floor
         lookup = dropped["casshield"][0] - unprotected["casshield"][0]
-        maps = sorted({row[3].rsplit("_g", 1)[0] + " (" + row[4] + ")" for row in self.memory or []
-                       if row[0] == "map" and row[3].startswith(("cas_hosts_v4", "cas_rules_v4"))})
-        text = (f" Why, from section 1: of the shield's {dropped['casshield'][0] - floor:.0f} ns on this path, "
+        return (f" Why, from section 1: of the shield's {dropped['casshield'][0] - floor:.0f} ns on this path, "
                 f"{parse:.0f} ns are parsing, the port table and the counters (the unprotected path stops "
-                f"there) and {lookup:.0f} ns the rule lookup that finds no rule")
-        if maps:
-            text += " - " + " then ".join(maps) + ", both missing for a source no rule allows"
-        return text + "; the ceiling does none of it."
+                f"there) and {lookup:.0f} ns the prefilter read that rules the source out (no hash or trie "
+                f"lookup: no rule covers its /16); the ceiling reads no header at all.")
 
     def memory_why(self):
         rset = self.memory_per_rule.get("ipv4")

@@ -19,6 +19,8 @@
 #include "common.h"
 #include "datapath.h"
 #include "frame.h"
+#include "parse.h"
+#include "rules.h"
 #include "verdicts.h"
 
 #define PROXY4 "198.51.100.10"
@@ -227,21 +229,38 @@ static int prefilter_bit(const __u64 *words, __u32 index)
 	return (words[index / 64] >> (index % 64)) & 1;
 }
 
-/* The prefilter's bit for an address, through the CLI's own parser. */
-static int prefilter_has(const struct cas_prefilter *filter, const char *addr)
+static struct cas_prefix parse_addr(const char *addr)
 {
 	struct cas_prefix prefix;
-	char err[128];
+	char err[CAS_ERRBUF];
 
 	if (cas_parse_prefix(addr, &prefix, err)) {
 		fprintf(stderr, "unit_datapath: %s\n", err);
 		abort();
 	}
+	return prefix;
+}
+
+/* The IPv4 length mask of an address's /16. */
+static __u32 prefilter_lengths(const struct cas_prefilter *filter,
+			       const char *addr)
+{
+	struct cas_prefix prefix = parse_addr(addr);
+
+	return filter->v4[cas_prefilter_v4_index(prefix.addr)];
+}
+
+/* Whether the prefilter lets an address on to the lookup. */
+static int prefilter_has(const struct cas_prefilter *filter, const char *addr)
+{
+	struct cas_prefix prefix = parse_addr(addr);
+
 	if (prefix.family == AF_INET)
-		return prefilter_bit(filter->v4,
-				     cas_prefilter_v4_index(prefix.addr));
+		return prefilter_lengths(filter, addr) != 0;
 	return prefilter_bit(filter->v6, cas_prefilter_v6_index(prefix.addr));
 }
+
+#define LENGTH_BIT(len) (1u << cas_prefilter_v4_bit(len))
 
 /* The prefilter holds the bits the rules need, and not the others. */
 static void check_prefilter(struct dp_fixture *fx)
@@ -261,6 +280,12 @@ static void check_prefilter(struct dp_fixture *fx)
 	ok &= CHECK_EQ(prefilter_has(&filter, "198.19.255.1"), 1, "198.19/16 (wide /14)");
 	ok &= CHECK_EQ(prefilter_has(&filter, "198.20.0.1"), 0, "198.20/16: no rule");
 	ok &= CHECK_EQ(prefilter_has(&filter, "203.0.113.7"), 0, "203.0/16: no rule");
+	ok &= CHECK_EQ(prefilter_lengths(&filter, "198.51.0.1"),
+		       LENGTH_BIT(32) | LENGTH_BIT(24), "198.51/16 lengths: /32 and /24");
+	ok &= CHECK_EQ(prefilter_lengths(&filter, "198.17.0.1"), LENGTH_BIT(14),
+		       "198.17/16 lengths: /14");
+	ok &= CHECK_EQ(prefilter_lengths(&filter, "192.0.2.1"), LENGTH_BIT(25),
+		       "192.0/16 lengths: /25");
 	ok &= CHECK_EQ(prefilter_has(&filter, "2001:db8:1:ffff::9"), 1, "2001:db8:1::/48 (net6)");
 	ok &= CHECK_EQ(prefilter_has(&filter, "2001:db8:2::9"), 0, "2001:db8:2::/48: no rule");
 	/* Same bits 32-47 as net6, another /32: a /48 is told apart whole. */
@@ -270,6 +295,94 @@ static void check_prefilter(struct dp_fixture *fx)
 	ok &= CHECK_EQ(prefilter_has(&filter, "2001:db8:5f::1"), 1, "a middle /48 of the /42");
 	ok &= CHECK_EQ(prefilter_has(&filter, "2001:db8:7f:ffff::1"), 1, "last /48 of the /42");
 	check_record(ok);
+}
+
+/*
+ * IPv4 lengths at the ends of the range, tried longest first from the
+ * /16's mask: /0 and /1 share a bit, a longer rule never falls back to a
+ * shorter one, and a deleted rule's length left in the mask only costs a
+ * miss (the mask is a superset).
+ */
+static const struct {
+	const char *cidr, *ports, *name;
+} short_rules[] = {
+	{ "0.0.0.0/0", "80", "everyone80" },
+	{ "128.0.0.0/1", "443", "upper443" },
+	{ "198.51.100.0/24", "443", "dmz" },
+	{ "198.51.100.128/25", "80", "dmz-hi" },
+	{ "198.51.100.200/32", "443", "host" },
+};
+
+static const struct {
+	const char *name, *src;
+	__u16 dport;
+	__u32 xdp;
+	const char *rule; /* the rule that counts a hit, or NULL */
+} short_cases[] = {
+	{ "/0 allows a lower-half source on 80", "10.1.2.3", 80, XDP_PASS, "everyone80" },
+	{ "/0 does not open 443", "10.1.2.3", 443, XDP_DROP, NULL },
+	{ "/1 decides an upper-half source: 443", "203.0.113.7", 443, XDP_PASS, "upper443" },
+	{ "/1 decides an upper-half source: no fallback to /0 on 80", "203.0.113.7", 80, XDP_DROP, NULL },
+	{ "/24 inside the /1", "198.51.100.7", 443, XDP_PASS, "dmz" },
+	{ "/24 allows 443 only", "198.51.100.7", 80, XDP_DROP, NULL },
+	{ "/25 inside the /24", "198.51.100.130", 80, XDP_PASS, "dmz-hi" },
+	{ "/25 decides: no fallback to the /24", "198.51.100.130", 443, XDP_DROP, NULL },
+	{ "/32 inside the /25", "198.51.100.200", 443, XDP_PASS, "host" },
+	{ "/32 decides: no fallback to the /25", "198.51.100.200", 80, XDP_DROP, NULL },
+};
+
+static int run_short_case(struct dp_fixture *fx, const __u32 *ids,
+			  const char *src, __u16 dport, __u32 want,
+			  const char *rule)
+{
+	struct frame_spec spec = { .kind = FRAME_IPV4, .src = src };
+	static struct dp_snapshot before, after;
+	__u8 frame[FRAME_MAX];
+	size_t len, r;
+	int ok;
+
+	spec.dport = dport;
+	len = frame_build(&spec, frame);
+	dp_snapshot(fx, &before);
+	ok = CHECK_EQ(dp_run(fx, frame, len), want, "verdict");
+	dp_snapshot(fx, &after);
+	for (r = 0; r < CAS_ARRAY_SIZE(short_rules); r++)
+		ok &= CHECK_EQ(after.rules[ids[r]].packets -
+				       before.rules[ids[r]].packets,
+			       rule && !strcmp(rule, short_rules[r].name),
+			       short_rules[r].name);
+	return ok;
+}
+
+static void check_short_prefixes(void)
+{
+	__u32 ids[CAS_ARRAY_SIZE(short_rules)];
+	struct cas_prefix dmz_hi;
+	struct dp_fixture fx;
+	size_t i;
+
+	dp_open(&fx, "443,80");
+	for (i = 0; i < CAS_ARRAY_SIZE(short_rules); i++)
+		ids[i] = dp_allow(&fx, short_rules[i].cidr, short_rules[i].ports,
+				  short_rules[i].name);
+	for (i = 0; i < CAS_ARRAY_SIZE(short_cases); i++) {
+		check_case = short_cases[i].name;
+		check_record(run_short_case(&fx, ids, short_cases[i].src,
+					    short_cases[i].dport,
+					    short_cases[i].xdp,
+					    short_cases[i].rule));
+	}
+	/* Delete the /25: its length stays in the mask, the /24 answers. */
+	dmz_hi = parse_addr("198.51.100.128/25");
+	check_case = "delete the /25";
+	check_record(CHECK_EQ(cas_rule_del(&fx.maps, &dmz_hi), 0, "deleted"));
+	check_case = "after deleting the /25: the /24 decides on 443";
+	check_record(run_short_case(&fx, ids, "198.51.100.130", 443, XDP_PASS,
+				    "dmz"));
+	check_case = "after deleting the /25: 80 is closed";
+	check_record(run_short_case(&fx, ids, "198.51.100.130", 80, XDP_DROP,
+				    NULL));
+	dp_close(&fx);
 }
 
 int main(void)
@@ -285,5 +398,6 @@ int main(void)
 	for (i = 0; i < CAS_ARRAY_SIZE(cases); i++)
 		check_record(run_case(&fx, &cases[i]));
 	dp_close(&fx);
+	check_short_prefixes();
 	return check_summary("unit_datapath");
 }
