@@ -68,8 +68,8 @@ struct {
 
 CAS_PORTS_MAP(cas_ports_g0);
 CAS_PORTS_MAP(cas_ports_g1);
-CAS_HASH_MAP(cas_prefixes_v4_g0, struct cas_lpm_v4);
-CAS_HASH_MAP(cas_prefixes_v4_g1, struct cas_lpm_v4);
+CAS_HASH_MAP(cas_prefix4_g0, struct cas_lpm_v4);
+CAS_HASH_MAP(cas_prefix4_g1, struct cas_lpm_v4);
 CAS_TRIE_MAP(cas_rules_v6_g0, struct cas_lpm_v6);
 CAS_TRIE_MAP(cas_rules_v6_g1, struct cas_lpm_v6);
 CAS_HASH_MAP(cas_hosts_v6_g0, struct cas_lpm_v6);
@@ -121,14 +121,14 @@ struct {
 	__uint(max_entries, CAS_MAX_RULES);
 	__type(key, __u32);
 	__type(value, struct cas_rule_buckets);
-} cas_rule_buckets SEC(".maps");
+} cas_rule_gcra SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct cas_global_buckets);
-} cas_global_buckets SEC(".maps");
+} cas_global_gcra SEC(".maps");
 
 /*
  * Per-source SYN state: a fixed sketch, not a hash of sources, so that no
@@ -139,6 +139,6 @@ struct {
 	__uint(max_entries, CAS_SOURCE_ROWS *CAS_SOURCE_CELLS);
 	__type(key, __u32);
 	__type(value, __u64);
-} cas_source_buckets SEC(".maps");
+} cas_source_gcra SEC(".maps");
 
 #endif /* CAS_MAPS_H */

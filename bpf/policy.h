@@ -78,13 +78,13 @@ static __always_inline __u32 *cas_match_v4(__u32 gen,
 			continue;
 		key.prefixlen = 32 - k;
 		__builtin_memcpy(key.addr, &net, 4);
-		rule_id = CAS_GEN_LOOKUP(gen, cas_prefixes_v4, &key);
+		rule_id = CAS_GEN_LOOKUP(gen, cas_prefix4, &key);
 		if (rule_id)
 			return rule_id;
 		if (k == 31) { /* bit 31 stands for /0 too */
 			key.prefixlen = 0;
 			__builtin_memset(key.addr, 0, 4);
-			return CAS_GEN_LOOKUP(gen, cas_prefixes_v4, &key);
+			return CAS_GEN_LOOKUP(gen, cas_prefix4, &key);
 		}
 	}
 	return NULL;

@@ -81,7 +81,7 @@ static __always_inline int cas_source_admit(const struct cas_packet *pkt,
 	for (row = 0; row < CAS_SOURCE_ROWS; row++) {
 		__u32 cell = row * CAS_SOURCE_CELLS +
 			     (cas_mix64(key + row) & (CAS_SOURCE_CELLS - 1));
-		__u64 *tat = bpf_map_lookup_elem(&cas_source_buckets, &cell);
+		__u64 *tat = bpf_map_lookup_elem(&cas_source_gcra, &cell);
 
 		if (!tat || !cas_bucket_admit(tat, now, rule->source_syn_rate,
 					      rule->source_syn_burst))
@@ -106,12 +106,12 @@ static __always_inline int cas_rule_then_global(__u32 rule_id, int hello,
 	struct cas_rule_buckets *buckets;
 	__u32 zero = 0;
 
-	buckets = bpf_map_lookup_elem(&cas_rule_buckets, &rule_id);
+	buckets = bpf_map_lookup_elem(&cas_rule_gcra, &rule_id);
 	if (!buckets ||
 	    !cas_bucket_admit(hello ? &buckets->hello_tat : &buckets->syn_tat,
 			      now, rule_rate, rule_burst))
 		return CAS_REFUSED_RULE;
-	global = bpf_map_lookup_elem(&cas_global_buckets, &zero);
+	global = bpf_map_lookup_elem(&cas_global_gcra, &zero);
 	if (!global ||
 	    !cas_bucket_admit(hello ? &global->hello_tat : &global->syn_tat,
 			      now, global_rate, global_burst))

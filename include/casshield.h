@@ -154,7 +154,7 @@ enum cas_attach_mode { CAS_MODE_NATIVE, CAS_MODE_SKB };
 
 /*
  * The ruleset exists in two generations: ports, prefix maps, prefilter and
- * policy of each (cas_ports_gN, cas_prefixes_v4_gN, cas_hosts_v6_gN,
+ * policy of each (cas_ports_gN, cas_prefix4_gN, cas_hosts_v6_gN,
  * cas_rules_v6_gN, cas_prefilter[N], cas_policy[N]). Packets
  * use the generation cas_settings.generation names, read once per packet;
  * `apply` fills the other one and flips the index in one word, so no
@@ -245,14 +245,14 @@ _Static_assert(sizeof(struct cas_settings) == 24, "cas_settings layout");
  * bpf_ktime_get_ns clock) of the next conforming handshake. 0 is a full
  * bucket, so fresh state never limits.
  */
-struct cas_rule_buckets { /* cas_rule_buckets: array indexed by rule id */
+struct cas_rule_buckets { /* cas_rule_gcra: array indexed by rule id */
 	__u64 syn_tat;
 	__u64 hello_tat;
 };
 _Static_assert(sizeof(struct cas_rule_buckets) == 16,
 	       "cas_rule_buckets layout");
 
-struct cas_global_buckets { /* cas_global_buckets: one element */
+struct cas_global_buckets { /* cas_global_gcra: one element */
 	__u64 syn_tat;
 	__u64 hello_tat;
 };

@@ -56,7 +56,7 @@ int main(int argc, char **argv)
 			snprintf(rule.name, sizeof(rule.name), "bench-%06ld", i);
 		memcpy(key.addr, prefix.addr, 4);
 		if (bpf_map_update_elem(iface.maps.rules, &id, &rule, BPF_ANY) ||
-		    bpf_map_update_elem(active.prefixes_v4, &key, &id,
+		    bpf_map_update_elem(active.prefix4, &key, &id,
 					BPF_NOEXIST)) {
 			perror("bench-metrics-rules: cannot write a rule (was the shield freshly loaded?)");
 			return 1;

@@ -162,8 +162,7 @@ void cas_gen_maps(const struct cas_maps *maps, __u32 gen,
 {
 	out->gen = gen & 1;
 	out->ports = out->gen ? maps->ports_g1 : maps->ports_g0;
-	out->prefixes_v4 =
-		out->gen ? maps->prefixes_v4_g1 : maps->prefixes_v4_g0;
+	out->prefix4 = out->gen ? maps->prefix4_g1 : maps->prefix4_g0;
 	out->rules_v6 = out->gen ? maps->rules_v6_g1 : maps->rules_v6_g0;
 	out->hosts_v6 = out->gen ? maps->hosts_v6_g1 : maps->hosts_v6_g0;
 }
@@ -172,7 +171,7 @@ void cas_gen_prefix_maps(const struct cas_gen_maps *gen,
 			 int fds[CAS_PREFIX_MAPS],
 			 int families[CAS_PREFIX_MAPS])
 {
-	fds[0] = gen->prefixes_v4;
+	fds[0] = gen->prefix4;
 	fds[1] = gen->hosts_v6;
 	fds[2] = gen->rules_v6;
 	families[0] = AF_INET;
@@ -360,5 +359,74 @@ int cas_counter_sum(int map_fd, __u32 index, struct cas_counter *sum)
 	}
 out:
 	free(per_cpu);
+	return err;
+}
+
+#define CAS_READ_BATCH 4096
+
+/*
+ * Values of the array map for ids (sorted, unique) into values[i]. Dense
+ * ids (the usual case: ids are handed out lowest free first) are read in
+ * batches over their span; sparse ones one lookup each.
+ */
+int cas_read_ids(int map_fd, const __u32 *ids, size_t count, void *values,
+		 size_t value_size)
+{
+	__u32 in_batch = 0, out_batch = 0, span, read = 0, *keys = NULL;
+	char *batch = NULL, *out = values;
+	bool first = true;
+	size_t next = 0;
+	int err = 0;
+
+	if (!count)
+		return 0;
+	span = ids[count - 1] - ids[0] + 1;
+	if (span > 2 * count) {
+		for (next = 0; next < count; next++)
+			if (bpf_map_lookup_elem(map_fd, &ids[next],
+						out + next * value_size))
+				return -errno;
+		return 0;
+	}
+	keys = malloc(CAS_READ_BATCH * sizeof(*keys));
+	batch = malloc(CAS_READ_BATCH * value_size);
+	if (!keys || !batch) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* An array batch resumes after in_batch: start just before ids[0]. */
+	if (ids[0]) {
+		in_batch = ids[0] - 1;
+		first = false;
+	}
+	while (read < span && next < count) {
+		__u32 n = span - read < CAS_READ_BATCH ? span - read :
+							 CAS_READ_BATCH,
+		      i;
+
+		if (bpf_map_lookup_batch(map_fd, first ? NULL : &in_batch,
+					 &out_batch, keys, batch, &n, NULL) &&
+		    errno != ENOENT) {
+			err = -errno;
+			goto out;
+		}
+		if (!n)
+			break;
+		for (i = 0; i < n && next < count; i++) {
+			if (keys[i] != ids[next])
+				continue;
+			memcpy(out + next * value_size, batch + i * value_size,
+			       value_size);
+			next++;
+		}
+		read += n;
+		in_batch = out_batch;
+		first = false;
+	}
+	if (next < count)
+		err = -EIO; /* the array is shorter than an id in a trie */
+out:
+	free(keys);
+	free(batch);
 	return err;
 }

@@ -13,25 +13,25 @@
 #include "parse.h"
 
 /* Every map of the program: field, pin/object name, value size. */
-#define CAS_MAP_LIST(X)                                                      \
-	X(settings, "cas_settings", sizeof(struct cas_settings))             \
-	X(policy, "cas_policy", sizeof(struct cas_policy))                   \
-	X(prefilter, "cas_prefilter", sizeof(struct cas_prefilter))          \
-	X(ports_g0, "cas_ports_g0", sizeof(struct cas_port_slots))           \
-	X(ports_g1, "cas_ports_g1", sizeof(struct cas_port_slots))           \
-	X(prefixes_v4_g0, "cas_prefixes_v4_g0", sizeof(__u32))               \
-	X(prefixes_v4_g1, "cas_prefixes_v4_g1", sizeof(__u32))               \
-	X(rules_v6_g0, "cas_rules_v6_g0", sizeof(__u32))                     \
-	X(rules_v6_g1, "cas_rules_v6_g1", sizeof(__u32))                     \
-	X(hosts_v6_g0, "cas_hosts_v6_g0", sizeof(__u32))                     \
-	X(hosts_v6_g1, "cas_hosts_v6_g1", sizeof(__u32))                     \
-	X(rules, "cas_rules", sizeof(struct cas_rule))                       \
-	X(rule_stats, "cas_rule_stats", sizeof(struct cas_counter))          \
-	X(stats, "cas_stats", sizeof(struct cas_counter))                    \
-	X(rule_buckets, "cas_rule_buckets", sizeof(struct cas_rule_buckets)) \
-	X(global_buckets, "cas_global_buckets",                              \
-	  sizeof(struct cas_global_buckets))                                 \
-	X(source_buckets, "cas_source_buckets", sizeof(__u64))
+#define CAS_MAP_LIST(X)                                                   \
+	X(settings, "cas_settings", sizeof(struct cas_settings))          \
+	X(policy, "cas_policy", sizeof(struct cas_policy))                \
+	X(prefilter, "cas_prefilter", sizeof(struct cas_prefilter))       \
+	X(ports_g0, "cas_ports_g0", sizeof(struct cas_port_slots))        \
+	X(ports_g1, "cas_ports_g1", sizeof(struct cas_port_slots))        \
+	X(prefix4_g0, "cas_prefix4_g0", sizeof(__u32))                    \
+	X(prefix4_g1, "cas_prefix4_g1", sizeof(__u32))                    \
+	X(rules_v6_g0, "cas_rules_v6_g0", sizeof(__u32))                  \
+	X(rules_v6_g1, "cas_rules_v6_g1", sizeof(__u32))                  \
+	X(hosts_v6_g0, "cas_hosts_v6_g0", sizeof(__u32))                  \
+	X(hosts_v6_g1, "cas_hosts_v6_g1", sizeof(__u32))                  \
+	X(rules, "cas_rules", sizeof(struct cas_rule))                    \
+	X(rule_stats, "cas_rule_stats", sizeof(struct cas_counter))       \
+	X(stats, "cas_stats", sizeof(struct cas_counter))                 \
+	X(rule_buckets, "cas_rule_gcra", sizeof(struct cas_rule_buckets)) \
+	X(global_buckets, "cas_global_gcra",                              \
+	  sizeof(struct cas_global_buckets))                              \
+	X(source_buckets, "cas_source_gcra", sizeof(__u64))
 
 struct cas_maps {
 #define CAS_MAP_FIELD(field, name, size) int field;
@@ -46,7 +46,7 @@ struct cas_maps {
  */
 struct cas_gen_maps {
 	__u32 gen;
-	int ports, prefixes_v4, rules_v6, hosts_v6;
+	int ports, prefix4, rules_v6, hosts_v6;
 };
 
 /* The prefix maps of a generation with their family, for walks. */
@@ -97,5 +97,11 @@ int cas_ports_mask(const struct cas_maps *maps,
 
 /* Counters, summed over CPUs. */
 int cas_counter_sum(int map_fd, __u32 index, struct cas_counter *sum);
+/*
+ * Values of an array map for ids (sorted, unique) into values[i], read in
+ * batches where the ids are dense.
+ */
+int cas_read_ids(int map_fd, const __u32 *ids, size_t count, void *values,
+		 size_t value_size);
 
 #endif /* CAS_USER_MAPS_H */

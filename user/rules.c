@@ -41,7 +41,7 @@ void cas_trie_key_in(const struct cas_gen_maps *gen,
 {
 	memset(key, 0, sizeof(*key));
 	if (prefix->family == AF_INET) {
-		key->map_fd = gen->prefixes_v4;
+		key->map_fd = gen->prefix4;
 		key->v4.prefixlen = prefix->prefixlen;
 		memcpy(key->v4.addr, prefix->addr, 4);
 	} else {
@@ -331,7 +331,6 @@ struct cas_list_ctx {
 static int cas_collect_used(__u32 id, const struct cas_rule *rule, void *ctx)
 {
 	struct cas_list_ctx *list = ctx;
-	int err;
 
 	if (!(rule->flags & CAS_RULE_IN_USE))
 		return 0;
@@ -346,12 +345,44 @@ static int cas_collect_used(__u32 id, const struct cas_rule *rule, void *ctx)
 	}
 	list->list[list->used].id = id;
 	list->list[list->used].rule = *rule;
-	err = cas_counter_sum(list->maps->rule_stats, id,
-			      &list->list[list->used].hits);
-	if (err)
-		return err;
 	list->used++;
 	return 0;
+}
+
+/* Every entry's hits, summed over CPUs: batched reads, not one per rule. */
+static int cas_list_hits(const struct cas_maps *maps,
+			 struct cas_rule_entry *entries, size_t count)
+{
+	int cpus = libbpf_num_possible_cpus();
+	struct cas_counter *per_cpu = NULL;
+	__u32 *ids = NULL;
+	size_t i;
+	int cpu, err;
+
+	if (cpus < 0)
+		return cpus;
+	ids = calloc(count ? count : 1, sizeof(*ids));
+	per_cpu = calloc(count ? count * cpus : 1, sizeof(*per_cpu));
+	if (!ids || !per_cpu) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < count; i++)
+		ids[i] = entries[i].id; /* the scan yields them in id order */
+	err = cas_read_ids(maps->rule_stats, ids, count, per_cpu,
+			   cpus * sizeof(*per_cpu));
+	for (i = 0; i < count && !err; i++) {
+		memset(&entries[i].hits, 0, sizeof(entries[i].hits));
+		for (cpu = 0; cpu < cpus; cpu++) {
+			entries[i].hits.packets +=
+				per_cpu[i * cpus + cpu].packets;
+			entries[i].hits.bytes += per_cpu[i * cpus + cpu].bytes;
+		}
+	}
+out:
+	free(ids);
+	free(per_cpu);
+	return err;
 }
 
 int cas_rules_list(const struct cas_maps *maps, struct cas_rule_entry **entries,
@@ -363,6 +394,8 @@ int cas_rules_list(const struct cas_maps *maps, struct cas_rule_entry **entries,
 	*entries = NULL;
 	*count = 0;
 	err = cas_rules_scan(maps, cas_collect_used, &list);
+	if (!err)
+		err = cas_list_hits(maps, list.list, list.used);
 	if (err) {
 		free(list.list);
 		return err;

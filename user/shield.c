@@ -180,14 +180,10 @@ int cas_shield_open_and_load(struct shield_bpf **skel_out, __u32 max_rules)
 		return -errno;
 	if (max_rules) {
 		struct bpf_map *sized[] = {
-			skel->maps.cas_rules,
-			skel->maps.cas_rule_stats,
-			skel->maps.cas_rule_buckets,
-			skel->maps.cas_prefixes_v4_g0,
-			skel->maps.cas_prefixes_v4_g1,
-			skel->maps.cas_rules_v6_g0,
-			skel->maps.cas_rules_v6_g1,
-			skel->maps.cas_hosts_v6_g0,
+			skel->maps.cas_rules,	    skel->maps.cas_rule_stats,
+			skel->maps.cas_rule_gcra,   skel->maps.cas_prefix4_g0,
+			skel->maps.cas_prefix4_g1,  skel->maps.cas_rules_v6_g0,
+			skel->maps.cas_rules_v6_g1, skel->maps.cas_hosts_v6_g0,
 			skel->maps.cas_hosts_v6_g1,
 		};
 		size_t i;

@@ -385,6 +385,32 @@ static void check_short_prefixes(void)
 	dp_close(&fx);
 }
 
+/*
+ * The kernel keeps 15 characters of a map's name (BPF_OBJ_NAME_LEN): two
+ * maps that differ only after that look the same to bpftool, to the
+ * benchmark's memory report and to an admin, so every name must fit.
+ */
+static void check_map_names(struct dp_fixture *fx)
+{
+	const struct bpf_map *map, *other;
+
+	check_case = "map names fit the kernel's 15 characters";
+	bpf_object__for_each_map(map, fx->skel->obj) {
+		const char *name = bpf_map__name(map);
+
+		if (name[0] == '.')
+			continue; /* .rodata and friends: libbpf's own */
+		check_record(CHECK_EQ(strlen(name) <= BPF_OBJ_NAME_LEN - 1, 1,
+				      name));
+		bpf_object__for_each_map(other, fx->skel->obj) {
+			if (other != map &&
+			    !strncmp(name, bpf_map__name(other),
+				     BPF_OBJ_NAME_LEN - 1))
+				check_record(CHECK_EQ(0, 1, name));
+		}
+	}
+}
+
 int main(void)
 {
 	struct dp_fixture fx;
@@ -395,6 +421,7 @@ int main(void)
 		rule_ids[i] = dp_allow(&fx, rule_set[i].cidr, rule_set[i].ports,
 				       rule_set[i].name);
 	check_prefilter(&fx);
+	check_map_names(&fx);
 	for (i = 0; i < CAS_ARRAY_SIZE(cases); i++)
 		check_record(run_case(&fx, &cases[i]));
 	dp_close(&fx);

@@ -308,7 +308,7 @@ static void write_rule(struct dp_fixture *fx, __u32 id, __u8 a, __u8 b,
 	/* As cas_rule_add does: the prefilter admits the prefix first. */
 	if (cas_prefilter_update(&fx->maps, 0, false, &prefix, 1) ||
 	    bpf_map_update_elem(fx->maps.rules, &id, &body, BPF_ANY) ||
-	    bpf_map_update_elem(fx->maps.prefixes_v4_g0, &key, &id, BPF_ANY)) {
+	    bpf_map_update_elem(fx->maps.prefix4_g0, &key, &id, BPF_ANY)) {
 		perror("unit_metrics: cannot write a rule");
 		exit(1);
 	}
