@@ -31,10 +31,23 @@
 #define PROXY6 "2001:db8:1:2::5"
 #define STRANGER6 "2001:db8:bad::7"
 
+struct rule_spec {
+	const char *cidr, *ports, *name; /* ports NULL: all */
+};
+
+/* Add every rule of specs; ids[i] is the id of specs[i]. */
+static void allow_all(struct dp_fixture *fx, const struct rule_spec *specs,
+		      size_t count, __u32 *ids)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		ids[i] = dp_allow(fx, specs[i].cidr, specs[i].ports,
+				  specs[i].name);
+}
+
 /* The rule set every case runs against (port list: 443,80/tcp,53/udp). */
-static const struct {
-	const char *cidr, *ports, *name;
-} rule_set[] = {
+static const struct rule_spec rule_set[] = {
 	{ "198.51.100.10/32", "443", "proxy" }, /* inside dmz, 443 only */
 	{ "198.51.100.0/24", NULL, "dmz" },
 	{ "192.0.2.128/25", "53/udp", "dns" },
@@ -260,13 +273,48 @@ static int prefilter_has(const struct cas_prefilter *filter, const char *addr)
 	return prefilter_bit(filter->v6, cas_prefilter_v6_index(prefix.addr));
 }
 
-#define LENGTH_BIT(len) (1u << cas_prefilter_v4_bit(len))
+/* Bit k of a /16 mask stands for length 32 - k (an independent oracle). */
+#define LENGTH_BIT(len) (1u << (32 - (len)))
+
+/* Sources the prefilter lets on to the lookup, or rules out. */
+static const struct {
+	const char *addr;
+	int admitted;
+	const char *why;
+} prefilter_cases[] = {
+	{ "198.51.7.1", 1, "198.51/16 (dmz, proxy)" },
+	{ "192.0.200.1", 1, "192.0/16 (dns)" },
+	{ "198.16.0.1", 1, "198.16/16 (wide /14)" },
+	{ "198.19.255.1", 1, "198.19/16 (wide /14)" },
+	{ "198.20.0.1", 0, "198.20/16: no rule" },
+	{ "203.0.113.7", 0, "203.0/16: no rule" },
+	{ "2001:db8:1:ffff::9", 1, "2001:db8:1::/48 (net6)" },
+	{ "2001:db8:2::9", 0, "2001:db8:2::/48: no rule" },
+	/* Same bits 32-47 as net6, another /32: a /48 is told apart whole. */
+	{ "2001:db9:1::9", 0, "2001:db9:1::/48: no rule" },
+	/* 2001:db8:40::/42 holds 64 /48s: each one's bit, whatever the hash. */
+	{ "2001:db8:40::1", 1, "first /48 of the /42" },
+	{ "2001:db8:5f::1", 1, "a middle /48 of the /42" },
+	{ "2001:db8:7f:ffff::1", 1, "last /48 of the /42" },
+};
+
+/* The IPv4 lengths a /16's mask names: the lookups its sources cost. */
+static const struct {
+	const char *addr;
+	__u32 lengths;
+	const char *why;
+} length_cases[] = {
+	{ "198.51.0.1", LENGTH_BIT(32) | LENGTH_BIT(24), "198.51/16: /32 and /24" },
+	{ "198.17.0.1", LENGTH_BIT(14), "198.17/16: /14" },
+	{ "192.0.2.1", LENGTH_BIT(25), "192.0/16: /25" },
+};
 
 /* The prefilter holds the bits the rules need, and not the others. */
 static void check_prefilter(struct dp_fixture *fx)
 {
-	static struct cas_prefilter filter; /* 136 KiB: not on the stack */
+	static struct cas_prefilter filter; /* 384 KiB: not on the stack */
 	__u32 gen = 0;
+	size_t i;
 	int ok = 1;
 
 	check_case = "prefilter bits";
@@ -274,26 +322,13 @@ static void check_prefilter(struct dp_fixture *fx)
 		check_record(CHECK_EQ(errno, 0, "read the prefilter"));
 		return;
 	}
-	ok &= CHECK_EQ(prefilter_has(&filter, "198.51.7.1"), 1, "198.51/16 (dmz, proxy)");
-	ok &= CHECK_EQ(prefilter_has(&filter, "192.0.200.1"), 1, "192.0/16 (dns)");
-	ok &= CHECK_EQ(prefilter_has(&filter, "198.16.0.1"), 1, "198.16/16 (wide /14)");
-	ok &= CHECK_EQ(prefilter_has(&filter, "198.19.255.1"), 1, "198.19/16 (wide /14)");
-	ok &= CHECK_EQ(prefilter_has(&filter, "198.20.0.1"), 0, "198.20/16: no rule");
-	ok &= CHECK_EQ(prefilter_has(&filter, "203.0.113.7"), 0, "203.0/16: no rule");
-	ok &= CHECK_EQ(prefilter_lengths(&filter, "198.51.0.1"),
-		       LENGTH_BIT(32) | LENGTH_BIT(24), "198.51/16 lengths: /32 and /24");
-	ok &= CHECK_EQ(prefilter_lengths(&filter, "198.17.0.1"), LENGTH_BIT(14),
-		       "198.17/16 lengths: /14");
-	ok &= CHECK_EQ(prefilter_lengths(&filter, "192.0.2.1"), LENGTH_BIT(25),
-		       "192.0/16 lengths: /25");
-	ok &= CHECK_EQ(prefilter_has(&filter, "2001:db8:1:ffff::9"), 1, "2001:db8:1::/48 (net6)");
-	ok &= CHECK_EQ(prefilter_has(&filter, "2001:db8:2::9"), 0, "2001:db8:2::/48: no rule");
-	/* Same bits 32-47 as net6, another /32: a /48 is told apart whole. */
-	ok &= CHECK_EQ(prefilter_has(&filter, "2001:db9:1::9"), 0, "2001:db9:1::/48: no rule");
-	/* 2001:db8:40::/42 holds 64 /48s: each one's bit, whatever the hash. */
-	ok &= CHECK_EQ(prefilter_has(&filter, "2001:db8:40::1"), 1, "first /48 of the /42");
-	ok &= CHECK_EQ(prefilter_has(&filter, "2001:db8:5f::1"), 1, "a middle /48 of the /42");
-	ok &= CHECK_EQ(prefilter_has(&filter, "2001:db8:7f:ffff::1"), 1, "last /48 of the /42");
+	for (i = 0; i < CAS_ARRAY_SIZE(prefilter_cases); i++)
+		ok &= CHECK_EQ(prefilter_has(&filter, prefilter_cases[i].addr),
+			       prefilter_cases[i].admitted,
+			       prefilter_cases[i].why);
+	for (i = 0; i < CAS_ARRAY_SIZE(length_cases); i++)
+		ok &= CHECK_EQ(prefilter_lengths(&filter, length_cases[i].addr),
+			       length_cases[i].lengths, length_cases[i].why);
 	check_record(ok);
 }
 
@@ -303,9 +338,7 @@ static void check_prefilter(struct dp_fixture *fx)
  * shorter one, and a deleted rule's length left in the mask only costs a
  * miss (the mask is a superset).
  */
-static const struct {
-	const char *cidr, *ports, *name;
-} short_rules[] = {
+static const struct rule_spec short_rules[] = {
 	{ "0.0.0.0/0", "80", "everyone80" },
 	{ "128.0.0.0/1", "443", "upper443" },
 	{ "198.51.100.0/24", "443", "dmz" },
@@ -362,9 +395,7 @@ static void check_short_prefixes(void)
 	size_t i;
 
 	dp_open(&fx, "443,80");
-	for (i = 0; i < CAS_ARRAY_SIZE(short_rules); i++)
-		ids[i] = dp_allow(&fx, short_rules[i].cidr, short_rules[i].ports,
-				  short_rules[i].name);
+	allow_all(&fx, short_rules, CAS_ARRAY_SIZE(short_rules), ids);
 	for (i = 0; i < CAS_ARRAY_SIZE(short_cases); i++) {
 		check_case = short_cases[i].name;
 		check_record(run_short_case(&fx, ids, short_cases[i].src,
@@ -417,9 +448,7 @@ int main(void)
 	size_t i;
 
 	dp_open(&fx, "443,80/tcp,53/udp");
-	for (i = 0; i < CAS_ARRAY_SIZE(rule_set); i++)
-		rule_ids[i] = dp_allow(&fx, rule_set[i].cidr, rule_set[i].ports,
-				       rule_set[i].name);
+	allow_all(&fx, rule_set, CAS_ARRAY_SIZE(rule_set), rule_ids);
 	check_prefilter(&fx);
 	check_map_names(&fx);
 	for (i = 0; i < CAS_ARRAY_SIZE(cases); i++)
