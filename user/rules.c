@@ -75,9 +75,9 @@ int cas_rule_find(const struct cas_maps *maps, const struct cas_prefix *prefix,
 	__u32 found;
 
 	/*
-	 * A host is looked up exactly; an LPM lookup returns the longest prefix
-	 * covering the key, which is the exact entry when there is one: so
-	 * compare the rule's prefix.
+	 * IPv4 prefixes and IPv6 hosts are looked up exactly; the IPv6 trie
+	 * returns the longest prefix covering the key, which is the exact entry
+	 * when there is one: so compare the rule's prefix.
 	 */
 	if (cas_trie_key(maps, prefix, &key))
 		return -EIO;
@@ -452,17 +452,83 @@ static int cas_update_many(int map_fd, const void *keys, size_t key_size,
 	return 0;
 }
 
+/* The bodies of rules[first, first + n) as the datapath sees them. */
+static void cas_bulk_bodies(const struct cas_rule *rules, size_t first,
+			    size_t n, struct cas_rule *bodies)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		bodies[i] = rules[first + i];
+		bodies[i].flags |= CAS_RULE_IN_USE;
+	}
+}
+
+static void cas_bulk_key(const struct cas_gen_maps *active,
+			 const struct cas_rule *rule, struct cas_trie_key *key)
+{
+	struct cas_prefix prefix;
+
+	cas_rule_prefix(rule, &prefix);
+	cas_trie_key_in(active, &prefix, key);
+}
+
+/*
+ * Counters, buckets and bodies of ids, a chunk at a time (the chunk
+ * buffers bound the CLI's memory, not the rule count). *written counts
+ * the bodies written, for the undo.
+ */
+static int cas_bulk_slots(const struct cas_maps *maps, const __u32 *ids,
+			  const struct cas_rule *rules, size_t count,
+			  size_t *written)
+{
+	int cpus = libbpf_num_possible_cpus();
+	struct cas_rule_buckets *buckets = NULL;
+	struct cas_counter *zeros = NULL;
+	struct cas_rule *bodies = NULL;
+	size_t i, n, done;
+	int err = 0;
+
+	*written = 0;
+	if (cpus < 0)
+		return cpus;
+	zeros = calloc((size_t)cpus * CAS_SCAN_CHUNK, sizeof(*zeros));
+	buckets = calloc(CAS_SCAN_CHUNK, sizeof(*buckets));
+	bodies = calloc(CAS_SCAN_CHUNK, sizeof(*bodies));
+	if (!zeros || !buckets || !bodies) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < count && !err; i += n) {
+		n = count - i > CAS_SCAN_CHUNK ? CAS_SCAN_CHUNK : count - i;
+		err = cas_update_many(maps->rule_stats, ids + i, sizeof(*ids),
+				      zeros, sizeof(*zeros) * cpus, n, BPF_ANY,
+				      &done);
+		if (!err)
+			err = cas_update_many(
+				maps->rule_buckets, ids + i, sizeof(*ids),
+				buckets, sizeof(*buckets), n, BPF_ANY, &done);
+		if (err)
+			break;
+		cas_bulk_bodies(rules, i, n, bodies);
+		err = cas_update_many(maps->rules, ids + i, sizeof(*ids),
+				      bodies, sizeof(*bodies), n, BPF_ANY,
+				      &done);
+		*written += done;
+	}
+out:
+	free(zeros);
+	free(buckets);
+	free(bodies);
+	return err;
+}
+
 int cas_rules_add_bulk(const struct cas_maps *maps,
 		       const struct cas_rule *rules, size_t count,
 		       size_t *failed)
 {
-	int cpus = libbpf_num_possible_cpus();
 	const struct cas_rule **sorted = NULL;
-	struct cas_rule_buckets *buckets = NULL;
-	struct cas_counter *zeros = NULL;
-	struct cas_trie_key *tries = NULL;
 	struct cas_prefix *prefixes = NULL;
-	struct cas_rule *bodies = NULL;
 	struct cas_gen_maps active;
 	size_t i, inserted = 0, written = 0;
 	__u32 *ids = NULL;
@@ -471,15 +537,9 @@ int cas_rules_add_bulk(const struct cas_maps *maps,
 	*failed = count;
 	if (!count)
 		return 0;
-	if (cpus < 0)
-		return cpus;
 	sorted = calloc(count, sizeof(*sorted));
 	ids = calloc(count, sizeof(*ids));
-	bodies = calloc(count, sizeof(*bodies));
-	buckets = calloc(count, sizeof(*buckets));
-	tries = calloc(count, sizeof(*tries));
-	zeros = calloc((size_t)cpus * CAS_SCAN_CHUNK, sizeof(*zeros));
-	if (!sorted || !ids || !bodies || !buckets || !tries || !zeros) {
+	if (!sorted || !ids) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -495,6 +555,8 @@ int cas_rules_add_bulk(const struct cas_maps *maps,
 			goto out;
 		}
 	}
+	free(sorted);
+	sorted = NULL;
 	for (i = 0; i < count; i++) {
 		struct cas_prefix prefix;
 		__u32 existing;
@@ -522,37 +584,18 @@ int cas_rules_add_bulk(const struct cas_maps *maps,
 	for (i = 0; i < count; i++)
 		cas_rule_prefix(&rules[i], &prefixes[i]);
 	err = cas_prefilter_update(maps, active.gen, false, prefixes, count);
+	free(prefixes);
+	prefixes = NULL;
 	if (err)
 		goto out;
 
 	/* Bodies, counters and buckets first; the prefixes last. */
-	for (i = 0; i < count; i++) {
-		struct cas_prefix prefix;
-
-		bodies[i] = rules[i];
-		bodies[i].flags |= CAS_RULE_IN_USE;
-		cas_rule_prefix(&rules[i], &prefix);
-		cas_trie_key_in(&active, &prefix, &tries[i]);
-	}
-	for (i = 0; i < count && !err; i += CAS_SCAN_CHUNK) {
-		size_t n =
-			count - i > CAS_SCAN_CHUNK ? CAS_SCAN_CHUNK : count - i;
-		size_t done;
-
-		err = cas_update_many(maps->rule_stats, ids + i, sizeof(*ids),
-				      zeros, sizeof(*zeros) * cpus, n, BPF_ANY,
-				      &done);
-	}
-	if (!err)
-		err = cas_update_many(maps->rule_buckets, ids, sizeof(*ids),
-				      buckets, sizeof(*buckets), count, BPF_ANY,
-				      &written);
-	if (!err)
-		err = cas_update_many(maps->rules, ids, sizeof(*ids), bodies,
-				      sizeof(*bodies), count, BPF_ANY,
-				      &written);
+	err = cas_bulk_slots(maps, ids, rules, count, &written);
 	for (i = 0; i < count && !err; i++) {
-		if (bpf_map_update_elem(tries[i].map_fd, &tries[i].v4, &ids[i],
+		struct cas_trie_key key;
+
+		cas_bulk_key(&active, &rules[i], &key);
+		if (bpf_map_update_elem(key.map_fd, &key.v4, &ids[i],
 					BPF_NOEXIST)) {
 			err = -errno;
 			*failed = i;
@@ -562,8 +605,12 @@ int cas_rules_add_bulk(const struct cas_maps *maps,
 	}
 	if (err) {
 		/* Undo in reverse: withdraw prefixes, then free the bodies. */
-		for (i = 0; i < inserted; i++)
-			bpf_map_delete_elem(tries[i].map_fd, &tries[i].v4);
+		for (i = 0; i < inserted; i++) {
+			struct cas_trie_key key;
+
+			cas_bulk_key(&active, &rules[i], &key);
+			bpf_map_delete_elem(key.map_fd, &key.v4);
+		}
 		for (i = 0; i < written; i++)
 			cas_rule_free_slot(maps, ids[i]);
 		goto out;
@@ -573,10 +620,6 @@ out:
 	free(prefixes);
 	free(sorted);
 	free(ids);
-	free(bodies);
-	free(buckets);
-	free(tries);
-	free(zeros);
 	return err;
 }
 
