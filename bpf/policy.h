@@ -160,7 +160,7 @@ static __always_inline __u32 cas_handshake(void *data, void *data_end,
  * port table, the prefilter) without a call, so a flood of strangers costs
  * the least. CAS_SCREEN_LOOKUP hands the packet on to cas_decide.
  */
-#define CAS_SCREEN_LOOKUP (-1)
+#define CAS_SCREEN_LOOKUP (-2) /* not CAS_PARSE_TO_POLICY: a distinct state */
 
 static __always_inline int cas_screen(__u32 gen, struct cas_packet *pkt,
 				      int *slot)

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * bench-metrics-rules.c - fills a shielded interface with N allow rules for
- * scripts/bench-metrics.sh: 10.X.Y.0/24 prefixes, every other one named.
- * Rules go to ids 0..N-1 of a freshly loaded shield directly, because
- * `allow add` looks for the lowest free id each time: fine for people,
- * quadratic for ten thousand rules.
+ * scripts/bench-metrics.sh: 10.X.Y.0/24 prefixes, every other one named,
+ * through the bulk add that `allow add --file` uses (it makes the names
+ * here without a file).
  *
  *   bench-metrics-rules IFACE COUNT
  */
@@ -19,10 +18,12 @@
 
 int main(int argc, char **argv)
 {
-	struct cas_gen_maps active;
-	struct cas_iface iface;
 	struct cas_settings settings;
+	struct cas_iface iface;
+	struct cas_rule *rules;
 	long count, i;
+	size_t failed;
+	int err;
 
 	if (argc != 3 || (count = strtol(argv[2], NULL, 10)) <= 0 ||
 	    count > 65536) {
@@ -37,31 +38,27 @@ int main(int argc, char **argv)
 			settings.max_rules);
 		return 1;
 	}
-	if (cas_active_maps(&iface.maps, &active)) {
-		perror("bench-metrics-rules: cannot read the live generation");
+	rules = calloc(count, sizeof(*rules));
+	if (!rules)
 		return 1;
-	}
 	for (i = 0; i < count; i++) {
 		struct cas_prefix prefix = { .family = AF_INET, .prefixlen = 24 };
-		struct cas_rule rule = { .port_mask = CAS_ALL_PORTS,
-					 .flags = CAS_RULE_IN_USE };
-		struct cas_lpm_v4 key = { .prefixlen = 24 };
-		__u32 id = i;
 
 		prefix.addr[0] = 10;
 		prefix.addr[1] = i / 256;
 		prefix.addr[2] = i % 256;
-		cas_rule_set_prefix(&rule, &prefix);
+		rules[i].port_mask = CAS_ALL_PORTS;
+		cas_rule_set_prefix(&rules[i], &prefix);
 		if (i % 2)
-			snprintf(rule.name, sizeof(rule.name), "bench-%06ld", i);
-		memcpy(key.addr, prefix.addr, 4);
-		if (bpf_map_update_elem(iface.maps.rules, &id, &rule, BPF_ANY) ||
-		    bpf_map_update_elem(active.prefix4, &key, &id,
-					BPF_NOEXIST)) {
-			perror("bench-metrics-rules: cannot write a rule (was the shield freshly loaded?)");
-			return 1;
-		}
+			snprintf(rules[i].name, sizeof(rules[i].name),
+				 "bench-%06ld", i);
 	}
+	err = cas_rules_add_bulk(&iface.maps, rules, count, &failed);
+	if (err)
+		fprintf(stderr,
+			"bench-metrics-rules: cannot add the rules: %s (rule %zu)\n",
+			strerror(-err), failed + 1);
+	free(rules);
 	cas_iface_close(&iface);
-	return 0;
+	return err ? 1 : 0;
 }

@@ -69,7 +69,14 @@ static int cas_live_visit(const struct cas_prefix *prefix, __u32 id, void *ctx)
 	return 0;
 }
 
-/* The rules of a generation, read from its tries. */
+/* By the prefix the generation's map holds. */
+static int cas_live_cmp(const void *a, const void *b)
+{
+	return cas_prefix_order(&((const struct cas_live_rule *)a)->prefix,
+				&((const struct cas_live_rule *)b)->prefix);
+}
+
+/* The rules of a generation, read from its prefix maps. */
 static int cas_live_read(const struct cas_maps *maps,
 			 const struct cas_gen_maps *gen, struct cas_live *live)
 {
@@ -82,6 +89,10 @@ static int cas_live_read(const struct cas_maps *maps,
 	cas_gen_prefix_maps(gen, fds, families);
 	for (i = 0, err = 0; i < CAS_PREFIX_MAPS && !err; i++)
 		err = cas_trie_walk(fds[i], families[i], cas_live_visit, live);
+	/* Sorted by prefix, so that matching a file against it is n log n. */
+	if (!err && live->count)
+		qsort(live->rules, live->count, sizeof(*live->rules),
+		      cas_live_cmp);
 	return err;
 }
 
@@ -96,20 +107,15 @@ static int cas_prefixes_clear(const struct cas_gen_maps *gen)
 	return err;
 }
 
+/* The live rule with rule's prefix: live is sorted by cas_live_read. */
 static struct cas_live_rule *cas_live_find(struct cas_live *live,
 					   const struct cas_rule *rule)
 {
-	size_t i;
+	struct cas_live_rule needle;
 
-	for (i = 0; i < live->count; i++) {
-		const struct cas_prefix *p = &live->rules[i].prefix;
-
-		if (p->family == rule->family &&
-		    p->prefixlen == rule->prefixlen &&
-		    !memcmp(p->addr, rule->addr, sizeof(p->addr)))
-			return &live->rules[i];
-	}
-	return NULL;
+	cas_rule_prefix(rule, &needle.prefix);
+	return bsearch(&needle, live->rules, live->count, sizeof(needle),
+		       cas_live_cmp);
 }
 
 /* A rule's port list as a mask over the interface's port slots. */

@@ -79,8 +79,12 @@ int cas_maps_open_pinned(const char *dir, struct cas_maps *maps)
 		fd = bpf_obj_get(path);
 		if (fd < 0) {
 			err = -errno;
-			cas_err("cannot open pinned map %s: %s", path,
-				strerror(-err));
+			if (err == -ENOENT)
+				cas_err("pinned map %s is missing: the state was left by another casshield version; unload and load again",
+					path);
+			else
+				cas_err("cannot open pinned map %s: %s", path,
+					strerror(-err));
 			goto fail;
 		}
 		*cas_map_fd_slot(maps, desc) = fd;

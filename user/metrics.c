@@ -222,11 +222,17 @@ static int cas_read_trie(int map_fd, __u8 family, struct cas_rule_refs *refs)
 					      sizeof(struct cas_lpm_v6);
 	size_t addr_len = family == AF_INET ? 4 : 16;
 	struct cas_lpm_v6 in_batch, out_batch;
+	struct bpf_map_info info = {};
+	__u32 info_len = sizeof(info);
+	size_t start = refs->count;
 	__u32 *ids = NULL;
 	char *keys = NULL;
 	bool first = true, done = false;
 	int err = 0;
 
+	/* The map's own size bounds a walk: see the churn check below. */
+	if (bpf_obj_get_info_by_fd(map_fd, &info, &info_len))
+		return -errno;
 	keys = malloc(CAS_BATCH * key_size);
 	ids = malloc(CAS_BATCH * sizeof(*ids));
 	if (!keys || !ids) {
@@ -262,7 +268,7 @@ static int cas_read_trie(int map_fd, __u8 family, struct cas_rule_refs *refs)
 		 * from the first key: duplicates, removed by the caller, and
 		 * under endless churn no end; give up on this scrape then.
 		 */
-		if (refs->count > 2 * CAS_MAX_RULES) {
+		if (refs->count - start > 2 * (size_t)info.max_entries) {
 			err = -EAGAIN;
 			goto out;
 		}

@@ -95,6 +95,15 @@ bad:
 	return -EINVAL;
 }
 
+int cas_prefix_order(const struct cas_prefix *a, const struct cas_prefix *b)
+{
+	if (a->family != b->family)
+		return a->family - b->family;
+	if (a->prefixlen != b->prefixlen)
+		return a->prefixlen - b->prefixlen;
+	return memcmp(a->addr, b->addr, sizeof(a->addr));
+}
+
 void cas_format_prefix(const struct cas_prefix *prefix, char *buf, size_t len)
 {
 	char addr[INET6_ADDRSTRLEN];

@@ -33,6 +33,8 @@ struct cas_port_list {
 int cas_parse_prefix(const char *text, struct cas_prefix *prefix, char *err);
 /* Writes "addr/len" into buf (at least 64 bytes). */
 void cas_format_prefix(const struct cas_prefix *prefix, char *buf, size_t len);
+/* An order of prefixes (family, length, address): 0 if the same prefix. */
+int cas_prefix_order(const struct cas_prefix *a, const struct cas_prefix *b);
 
 /* "443,80/tcp,53/udp": a bare port is TCP; duplicates are refused. */
 int cas_parse_port_list(const char *text, struct cas_port_list *list,

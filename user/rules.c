@@ -349,38 +349,43 @@ static int cas_collect_used(__u32 id, const struct cas_rule *rule, void *ctx)
 	return 0;
 }
 
-/* Every entry's hits, summed over CPUs: batched reads, not one per rule. */
+/*
+ * Every entry's hits, summed over CPUs: batched reads, not one per rule,
+ * a chunk of entries at a time (per-CPU values times a million rules
+ * would not fit a small host's memory).
+ */
 static int cas_list_hits(const struct cas_maps *maps,
 			 struct cas_rule_entry *entries, size_t count)
 {
 	int cpus = libbpf_num_possible_cpus();
 	struct cas_counter *per_cpu = NULL;
-	__u32 *ids = NULL;
-	size_t i;
-	int cpu, err;
+	__u32 ids[CAS_SCAN_CHUNK];
+	size_t first, i, n;
+	int cpu, err = 0;
 
 	if (cpus < 0)
 		return cpus;
-	ids = calloc(count ? count : 1, sizeof(*ids));
-	per_cpu = calloc(count ? count * cpus : 1, sizeof(*per_cpu));
-	if (!ids || !per_cpu) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < count; i++)
-		ids[i] = entries[i].id; /* the scan yields them in id order */
-	err = cas_read_ids(maps->rule_stats, ids, count, per_cpu,
-			   cpus * sizeof(*per_cpu));
-	for (i = 0; i < count && !err; i++) {
-		memset(&entries[i].hits, 0, sizeof(entries[i].hits));
-		for (cpu = 0; cpu < cpus; cpu++) {
-			entries[i].hits.packets +=
-				per_cpu[i * cpus + cpu].packets;
-			entries[i].hits.bytes += per_cpu[i * cpus + cpu].bytes;
+	per_cpu = calloc((size_t)CAS_SCAN_CHUNK * cpus, sizeof(*per_cpu));
+	if (!per_cpu)
+		return -ENOMEM;
+	for (first = 0; first < count && !err; first += n) {
+		n = count - first > CAS_SCAN_CHUNK ? CAS_SCAN_CHUNK :
+						     count - first;
+		for (i = 0; i < n; i++) /* the scan yields them in id order */
+			ids[i] = entries[first + i].id;
+		err = cas_read_ids(maps->rule_stats, ids, n, per_cpu,
+				   cpus * sizeof(*per_cpu));
+		for (i = 0; i < n && !err; i++) {
+			struct cas_counter *hits = &entries[first + i].hits;
+
+			memset(hits, 0, sizeof(*hits));
+			for (cpu = 0; cpu < cpus; cpu++) {
+				hits->packets +=
+					per_cpu[i * cpus + cpu].packets;
+				hits->bytes += per_cpu[i * cpus + cpu].bytes;
+			}
 		}
 	}
-out:
-	free(ids);
 	free(per_cpu);
 	return err;
 }
@@ -405,16 +410,19 @@ int cas_rules_list(const struct cas_maps *maps, struct cas_rule_entry **entries,
 	return 0;
 }
 
+int cas_rule_prefix_order(const struct cas_rule *a, const struct cas_rule *b)
+{
+	struct cas_prefix x, y;
+
+	cas_rule_prefix(a, &x);
+	cas_rule_prefix(b, &y);
+	return cas_prefix_order(&x, &y);
+}
+
 static int cas_prefix_cmp(const void *a, const void *b)
 {
-	const struct cas_rule *x = *(const struct cas_rule *const *)a;
-	const struct cas_rule *y = *(const struct cas_rule *const *)b;
-
-	if (x->family != y->family)
-		return x->family - y->family;
-	if (x->prefixlen != y->prefixlen)
-		return x->prefixlen - y->prefixlen;
-	return memcmp(x->addr, y->addr, sizeof(x->addr));
+	return cas_rule_prefix_order(*(const struct cas_rule *const *)a,
+				     *(const struct cas_rule *const *)b);
 }
 
 /* Per-element fallback where a map type has no batched update. */
@@ -663,9 +671,23 @@ int cas_trie_clear(int prefix_map_fd)
 	union {
 		struct cas_lpm_v4 v4;
 		struct cas_lpm_v6 v6;
-	} key;
+	} key, next;
+	bool more;
 
-	/* Always take the first key: deleting under a cursor may skip. */
+	/*
+	 * One pass with a cursor, the next key taken before the current one
+	 * goes: asking a hash for its first key scans its buckets from the
+	 * start, so deleting "the first key" each time is quadratic (a million
+	 * IPv4 prefixes would take minutes). Then first keys until none is
+	 * left, for whatever the pass skipped (normally nothing).
+	 */
+	more = !bpf_map_get_next_key(prefix_map_fd, NULL, &key);
+	while (more) {
+		more = !bpf_map_get_next_key(prefix_map_fd, &key, &next);
+		if (bpf_map_delete_elem(prefix_map_fd, &key) && errno != ENOENT)
+			return -errno;
+		key = next;
+	}
 	while (!bpf_map_get_next_key(prefix_map_fd, NULL, &key))
 		if (bpf_map_delete_elem(prefix_map_fd, &key))
 			return -errno;

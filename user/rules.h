@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * rules.h - allow rules on the live maps. A rule lives in two places: its
- * body in cas_rules[id] and its prefix in the LPM trie of its family,
- * pointing at id. Adding writes the body first and publishes the prefix
+ * body in cas_rules[id] and its prefix in the prefix map of its family
+ * (IPv4: the exact hash; IPv6: the host hash or the trie), pointing at id. Adding writes the body first and publishes the prefix
  * last; deleting withdraws the prefix first: a packet never sees a prefix
  * without its body, and other rules are never touched.
  */
@@ -47,6 +47,9 @@ int cas_rule_replace(const struct cas_maps *maps, const struct cas_rule *rule,
 /* -ENOENT if no rule has exactly this prefix. */
 int cas_rule_del(const struct cas_maps *maps, const struct cas_prefix *prefix);
 /* Id of the rule with exactly this prefix, or -ENOENT. */
+/* An order of rules by prefix (family, length, address): 0 if the same. */
+int cas_rule_prefix_order(const struct cas_rule *a, const struct cas_rule *b);
+
 int cas_rule_find(const struct cas_maps *maps, const struct cas_prefix *prefix,
 		  __u32 *id);
 

@@ -158,13 +158,29 @@ int cas_resolve_iface(const char *ifname, char *out)
 	return CAS_EXIT_OK;
 }
 
+/*
+ * Every pin in the interface's directory goes, not only the names this
+ * build knows: state left by another version (maps renamed since) must not
+ * keep the directory, and with it "already shielded", alive.
+ */
 static void cas_remove_pins(const char *dir)
 {
 	char path[PATH_MAX];
+	struct dirent *entry;
+	DIR *pins;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, CAS_LINK_PIN);
 	unlink(path);
 	cas_maps_unpin(dir);
+	pins = opendir(dir);
+	while (pins && (entry = readdir(pins))) {
+		if (entry->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, entry->d_name);
+		unlink(path);
+	}
+	if (pins)
+		closedir(pins);
 	rmdir(dir);
 }
 

@@ -105,6 +105,15 @@ check_bad "a duplicate prefix" 5 "allow\[1\].cidr: the same prefix as the rule o
     allow:
       - {cidr: 198.51.100.0/24}
       - {cidr: 198.51.100.0/24, name: again}"
+check_bad "the first of several duplicates, in file order" 7 "allow\[3\].cidr: the same prefix as the rule on line 5" \
+	"interfaces:
+  - name: $LAB_IF
+    allow:
+      - {cidr: 198.51.100.1}
+      - {cidr: 198.51.100.2}
+      - {cidr: 198.51.100.0/24}
+      - {cidr: 198.51.100.2/32}
+      - {cidr: 198.51.100.1/32}"
 check_bad "a missing name" 2 "interfaces\[0\].name: missing" \
 	"interfaces:
   - mode: skb"
