@@ -254,6 +254,25 @@ wait "$EXPORTER_PID"
 check_eq "SIGTERM stops the exporter with status 0" 0 "$?"
 EXPORTER_PID=
 
+# --- a table past the default size ---------------------------------------------
+# The scrape's bound on a churning walk once came from the default table
+# size (65,536): an interface holding more than twice that failed every
+# rule scrape. 140,000 rules, one name, so one series.
+check_cmd "load with room for 140,000 rules" 0 "" -- "$B" load "$IF" --max-rules 140000
+awk 'BEGIN { for (i = 0; i < 140000; i++) printf "10.%d.%d.%d --name bulk\n", i / 65536, i / 256 % 256, i % 256 }' \
+	> "$WORK/bulk.txt"
+check_cmd "add them in bulk" 0 "" -- "$B" allow add -i "$IF" --file "$WORK/bulk.txt"
+"$B" metrics -i "$IF" --listen "$EXPORTER" 2>"$WORK/exporter-big.log" &
+EXPORTER_PID=$!
+wait_http "http://$EXPORTER/metrics"
+scrape=$(curl -s "http://$EXPORTER/metrics")
+check_match "the scrape counts every rule" "casshield_rules\{$SEL,family=\"ipv4\"\} 140000" "$scrape"
+check_match "and reports the bulk rule's hits" "casshield_rule_packets_total\{$SEL,rule=\"bulk\"\} 0" "$scrape"
+kill -TERM "$EXPORTER_PID"
+wait "$EXPORTER_PID"
+EXPORTER_PID=
+check_cmd "unload" 0 "" -- "$B" unload "$IF"
+
 # --- alert rules ---------------------------------------------------------------
 check_cmd "promtool check rules" 0 "" -- promtool check rules "$MONITORING/casshield-alerts.yml"
 check_cmd "promtool test rules" 0 "" -- bash -c "cd $MONITORING && promtool test rules casshield-alerts.test.yml"
