@@ -35,7 +35,8 @@ struct cas_live_rule {
 	struct cas_prefix prefix;
 	__u32 id;
 	struct cas_rule body;
-	bool kept; /* the new generation uses this slot too */
+	bool kept;     /* the new generation uses this slot too */
+	bool replaced; /* a rule of the file has its prefix, in a new slot */
 };
 
 struct cas_live {
@@ -223,7 +224,7 @@ static int cas_apply_ruleset(const struct cas_maps *maps, const char *ifname,
 	struct cas_settings settings;
 	__u32 *new_ids = NULL, *slots = NULL;
 	struct cas_live live = {};
-	size_t i, fresh = 0, used = 0;
+	size_t i, fresh = 0, used = 0, unchanged = 0;
 	int err;
 
 	err = cas_settings_read(maps, &settings);
@@ -255,7 +256,7 @@ static int cas_apply_ruleset(const struct cas_maps *maps, const char *ifname,
 		if (old && !memcmp(&old->body, &body, sizeof(body))) {
 			old->kept = true;
 			new_ids[i] = old->id;
-			counts->unchanged++;
+			unchanged++;
 		} else {
 			new_ids[i] = CAS_NO_RULE;
 			fresh++;
@@ -267,6 +268,11 @@ static int cas_apply_ruleset(const struct cas_maps *maps, const char *ifname,
 		goto out;
 	}
 	err = cas_rule_free_slots(maps, slots, fresh);
+	if (err == -ENOSPC) {
+		cas_err("apply: %s holds at most %u rules (load --max-rules): the file needs %zu new slots while the %zu live rules keep theirs until the switch; nothing was changed",
+			ifname, settings.max_rules, fresh, live.count);
+		err = 1; /* said */
+	}
 	if (err)
 		goto out;
 
@@ -324,7 +330,8 @@ static int cas_apply_ruleset(const struct cas_maps *maps, const char *ifname,
 			cas_rule_free_slot(maps, live.rules[i].id);
 	cas_prefixes_clear(&live_gen);
 
-	/* What changed. */
+	/* What changed: counted once it has happened. */
+	counts->unchanged += unchanged;
 	for (i = 0; i < want->rule_count; i++) {
 		struct cas_rule body = want->rules[i].rule;
 		struct cas_live_rule *old = cas_live_find(&live, &body);
@@ -332,31 +339,18 @@ static int cas_apply_ruleset(const struct cas_maps *maps, const char *ifname,
 		if (old && old->kept)
 			continue;
 		cas_report_rule(report, ifname, old ? '~' : '+', &body);
-		if (old)
+		if (old) {
+			old->replaced = true;
 			counts->changed++;
-		else
+		} else {
 			counts->added++;
+		}
 	}
 	for (i = 0; i < live.count; i++) {
-		bool still = false;
-		size_t j;
-
-		if (live.rules[i].kept)
+		if (live.rules[i].kept || live.rules[i].replaced)
 			continue;
-		for (j = 0; j < want->rule_count && !still; j++) {
-			const struct cas_rule *r = &want->rules[j].rule;
-
-			still = r->family == live.rules[i].prefix.family &&
-				r->prefixlen ==
-					live.rules[i].prefix.prefixlen &&
-				!memcmp(r->addr, live.rules[i].prefix.addr,
-					sizeof(r->addr));
-		}
-		if (!still) {
-			cas_report_rule(report, ifname, '-',
-					&live.rules[i].body);
-			counts->removed++;
-		}
+		cas_report_rule(report, ifname, '-', &live.rules[i].body);
+		counts->removed++;
 	}
 	if (report && !cas_ports_equal(&old_ports, &want->ports))
 		cas_report_ports(report, ifname, &want->ports);

@@ -266,4 +266,19 @@ config false > "$WORK/a.yaml"
 check_cmd "back to enforcing" 0 "" -- "$B" apply --config "$WORK/a.yaml"
 if lab_connect "$LAB_ROGUE_NS" "$LAB_CAS4" 443 1; then got=yes; else got=no; fi
 check_eq "enforcing again: the rogue is dropped" no "$got"
+
+# A table too small for the switch: the new rules need free slots while the
+# live ones keep theirs, so the apply is refused whole, with the reason.
+check_cmd "unload for a small table" 0 "" -- "$B" unload "$LAB_IF"
+check_cmd "load with room for 4 rules" 0 "" -- "$B" load "$LAB_IF" --mode skb --max-rules 4
+for c in 203.0.113.1 203.0.113.2 203.0.113.3; do "$B" allow add -i "$LAB_IF" "$c" >/dev/null; done
+printf 'interfaces:\n  - name: %s\n    mode: skb\n    allow:\n%s' "$LAB_IF" \
+	"$(printf '      - {cidr: 203.0.113.%s}\n' 11 12 13)" > "$WORK/small.yaml"
+chmod 600 "$WORK/small.yaml"
+before=$("$B" allow list -i "$LAB_IF" --json)
+check_cmd "apply needing more slots than free is refused" 1 \
+	"holds at most 4 rules \\(load --max-rules\\): the file needs 3 new slots while the 3 live rules keep theirs until the switch; nothing was changed" \
+	-- "$B" apply --config "$WORK/small.yaml"
+check_eq "and changed nothing" "$before" "$("$B" allow list -i "$LAB_IF" --json)"
+check_cmd "unload" 0 "" -- "$B" unload "$LAB_IF"
 tap_done
