@@ -44,6 +44,7 @@ PROBE_LABELS = {
     "ipv4_prefix_rule": "IPv4, allowed by a /16../24",
     "ipv6_not_allowed": "IPv6, not allowed",
     "ipv6_host_rule": "IPv6, allowed by a /128",
+    "ipv6_prefix_rule": "IPv6, allowed by a /48 or /64",
 }
 TARGET_DROP_CEILING = 0.8
 TARGET_NFT_FACTOR = 3.0

@@ -48,11 +48,12 @@ enum probe_kind {
 	PROBE_NET4,
 	PROBE_DENY6,
 	PROBE_HOST6,
+	PROBE_NET6,
 	PROBE_COUNT
 };
 static const char *const probe_names[PROBE_COUNT] = {
 	"ipv4_not_allowed", "ipv4_host_rule", "ipv4_prefix_rule",
-	"ipv6_not_allowed", "ipv6_host_rule"
+	"ipv6_not_allowed", "ipv6_host_rule", "ipv6_prefix_rule"
 };
 
 struct probe {
@@ -150,12 +151,12 @@ static void rule_address(const struct cas_rule *rule, char *buf, size_t len)
 	}
 }
 
-/* The probe a rule allows, or -1 (IPv6 networks have no probe). */
+/* The probe a rule allows. */
 static int rule_probe(const struct cas_rule *r)
 {
 	if (r->family == AF_INET)
 		return r->prefixlen == 32 ? PROBE_HOST4 : PROBE_NET4;
-	return r->prefixlen == 128 ? PROBE_HOST6 : -1;
+	return r->prefixlen == 128 ? PROBE_HOST6 : PROBE_NET6;
 }
 
 /* Probes for the set's rules: the last rule of each kind allows. */
@@ -190,7 +191,7 @@ static unsigned int add_single_kind_sets(struct rule_set *sets,
 					 const struct cas_rule *rules,
 					 unsigned long count)
 {
-	static const int kinds[] = { PROBE_NET4, PROBE_HOST6 };
+	static const int kinds[] = { PROBE_NET4, PROBE_HOST6, PROBE_NET6 };
 	unsigned int k;
 	unsigned long i;
 
@@ -286,7 +287,9 @@ int main(int argc, char **argv)
 		die("cannot pin to the CPU", err);
 	rules = read_rules(file, max_count, &loaded);
 
-	sets = calloc(ncounts + 2, sizeof(*sets));
+	sets = calloc(
+		ncounts + 3,
+		sizeof(*sets)); /* + one-rule sets of add_single_kind_sets */
 	if (!sets)
 		die("memory", -ENOMEM);
 	for (s = 0; s < ncounts; s++) {
