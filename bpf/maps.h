@@ -50,12 +50,13 @@ struct {
 	} name SEC(".maps")
 
 /*
- * IPv4 prefixes of every length live in one exact hash per generation,
- * keyed by (length, masked address): the prefilter's per-/16 length mask
- * says which lengths to try, so a lookup costs the same with one rule or
- * a million (a trie's depth grows with its size). IPv6 host rules (/128)
- * live in a hash too, shorter IPv6 prefixes in the trie. The key is the LPM
- * key layout, so one key serves the hash and the trie.
+ * IPv4 prefixes of every length, and IPv6 prefixes of /48 and longer, live
+ * in one exact hash per family and generation, keyed by (length, masked
+ * address): the prefilter's length mask of the source's /16 or /48 says
+ * which lengths to try, so a lookup costs the same with one rule or a
+ * million (a trie's depth grows with its size). IPv6 prefixes shorter than
+ * /48 (rare in an allowlist) live in the trie. The key is the LPM key
+ * layout, so one key serves the hash and the trie.
  */
 #define CAS_HASH_MAP(name, key_type)                  \
 	struct {                                      \
@@ -72,8 +73,8 @@ CAS_HASH_MAP(cas_prefix4_g0, struct cas_lpm_v4);
 CAS_HASH_MAP(cas_prefix4_g1, struct cas_lpm_v4);
 CAS_TRIE_MAP(cas_rules_v6_g0, struct cas_lpm_v6);
 CAS_TRIE_MAP(cas_rules_v6_g1, struct cas_lpm_v6);
-CAS_HASH_MAP(cas_hosts_v6_g0, struct cas_lpm_v6);
-CAS_HASH_MAP(cas_hosts_v6_g1, struct cas_lpm_v6);
+CAS_HASH_MAP(cas_prefix6_g0, struct cas_lpm_v6);
+CAS_HASH_MAP(cas_prefix6_g1, struct cas_lpm_v6);
 
 /*
  * The map of a generation: both are verified, one is taken. Each branch

@@ -30,30 +30,31 @@ static __always_inline int cas_port_slot(__u32 gen,
 }
 
 /*
- * False when no rule's prefix can cover the source. For IPv4 the screen
- * keeps the /16's length mask in the packet: the lengths the lookup tries.
+ * False when no rule's prefix can cover the source. Otherwise the screen
+ * keeps the length mask of the source's /16 or /48 in the packet (and, for
+ * IPv6, the generation's lengths 65..127): the lengths the lookup tries.
  */
 static __always_inline int cas_prefilter_admits(__u32 gen,
 						struct cas_packet *pkt)
 {
 	struct cas_prefilter *filter;
 	__u32 index;
-	__u64 word;
 
 	filter = bpf_map_lookup_elem(&cas_prefilter, &gen);
-	if (!filter) {
-		pkt->v4_lengths = ~0u; /* no filter: try every length */
+	if (!filter) { /* no filter: try every length */
+		pkt->lengths = ~0u;
+		pkt->v6_long = ~0ULL;
 		return 1;
 	}
 	if (pkt->family == CAS_AF_INET) {
 		index = cas_prefilter_v4_index(pkt->src);
-		pkt->v4_lengths =
-			filter->v4[index & (CAS_PREFILTER_V4_SLOTS - 1)];
-		return pkt->v4_lengths != 0;
+		pkt->lengths = filter->v4[index & (CAS_PREFILTER_V4_SLOTS - 1)];
+	} else {
+		index = cas_prefilter_v6_index(pkt->src);
+		pkt->lengths = filter->v6[index & (CAS_PREFILTER_V6_SLOTS - 1)];
+		pkt->v6_long = filter->v6_long;
 	}
-	index = cas_prefilter_v6_index(pkt->src);
-	word = filter->v6[(index >> 6) & (CAS_PREFILTER_V6_WORDS - 1)];
-	return (word >> (index & 63)) & 1;
+	return pkt->lengths != 0;
 }
 
 /*
@@ -65,7 +66,7 @@ static __always_inline int cas_prefilter_admits(__u32 gen,
 static __always_inline __u32 *cas_match_v4(__u32 gen,
 					   const struct cas_packet *pkt)
 {
-	__u32 lengths = pkt->v4_lengths, source, *rule_id;
+	__u32 lengths = pkt->lengths, source, *rule_id;
 	struct cas_lpm_v4 key;
 	int k;
 
@@ -91,25 +92,80 @@ static __always_inline __u32 *cas_match_v4(__u32 gen,
 }
 
 /*
- * Id of the most specific rule whose prefix covers the source. IPv6: a
- * host rule is the longest prefix there can be, so the exact hash answers
- * first and the trie only when no host rule matches.
+ * One exact IPv6 lookup of the source's first len bits, 65 <= len <= 128:
+ * high is the first half as stored (network order), low the second in
+ * host order.
  */
+static __always_inline __u32 *cas_lookup_v6_long(__u32 gen, __u64 high,
+						 __u64 low, __u32 len)
+{
+	struct cas_lpm_v6 key = { .prefixlen = len };
+	__u64 net = bpf_cpu_to_be64(len >= 128 ? low :
+						 low & ~(~0ULL >> (len - 64)));
+
+	__builtin_memcpy(key.addr, &high, 8);
+	__builtin_memcpy(key.addr + 8, &net, 8);
+	return CAS_GEN_LOOKUP(gen, cas_prefix6, &key);
+}
+
+/*
+ * IPv6, longest first: the /128, the generation's lengths 65..127 if the
+ * /48 may hold one, the /48's lengths 64..48, then the trie for prefixes
+ * shorter than /48. Addresses are handled as two 64-bit halves.
+ */
+static __always_inline __u32 *cas_match_v6(__u32 gen,
+					   const struct cas_packet *pkt)
+{
+	__u32 lengths = pkt->lengths, *rule_id;
+	__u64 high, low, more = pkt->v6_long;
+	struct cas_lpm_v6 key;
+	int k;
+
+	__builtin_memcpy(&high, pkt->src, 8); /* network order, as stored */
+	__builtin_memcpy(&low, pkt->src + 8, 8);
+	low = bpf_be64_to_cpu(low);
+	if (lengths & (1u << CAS_V6_HOST_BIT)) {
+		rule_id = cas_lookup_v6_long(gen, high, low, 128);
+		if (rule_id)
+			return rule_id;
+	}
+	if (lengths & (1u << CAS_V6_LONG_BIT)) {
+		/* bit 62 of v6_long is /127, bit 0 is /65 */
+		for (k = 62; k >= 0; k--) {
+			if (!((more >> k) & 1))
+				continue;
+			rule_id = cas_lookup_v6_long(gen, high, low, 65 + k);
+			if (rule_id)
+				return rule_id;
+		}
+	}
+	high = bpf_be64_to_cpu(high);
+	for (k = 0; k <= 64 - CAS_PREFILTER_V6_LEN; k++) {
+		__u64 net = bpf_cpu_to_be64(high & (~0ULL << k));
+
+		if (!((lengths >> k) & 1))
+			continue;
+		key.prefixlen = 64 - k;
+		__builtin_memcpy(key.addr, &net, 8);
+		__builtin_memset(key.addr + 8, 0, 8);
+		rule_id = CAS_GEN_LOOKUP(gen, cas_prefix6, &key);
+		if (rule_id)
+			return rule_id;
+	}
+	if (!(lengths & (1u << CAS_V6_SHORT_BIT)))
+		return NULL;
+	key.prefixlen = 128;
+	__builtin_memcpy(key.addr, pkt->src, 16);
+	return CAS_GEN_LOOKUP(gen, cas_rules_v6, &key);
+}
+
+/* Id of the most specific rule whose prefix covers the source. */
 static __always_inline __u32 cas_match_rule(__u32 gen,
 					    const struct cas_packet *pkt)
 {
-	__u32 *rule_id;
+	__u32 *rule_id = pkt->family == CAS_AF_INET ? cas_match_v4(gen, pkt) :
+						      cas_match_v6(gen, pkt);
 
-	if (pkt->family == CAS_AF_INET) {
-		rule_id = cas_match_v4(gen, pkt);
-	} else {
-		struct cas_lpm_v6 key = { .prefixlen = 128 };
-
-		__builtin_memcpy(key.addr, pkt->src, 16);
-		rule_id = CAS_GEN_LOOKUP(gen, cas_hosts_v6, &key);
-		if (!rule_id)
-			rule_id = CAS_GEN_LOOKUP(gen, cas_rules_v6, &key);
-	}
 	return rule_id ? *rule_id : CAS_NO_RULE;
 }
 

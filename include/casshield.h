@@ -154,7 +154,7 @@ enum cas_attach_mode { CAS_MODE_NATIVE, CAS_MODE_SKB };
 
 /*
  * The ruleset exists in two generations: ports, prefix maps, prefilter and
- * policy of each (cas_ports_gN, cas_prefix4_gN, cas_hosts_v6_gN,
+ * policy of each (cas_ports_gN, cas_prefix4_gN, cas_prefix6_gN,
  * cas_rules_v6_gN, cas_prefilter[N], cas_policy[N]). Packets
  * use the generation cas_settings.generation names, read once per packet;
  * `apply` fills the other one and flips the index in one word, so no
@@ -177,32 +177,40 @@ _Static_assert(sizeof(struct cas_policy) == 24, "cas_policy layout");
 
 /*
  * cas_prefilter: array indexed by generation, per family a map of the
- * sources some rule's prefix may cover. A source it rules out is dropped
- * without a hash or trie lookup, from memory that stays in cache. Bits are
- * only added between applies: the filter is a superset, never a judge.
+ * sources some rule's prefix may cover and of the prefix lengths to try
+ * for them. A source it rules out is dropped without any lookup, from
+ * memory that stays in cache. Bits are only added between applies: the
+ * filter is a superset, never a judge.
  *
  * IPv4: per /16, a mask of the prefix lengths that may cover sources in it
  * (bit k: length 32 - k; bit 31 stands for /1 and /0 both). 0 rules the
  * source out; otherwise the program tries exactly these lengths, longest
- * first, in the IPv4 prefix hash: a lookup costs what the lengths present
- * in one /16 cost, however many rules there are (256 KiB).
+ * first, in the IPv4 prefix hash (256 KiB).
  *
- * IPv6: one bit per /48, at a hash of its 48 bits in 2^20 bits (128 KiB):
- * /48 is what sites get, so rules of any one site stay apart however their
- * other bits fall; a prefix between /32 and /48 sets the bit of each /48 it
- * holds, and one shorter than /32 turns the IPv6 filter off (all bits set).
+ * IPv6: per /48, at a hash of its 48 bits in 2^18 slots (1 MiB), a mask of
+ * what may cover it: lengths 48..64 one bit each (bit 64 - length), /128,
+ * "some length in 65..127" (which ones: v6_long, bit length - 65, for the
+ * whole generation: allowlists rarely have any) and "a prefix shorter than
+ * /48" (those live in the trie). /48 is what sites get, so the rules of
+ * one site share a slot however their other bits fall. A prefix between
+ * /32 and /47 marks each /48 it holds; one shorter than /32 marks every
+ * slot (the IPv6 filter then rules nothing out, but still names lengths).
  */
 #define CAS_PREFILTER_V4_SLOTS 65536 /* one length mask per /16 */
 #define CAS_PREFILTER_V4_LEN   16    /* the prefix each IPv4 mask stands for */
-#define CAS_PREFILTER_V6_BITS  20    /* index width of the /48 hash */
-#define CAS_PREFILTER_V6_WORDS 16384 /* 2^20 bits */
-#define CAS_PREFILTER_V6_LEN   48    /* the prefix each IPv6 bit stands for */
-#define CAS_PREFILTER_V6_ENUM  32    /* shorter IPv6 prefixes set every bit */
+#define CAS_PREFILTER_V6_BITS  18    /* index width of the /48 hash */
+#define CAS_PREFILTER_V6_SLOTS (1u << CAS_PREFILTER_V6_BITS)
+#define CAS_PREFILTER_V6_LEN   48 /* the prefix each IPv6 slot stands for */
+#define CAS_PREFILTER_V6_ENUM  32 /* shorter IPv6 prefixes mark every slot */
+#define CAS_V6_HOST_BIT	       17 /* a /128 */
+#define CAS_V6_LONG_BIT	       18 /* a length in 65..127: see v6_long */
+#define CAS_V6_SHORT_BIT       19 /* a prefix shorter than /48: the trie */
 struct cas_prefilter {
 	__u32 v4[CAS_PREFILTER_V4_SLOTS];
-	__u64 v6[CAS_PREFILTER_V6_WORDS];
+	__u32 v6[CAS_PREFILTER_V6_SLOTS];
+	__u64 v6_long; /* bit length - 65: the lengths 65..127 of any rule */
 };
-_Static_assert(sizeof(struct cas_prefilter) == 393216, "cas_prefilter layout");
+_Static_assert(sizeof(struct cas_prefilter) == 1310728, "cas_prefilter layout");
 
 /* The IPv4 slot of a source: its /16. */
 static inline __u32 cas_prefilter_v4_index(const __u8 *addr)
@@ -216,9 +224,21 @@ static inline __u32 cas_prefilter_v4_bit(__u32 prefixlen)
 	return prefixlen ? 32 - prefixlen : 31;
 }
 
+/* The bit of an IPv6 prefix length in a /48's mask. */
+static inline __u32 cas_prefilter_v6_bit(__u32 prefixlen)
+{
+	if (prefixlen == 128)
+		return CAS_V6_HOST_BIT;
+	if (prefixlen > 64)
+		return CAS_V6_LONG_BIT;
+	if (prefixlen >= CAS_PREFILTER_V6_LEN)
+		return 64 - prefixlen;
+	return CAS_V6_SHORT_BIT;
+}
+
 /*
- * The IPv6 bit of a source: a multiplicative hash of its /48, top bits
- * (the same function in the program and in the CLI that sets the bits).
+ * The IPv6 slot of a source: a multiplicative hash of its /48, top bits
+ * (the same function in the program and in the CLI that sets the masks).
  */
 static inline __u32 cas_prefilter_v6_index(const __u8 *addr)
 {

@@ -168,7 +168,7 @@ void cas_gen_maps(const struct cas_maps *maps, __u32 gen,
 	out->ports = out->gen ? maps->ports_g1 : maps->ports_g0;
 	out->prefix4 = out->gen ? maps->prefix4_g1 : maps->prefix4_g0;
 	out->rules_v6 = out->gen ? maps->rules_v6_g1 : maps->rules_v6_g0;
-	out->hosts_v6 = out->gen ? maps->hosts_v6_g1 : maps->hosts_v6_g0;
+	out->prefix6 = out->gen ? maps->prefix6_g1 : maps->prefix6_g0;
 }
 
 void cas_gen_prefix_maps(const struct cas_gen_maps *gen,
@@ -176,7 +176,7 @@ void cas_gen_prefix_maps(const struct cas_gen_maps *gen,
 			 int families[CAS_PREFIX_MAPS])
 {
 	fds[0] = gen->prefix4;
-	fds[1] = gen->hosts_v6;
+	fds[1] = gen->prefix6;
 	fds[2] = gen->rules_v6;
 	families[0] = AF_INET;
 	families[1] = families[2] = AF_INET6;

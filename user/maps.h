@@ -23,8 +23,8 @@
 	X(prefix4_g1, "cas_prefix4_g1", sizeof(__u32))                    \
 	X(rules_v6_g0, "cas_rules_v6_g0", sizeof(__u32))                  \
 	X(rules_v6_g1, "cas_rules_v6_g1", sizeof(__u32))                  \
-	X(hosts_v6_g0, "cas_hosts_v6_g0", sizeof(__u32))                  \
-	X(hosts_v6_g1, "cas_hosts_v6_g1", sizeof(__u32))                  \
+	X(prefix6_g0, "cas_prefix6_g0", sizeof(__u32))                    \
+	X(prefix6_g1, "cas_prefix6_g1", sizeof(__u32))                    \
 	X(rules, "cas_rules", sizeof(struct cas_rule))                    \
 	X(rule_stats, "cas_rule_stats", sizeof(struct cas_counter))       \
 	X(stats, "cas_stats", sizeof(struct cas_counter))                 \
@@ -41,12 +41,12 @@ struct cas_maps {
 
 /*
  * The per-generation maps of one generation. An IPv4 prefix is in the IPv4
- * hash whatever its length; an IPv6 prefix is in the IPv6 host hash if it
- * is a /128, else in the trie.
+ * hash whatever its length; an IPv6 prefix is in the IPv6 hash if it is a
+ * /48 or longer, else in the trie.
  */
 struct cas_gen_maps {
 	__u32 gen;
-	int ports, prefix4, rules_v6, hosts_v6;
+	int ports, prefix4, rules_v6, prefix6;
 };
 
 /* The prefix maps of a generation with their family, for walks. */

@@ -45,8 +45,9 @@ void cas_trie_key_in(const struct cas_gen_maps *gen,
 		key->v4.prefixlen = prefix->prefixlen;
 		memcpy(key->v4.addr, prefix->addr, 4);
 	} else {
-		key->map_fd = prefix->prefixlen == 128 ? gen->hosts_v6 :
-							 gen->rules_v6;
+		key->map_fd = prefix->prefixlen >= CAS_PREFILTER_V6_LEN ?
+				      gen->prefix6 :
+				      gen->rules_v6;
 		key->v6.prefixlen = prefix->prefixlen;
 		memcpy(key->v6.addr, prefix->addr, 16);
 	}
@@ -75,7 +76,7 @@ int cas_rule_find(const struct cas_maps *maps, const struct cas_prefix *prefix,
 	__u32 found;
 
 	/*
-	 * IPv4 prefixes and IPv6 hosts are looked up exactly; the IPv6 trie
+	 * The hashes are looked up exactly; the IPv6 trie (shorter than /48)
 	 * returns the longest prefix covering the key, which is the exact entry
 	 * when there is one: so compare the rule's prefix.
 	 */
@@ -694,11 +695,6 @@ int cas_trie_clear(int prefix_map_fd)
 	return errno == ENOENT ? 0 : -errno;
 }
 
-static void cas_bit_set(__u64 *words, __u32 bit)
-{
-	words[bit / 64] |= 1ULL << (bit % 64);
-}
-
 /* IPv4: the prefix's length, in the mask of every /16 it covers. */
 static void cas_prefilter_mark_v4(struct cas_prefilter *filter,
 				  const struct cas_prefix *prefix)
@@ -715,18 +711,23 @@ static void cas_prefilter_mark_v4(struct cas_prefilter *filter,
 }
 
 /*
- * IPv6: the bit of every /48 the prefix covers (at most 2^16 of them, a
- * /32's); a shorter prefix covers too many to list and sets every bit.
+ * IPv6: the prefix's length bit, in the mask of every /48 it covers (at
+ * most 2^16 of them, a /32's; a shorter prefix covers too many to list and
+ * marks every slot). Lengths 65..127 are named once for the generation.
  */
 static void cas_prefilter_mark_v6(struct cas_prefilter *filter,
 				  const struct cas_prefix *prefix)
 {
 	unsigned int len = prefix->prefixlen, free_bits;
+	__u32 bit = 1u << cas_prefilter_v6_bit(len);
 	__u8 site[16] = { 0 };
 	__u32 first, count, n;
 
+	if (len > 64 && len < 128)
+		filter->v6_long |= 1ULL << (len - 65);
 	if (len < CAS_PREFILTER_V6_ENUM) {
-		memset(filter->v6, 0xff, sizeof(filter->v6));
+		for (n = 0; n < CAS_PREFILTER_V6_SLOTS; n++)
+			filter->v6[n] |= bit;
 		return;
 	}
 	memcpy(site, prefix->addr, 6);
@@ -736,7 +737,7 @@ static void cas_prefilter_mark_v6(struct cas_prefilter *filter,
 	for (n = 0; n < count; n++) {
 		site[4] = (first + n) >> 8;
 		site[5] = (first + n) & 0xff;
-		cas_bit_set(filter->v6, cas_prefilter_v6_index(site));
+		filter->v6[cas_prefilter_v6_index(site)] |= bit;
 	}
 }
 

@@ -2,7 +2,8 @@
 /*
  * rules.h - allow rules on the live maps. A rule lives in two places: its
  * body in cas_rules[id] and its prefix in the prefix map of its family
- * (IPv4: the exact hash; IPv6: the host hash or the trie), pointing at id. Adding writes the body first and publishes the prefix
+ * (IPv4: the exact hash; IPv6: the exact hash from /48, the trie below),
+ * pointing at id. Adding writes the body first and publishes the prefix
  * last; deleting withdraws the prefix first: a packet never sees a prefix
  * without its body, and other rules are never touched.
  */
@@ -71,7 +72,7 @@ int cas_trie_walk(int trie_fd, int family,
 		  int (*visit)(const struct cas_prefix *prefix, __u32 id,
 			       void *ctx),
 		  void *ctx);
-/* Empty a trie or host hash (of an inactive generation). */
+/* Empty a prefix map (of an inactive generation). */
 int cas_trie_clear(int prefix_map_fd);
 
 /* Building blocks of `apply`: free slots, a slot's body, freeing one. */

@@ -199,8 +199,8 @@ int cas_shield_open_and_load(struct shield_bpf **skel_out, __u32 max_rules)
 			skel->maps.cas_rules,	    skel->maps.cas_rule_stats,
 			skel->maps.cas_rule_gcra,   skel->maps.cas_prefix4_g0,
 			skel->maps.cas_prefix4_g1,  skel->maps.cas_rules_v6_g0,
-			skel->maps.cas_rules_v6_g1, skel->maps.cas_hosts_v6_g0,
-			skel->maps.cas_hosts_v6_g1,
+			skel->maps.cas_rules_v6_g1, skel->maps.cas_prefix6_g0,
+			skel->maps.cas_prefix6_g1,
 		};
 		size_t i;
 

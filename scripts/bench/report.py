@@ -292,7 +292,7 @@ class Report:
             "and 20% IPv6 - /128, /64, /48 - drawn from 10.0.0.0/8 and fd00::/8, never "
             "covering 10.240.0.0/12 and fdff::/16), all loaded before timing so the "
             "rule counts alternate within each round. Probes: a source no rule covers "
-            "(10.255.0.77, fdff::77), and sources the last /32, /16../24 and /128 of "
+            "(10.255.0.77, fdff::77), and sources the last /32, /16../24, /128 and /48 or /64 of "
             "the N rules allow (ACK segments: allowed without touching a SYN "
             "bucket). Tables past the default size (65,536) are sized to N "
             f"(`dp_open_sized`). XDP_PASS floor in this run: {fmt(floor)} ns. "

@@ -237,11 +237,6 @@ static int run_case(struct dp_fixture *fx, const struct dp_case *c)
 	return ok;
 }
 
-static int prefilter_bit(const __u64 *words, __u32 index)
-{
-	return (words[index / 64] >> (index % 64)) & 1;
-}
-
 static struct cas_prefix parse_addr(const char *addr)
 {
 	struct cas_prefix prefix;
@@ -254,27 +249,28 @@ static struct cas_prefix parse_addr(const char *addr)
 	return prefix;
 }
 
-/* The IPv4 length mask of an address's /16. */
+/* The length mask of an address's /16 (IPv4) or /48 (IPv6). */
 static __u32 prefilter_lengths(const struct cas_prefilter *filter,
 			       const char *addr)
 {
 	struct cas_prefix prefix = parse_addr(addr);
 
-	return filter->v4[cas_prefilter_v4_index(prefix.addr)];
+	if (prefix.family == AF_INET)
+		return filter->v4[cas_prefilter_v4_index(prefix.addr)];
+	return filter->v6[cas_prefilter_v6_index(prefix.addr)];
 }
 
 /* Whether the prefilter lets an address on to the lookup. */
 static int prefilter_has(const struct cas_prefilter *filter, const char *addr)
 {
-	struct cas_prefix prefix = parse_addr(addr);
-
-	if (prefix.family == AF_INET)
-		return prefilter_lengths(filter, addr) != 0;
-	return prefilter_bit(filter->v6, cas_prefilter_v6_index(prefix.addr));
+	return prefilter_lengths(filter, addr) != 0;
 }
 
-/* Bit k of a /16 mask stands for length 32 - k (an independent oracle). */
-#define LENGTH_BIT(len) (1u << (32 - (len)))
+/* Independent oracles of the mask bits (casshield.h describes them). */
+#define LENGTH_BIT(len) (1u << (32 - (len)))	/* IPv4: bit k is /32-k */
+#define V6_BIT(len)	(1u << (64 - (len)))	/* IPv6 /48../64 */
+#define V6_HOST		(1u << 17)		/* IPv6 /128 */
+#define V6_SHORT	(1u << 19)		/* IPv6 shorter than /48 */
 
 /* Sources the prefilter lets on to the lookup, or rules out. */
 static const struct {
@@ -307,12 +303,15 @@ static const struct {
 	{ "198.51.0.1", LENGTH_BIT(32) | LENGTH_BIT(24), "198.51/16: /32 and /24" },
 	{ "198.17.0.1", LENGTH_BIT(14), "198.17/16: /14" },
 	{ "192.0.2.1", LENGTH_BIT(25), "192.0/16: /25" },
+	{ "2001:db8:1:2::5", V6_BIT(48) | V6_BIT(64) | V6_HOST,
+	  "2001:db8:1::/48: /48, /64 and /128" },
+	{ "2001:db8:5f::1", V6_SHORT, "2001:db8:5f::/48: inside a /42" },
 };
 
 /* The prefilter holds the bits the rules need, and not the others. */
 static void check_prefilter(struct dp_fixture *fx)
 {
-	static struct cas_prefilter filter; /* 384 KiB: not on the stack */
+	static struct cas_prefilter filter; /* 1.25 MiB: not on the stack */
 	__u32 gen = 0;
 	size_t i;
 	int ok = 1;
@@ -333,10 +332,11 @@ static void check_prefilter(struct dp_fixture *fx)
 }
 
 /*
- * IPv4 lengths at the ends of the range, tried longest first from the
- * /16's mask: /0 and /1 share a bit, a longer rule never falls back to a
- * shorter one, and a deleted rule's length left in the mask only costs a
- * miss (the mask is a superset).
+ * Prefix lengths, tried longest first from the mask of the source's /16 or
+ * /48: IPv4 /0 and /1 share a bit; IPv6 lengths past /64 come from the
+ * generation's list, /48../64 from the mask, shorter ones from the trie. A
+ * longer rule never falls back to a shorter one, and a deleted rule's
+ * length left in the mask only costs a miss (the mask is a superset).
  */
 static const struct rule_spec short_rules[] = {
 	{ "0.0.0.0/0", "80", "everyone80" },
@@ -344,6 +344,12 @@ static const struct rule_spec short_rules[] = {
 	{ "198.51.100.0/24", "443", "dmz" },
 	{ "198.51.100.128/25", "80", "dmz-hi" },
 	{ "198.51.100.200/32", "443", "host" },
+	{ "2001:db8::/32", "80", "doc32" }, /* shorter than /48: the trie */
+	{ "2001:db8:aa::/48", "443", "site-a" },
+	{ "2001:db8:aa:100::/56", "80", "lan-a" },
+	{ "2001:db8:aa:1ff::/64", "443", "net-a" },
+	{ "2001:db8:aa:1ff:8000::/65", "80", "half-a" }, /* 65..127: v6_long */
+	{ "2001:db8:aa:1ff:8000::7/128", "443", "host-a" },
 };
 
 static const struct {
@@ -362,13 +368,28 @@ static const struct {
 	{ "/25 decides: no fallback to the /24", "198.51.100.130", 443, XDP_DROP, NULL },
 	{ "/32 inside the /25", "198.51.100.200", 443, XDP_PASS, "host" },
 	{ "/32 decides: no fallback to the /25", "198.51.100.200", 80, XDP_DROP, NULL },
+	{ "v6 /128", "2001:db8:aa:1ff:8000::7", 443, XDP_PASS, "host-a" },
+	{ "v6 /128 decides: no fallback to the /65", "2001:db8:aa:1ff:8000::7", 80, XDP_DROP, NULL },
+	{ "v6 /65 (a length past 64)", "2001:db8:aa:1ff:8000::8", 80, XDP_PASS, "half-a" },
+	{ "v6 /65 decides: no fallback to the /64", "2001:db8:aa:1ff:8000::8", 443, XDP_DROP, NULL },
+	{ "v6 /64, outside its /65", "2001:db8:aa:1ff::8", 443, XDP_PASS, "net-a" },
+	{ "v6 /64 decides: no fallback to the /56", "2001:db8:aa:1ff::8", 80, XDP_DROP, NULL },
+	{ "v6 /56", "2001:db8:aa:100::1", 80, XDP_PASS, "lan-a" },
+	{ "v6 /56 decides: no fallback to the /48", "2001:db8:aa:100::1", 443, XDP_DROP, NULL },
+	{ "v6 /48", "2001:db8:aa:200::1", 443, XDP_PASS, "site-a" },
+	{ "v6 /48 decides: no fallback to the /32", "2001:db8:aa:200::1", 80, XDP_DROP, NULL },
+	{ "v6 /32 (the trie)", "2001:db8:bb::1", 80, XDP_PASS, "doc32" },
+	{ "v6 /32 allows 80 only", "2001:db8:bb::1", 443, XDP_DROP, NULL },
+	{ "v6 outside every rule", "2001:db9::1", 80, XDP_DROP, NULL },
 };
 
 static int run_short_case(struct dp_fixture *fx, const __u32 *ids,
 			  const char *src, __u16 dport, __u32 want,
 			  const char *rule)
 {
-	struct frame_spec spec = { .kind = FRAME_IPV4, .src = src };
+	struct frame_spec spec = { .kind = strchr(src, ':') ? FRAME_IPV6 :
+							       FRAME_IPV4,
+				   .src = src };
 	static struct dp_snapshot before, after;
 	__u8 frame[FRAME_MAX];
 	size_t len, r;
