@@ -47,10 +47,9 @@ int cas_rule_replace(const struct cas_maps *maps, const struct cas_rule *rule,
 		     __u32 *id);
 /* -ENOENT if no rule has exactly this prefix. */
 int cas_rule_del(const struct cas_maps *maps, const struct cas_prefix *prefix);
-/* Id of the rule with exactly this prefix, or -ENOENT. */
 /* An order of rules by prefix (family, length, address): 0 if the same. */
 int cas_rule_prefix_order(const struct cas_rule *a, const struct cas_rule *b);
-
+/* Id of the rule with exactly this prefix, or -ENOENT. */
 int cas_rule_find(const struct cas_maps *maps, const struct cas_prefix *prefix,
 		  __u32 *id);
 
