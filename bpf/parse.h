@@ -44,9 +44,10 @@ struct cas_packet {
 	 */
 	__u32 payload_off;
 	__u32 payload_len;
-	/* Set by the screen: the prefix lengths to try (policy.h). */
-	__u32 lengths; /* the mask of the source's /16 or /48 */
-	__u64 v6_long; /* IPv6: the generation's lengths 65..127 */
+	/* Set by the screen (policy.h). */
+	__u32 port_slot; /* the protected destination port's slot */
+	__u32 lengths;	 /* the prefix lengths to try: the source's mask */
+	__u64 v6_long;	 /* IPv6: the generation's lengths 65..127 */
 };
 
 /* The walk either ends in a final reason or hands a packet to the policy. */

@@ -218,12 +218,13 @@ static __always_inline __u32 cas_handshake(void *data, void *data_end,
  */
 #define CAS_SCREEN_LOOKUP (-2) /* not CAS_PARSE_TO_POLICY: a distinct state */
 
-static __always_inline int cas_screen(__u32 gen, struct cas_packet *pkt,
-				      int *slot)
+static __always_inline int cas_screen(__u32 gen, struct cas_packet *pkt)
 {
-	*slot = cas_port_slot(gen, pkt);
-	if (*slot < 0)
+	int slot = cas_port_slot(gen, pkt);
+
+	if (slot < 0)
 		return CAS_REASON_UNPROTECTED;
+	pkt->port_slot = slot;
 	if (!cas_prefilter_admits(gen, pkt))
 		return CAS_REASON_NOT_ALLOWED;
 	return CAS_SCREEN_LOOKUP;
@@ -233,31 +234,30 @@ static __always_inline int cas_screen(__u32 gen, struct cas_packet *pkt,
  * The decision, a global function: the verifier checks it once, on its own,
  * instead of once for every way the parser reached it (each VLAN depth and
  * each IPv6 extension-header count). Its arguments are the context, plain
- * memory and scalars; the payload is found again from its offset. slot is
- * the protected port's slot, from the screen.
+ * memory and scalars; the payload is found again from its offset. policy
+ * is the one the program read for this packet's generation (cas_record
+ * uses it too), never read twice.
  */
 __attribute__((noinline)) int cas_decide(struct xdp_md *ctx, __u32 gen,
-					 int slot, const struct cas_packet *pkt,
+					 const struct cas_policy *policy,
+					 const struct cas_packet *pkt,
 					 struct cas_verdict *verdict)
 {
-	const struct cas_policy *policy;
 	struct cas_rule *rule;
 	__u32 rule_id;
 
 	if (!pkt || !verdict)
 		return 0;
 	verdict->rule_id = CAS_NO_RULE;
-	gen &= 1;
-	policy = bpf_map_lookup_elem(&cas_policy, &gen);
-	if (!policy) {
+	if (!policy) { /* the verifier's view: the caller never passes NULL */
 		verdict->reason = CAS_REASON_NOT_ALLOWED;
 		return 0;
 	}
-	rule_id = cas_match_rule(gen, pkt);
+	rule_id = cas_match_rule(gen & 1, pkt);
 	rule = bpf_map_lookup_elem(&cas_rules, &rule_id);
 	/* The longest match decides; a narrower rule never falls back. */
 	if (!rule || !(rule->flags & CAS_RULE_IN_USE) ||
-	    !(rule->port_mask & (1ULL << (slot & 63)))) {
+	    !(rule->port_mask & (1ULL << (pkt->port_slot & 63)))) {
 		verdict->reason = CAS_REASON_NOT_ALLOWED;
 		return 0;
 	}

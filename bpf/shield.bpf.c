@@ -11,8 +11,12 @@
 #include "policy.h"
 #include "stats.h"
 
-/* Used only if a settings map could not be read: enforce, no limits. */
-static const struct cas_policy cas_default_policy;
+/*
+ * Used only if the policy map could not be read: enforce, no limits. Not
+ * const: the verifier lets a global function take only writable memory,
+ * and cas_decide is given this policy too.
+ */
+static struct cas_policy cas_default_policy;
 
 SEC("xdp")
 int cas_shield(struct xdp_md *ctx)
@@ -22,7 +26,7 @@ int cas_shield(struct xdp_md *ctx)
 	const struct cas_policy *policy;
 	struct cas_packet pkt = {};
 	__u32 zero = 0, gen = 0;
-	int reason, slot;
+	int reason;
 
 	/* The generation is read once: the whole packet sees one ruleset. */
 	settings = bpf_map_lookup_elem(&cas_settings, &zero);
@@ -33,9 +37,9 @@ int cas_shield(struct xdp_md *ctx)
 		policy = &cas_default_policy;
 	reason = cas_parse_frame(ctx, &pkt);
 	if (reason == CAS_PARSE_TO_POLICY)
-		reason = cas_screen(gen, &pkt, &slot);
+		reason = cas_screen(gen, &pkt);
 	if (reason == CAS_SCREEN_LOOKUP)
-		cas_decide(ctx, gen, slot, &pkt, &verdict);
+		cas_decide(ctx, gen, policy, &pkt, &verdict);
 	else
 		verdict.reason = reason;
 	return cas_record(ctx, policy, &verdict);
