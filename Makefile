@@ -92,7 +92,7 @@ BENCH_OBJS  := $(BENCH_DIR)/drop_count.bpf.o $(BENCH_DIR)/pass.bpf.o
 
 bench-bins: $(BUILD)/casshield $(BENCH_BINS) $(BENCH_OBJS)
 
-$(BENCH_DIR)/%.bpf.o: tests/bench/%.bpf.c $(HEADERS)
+$(BENCH_DIR)/%.bpf.o: tests/bench/%.bpf.c tests/bench/seen.h $(HEADERS)
 	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 

@@ -6,24 +6,12 @@
  * saw every frame offered; a bare XDP_DROP would be a ceiling no counting
  * shield could ever reach.
  */
-#include <linux/bpf.h>
-#include <bpf/bpf_helpers.h>
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} bench_seen SEC(".maps");
+#include "seen.h"
 
 SEC("xdp")
 int bench_drop_count(struct xdp_md *ctx)
 {
-	__u32 zero = 0;
-	__u64 *seen = bpf_map_lookup_elem(&bench_seen, &zero);
-
-	if (seen)
-		(*seen)++;
+	bench_count_seen();
 	return XDP_DROP;
 }
 

@@ -11,15 +11,7 @@
  *                     runs its NAPI receive path, which XDP_TX'd frames
  *                     need; without XDP or GRO on the peer they are lost).
  */
-#include <linux/bpf.h>
-#include <bpf/bpf_helpers.h>
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} bench_seen SEC(".maps");
+#include "seen.h"
 
 SEC("xdp")
 int bench_pass(struct xdp_md *ctx)
@@ -30,11 +22,7 @@ int bench_pass(struct xdp_md *ctx)
 SEC("xdp")
 int bench_pass_count(struct xdp_md *ctx)
 {
-	__u32 zero = 0;
-	__u64 *seen = bpf_map_lookup_elem(&bench_seen, &zero);
-
-	if (seen)
-		(*seen)++;
+	bench_count_seen();
 	return XDP_PASS;
 }
 
