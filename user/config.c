@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
@@ -395,54 +396,6 @@ static int cas_load_limits(struct cas_walk *walk, const yaml_node_t *iface_map,
 	return 0;
 }
 
-static const struct cas_config_rule *cas_sort_rules; /* for qsort */
-
-/* By prefix, then by position in the file. */
-static int cas_rule_index_cmp(const void *a, const void *b)
-{
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	int by_prefix = cas_rule_prefix_order(&cas_sort_rules[x].rule,
-					      &cas_sort_rules[y].rule);
-
-	return by_prefix ? by_prefix : (x > y) - (x < y);
-}
-
-/*
- * The first rule, in file order, whose prefix an earlier rule already has
- * (*dup), and that earlier rule (*first): sorted, not compared pairwise, so
- * that a file of a hundred thousand rules loads in a blink, not minutes.
- */
-static bool cas_first_duplicate(const struct cas_config_iface *iface,
-				size_t *dup, size_t *first)
-{
-	size_t *order, i, group = 0;
-	bool found = false;
-
-	if (iface->rule_count < 2)
-		return false;
-	order = calloc(iface->rule_count, sizeof(*order));
-	if (!order)
-		return false; /* the kernel map refuses a duplicate anyway */
-	for (i = 0; i < iface->rule_count; i++)
-		order[i] = i;
-	cas_sort_rules = iface->rules;
-	qsort(order, iface->rule_count, sizeof(*order), cas_rule_index_cmp);
-	for (i = 1; i < iface->rule_count; i++) {
-		if (cas_rule_prefix_order(&iface->rules[order[i]].rule,
-					  &iface->rules[order[group]].rule)) {
-			group = i;
-			continue;
-		}
-		if (i == group + 1 && (!found || order[i] < *dup)) {
-			*dup = order[i];
-			*first = order[group];
-			found = true;
-		}
-	}
-	free(order);
-	return found;
-}
-
 static int cas_load_iface(struct cas_walk *walk, const yaml_node_t *map,
 			  unsigned int index, struct cas_config_iface *iface)
 {
@@ -519,7 +472,11 @@ static int cas_load_iface(struct cas_walk *walk, const yaml_node_t *map,
 				  &iface->rules[i]))
 			return -EINVAL;
 	}
-	if (cas_first_duplicate(iface, &i, &j)) {
+	/* A rule's body starts its record: the duplicate scan reads it there. */
+	_Static_assert(offsetof(struct cas_config_rule, rule) == 0,
+		       "cas_config_rule starts with its rule");
+	if (!cas_rules_first_duplicate(iface->rules, iface->rule_count,
+				       sizeof(*iface->rules), &i, &j)) {
 		snprintf(key, sizeof(key), "%sallow[%zu].cidr", where, i);
 		return cas_fail(
 			walk,

@@ -420,10 +420,50 @@ int cas_rule_prefix_order(const struct cas_rule *a, const struct cas_rule *b)
 	return cas_prefix_order(&x, &y);
 }
 
-static int cas_prefix_cmp(const void *a, const void *b)
+/* Pointers to rules: by prefix, then by place in their array. */
+static int cas_rule_ptr_cmp(const void *a, const void *b)
 {
-	return cas_rule_prefix_order(*(const struct cas_rule *const *)a,
-				     *(const struct cas_rule *const *)b);
+	const struct cas_rule *x = *(const struct cas_rule *const *)a;
+	const struct cas_rule *y = *(const struct cas_rule *const *)b;
+	int by_prefix = cas_rule_prefix_order(x, y);
+
+	return by_prefix ? by_prefix : (x > y) - (x < y);
+}
+
+int cas_rules_first_duplicate(const void *base, size_t count, size_t stride,
+			      size_t *dup, size_t *first)
+{
+	const struct cas_rule **sorted;
+	size_t i, group = 0;
+	int err = -ENOENT;
+
+	if (count < 2)
+		return -ENOENT;
+	sorted = calloc(count, sizeof(*sorted));
+	if (!sorted)
+		return -ENOMEM;
+	for (i = 0; i < count; i++)
+		sorted[i] = (const void *)((const char *)base + i * stride);
+	qsort(sorted, count, sizeof(*sorted), cas_rule_ptr_cmp);
+	for (i = 1; i < count; i++) {
+		size_t later =
+			((const char *)sorted[i] - (const char *)base) / stride;
+
+		if (cas_rule_prefix_order(sorted[i], sorted[group])) {
+			group = i;
+			continue;
+		}
+		/* The second of a group is the first repeat of its prefix. */
+		if (i == group + 1 && (err || later < *dup)) {
+			*dup = later;
+			*first = ((const char *)sorted[group] -
+				  (const char *)base) /
+				 stride;
+			err = 0;
+		}
+	}
+	free(sorted);
+	return err;
 }
 
 /* Per-element fallback where a map type has no batched update. */
@@ -536,36 +576,30 @@ int cas_rules_add_bulk(const struct cas_maps *maps,
 		       const struct cas_rule *rules, size_t count,
 		       size_t *failed)
 {
-	const struct cas_rule **sorted = NULL;
 	struct cas_prefix *prefixes = NULL;
 	struct cas_gen_maps active;
-	size_t i, inserted = 0, written = 0;
+	size_t i, first, inserted = 0, written = 0;
 	__u32 *ids = NULL;
 	int err = 0;
 
 	*failed = count;
 	if (!count)
 		return 0;
-	sorted = calloc(count, sizeof(*sorted));
 	ids = calloc(count, sizeof(*ids));
-	if (!sorted || !ids) {
+	if (!ids) {
 		err = -ENOMEM;
 		goto out;
 	}
 
 	/* All checks before any write: the load is all or nothing. */
-	for (i = 0; i < count; i++)
-		sorted[i] = &rules[i];
-	qsort(sorted, count, sizeof(*sorted), cas_prefix_cmp);
-	for (i = 1; i < count; i++) {
-		if (!cas_prefix_cmp(&sorted[i - 1], &sorted[i])) {
-			*failed = sorted[i] - rules;
-			err = -EEXIST;
-			goto out;
-		}
+	err = cas_rules_first_duplicate(rules, count, sizeof(*rules), failed,
+					&first);
+	if (!err) {
+		err = -EEXIST;
+		goto out;
 	}
-	free(sorted);
-	sorted = NULL;
+	if (err != -ENOENT)
+		goto out;
 	for (i = 0; i < count; i++) {
 		struct cas_prefix prefix;
 		__u32 existing;
@@ -627,7 +661,6 @@ int cas_rules_add_bulk(const struct cas_maps *maps,
 	*failed = count;
 out:
 	free(prefixes);
-	free(sorted);
 	free(ids);
 	return err;
 }

@@ -49,6 +49,14 @@ int cas_rule_replace(const struct cas_maps *maps, const struct cas_rule *rule,
 int cas_rule_del(const struct cas_maps *maps, const struct cas_prefix *prefix);
 /* An order of rules by prefix (family, length, address): 0 if the same. */
 int cas_rule_prefix_order(const struct cas_rule *a, const struct cas_rule *b);
+/*
+ * The first rule, in array order, whose prefix an earlier rule already has
+ * (*dup), and that earlier rule (*first); -ENOENT if every prefix is
+ * unique. Rule i is at base + i * stride: a rule array, or the rules at
+ * the start of larger records. Sorted, not compared pairwise.
+ */
+int cas_rules_first_duplicate(const void *base, size_t count, size_t stride,
+			      size_t *dup, size_t *first);
 /* Id of the rule with exactly this prefix, or -ENOENT. */
 int cas_rule_find(const struct cas_maps *maps, const struct cas_prefix *prefix,
 		  __u32 *id);
