@@ -9,6 +9,7 @@
 #include "datapath.h"
 #include "parse.h"
 #include "shield.h"
+#include "verdicts.h"
 
 static void dp_die(const char *what, int err)
 {
@@ -143,4 +144,13 @@ void dp_snapshot(struct dp_fixture *fx, struct dp_snapshot *snap)
 		if (err)
 			dp_die("rule stats", err);
 	}
+}
+
+__u32 dp_counted_action(__u32 xdp, enum cas_reason reason)
+{
+	if (xdp == XDP_DROP)
+		return CAS_ACTION_DROP;
+	return cas_reason_kinds[reason] == CAS_VERDICT_DROP ?
+		       CAS_ACTION_WOULD_DROP :
+		       CAS_ACTION_PASS;
 }

@@ -41,6 +41,11 @@ void dp_set_limits(struct dp_fixture *fx, const struct cas_policy *limits);
 void dp_set_monitor(struct dp_fixture *fx, bool monitor);
 /* One run of the program on a frame; returns the XDP action. */
 __u32 dp_run(struct dp_fixture *fx, const void *frame, size_t len);
+/*
+ * The action a verdict is counted under: a dropping reason the program
+ * passed is would_drop (monitor mode).
+ */
+__u32 dp_counted_action(__u32 xdp, enum cas_reason reason);
 void dp_snapshot(struct dp_fixture *fx, struct dp_snapshot *snap);
 
 #endif /* CAS_TEST_DATAPATH_H */

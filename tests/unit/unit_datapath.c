@@ -198,11 +198,8 @@ static int rule_index(const char *name)
 
 static int run_case(struct dp_fixture *fx, const struct dp_case *c)
 {
-	__u32 action = c->xdp == XDP_DROP ? CAS_ACTION_DROP :
-		       cas_reason_kinds[c->reason] == CAS_VERDICT_DROP ?
-					      CAS_ACTION_WOULD_DROP :
-					      CAS_ACTION_PASS;
-	__u32 slot = CAS_STATS_INDEX(c->reason, action);
+	__u32 slot = CAS_STATS_INDEX(c->reason,
+				     dp_counted_action(c->xdp, c->reason));
 	static struct dp_snapshot before, after;
 	int expected_rule = rule_index(c->rule);
 	__u8 frame[FRAME_MAX];

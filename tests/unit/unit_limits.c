@@ -214,11 +214,8 @@ static const struct scenario scenarios[] = {
 
 static int play_step(struct dp_fixture *fx, const struct step *step)
 {
-	__u32 action = step->xdp == XDP_DROP ? CAS_ACTION_DROP :
-		       cas_reason_kinds[step->reason] == CAS_VERDICT_DROP ?
-						CAS_ACTION_WOULD_DROP :
-						CAS_ACTION_PASS;
-	__u32 slot = CAS_STATS_INDEX(step->reason, action);
+	__u32 slot = CAS_STATS_INDEX(step->reason,
+				     dp_counted_action(step->xdp, step->reason));
 	static struct dp_snapshot before, after;
 	unsigned int times = step->times ? step->times : 1, i, same = 0;
 	struct frame_spec spec = step->frame;
