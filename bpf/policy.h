@@ -73,10 +73,11 @@ static __always_inline __u32 *cas_match_v4(__u32 gen,
 	__builtin_memcpy(&source, pkt->src, 4);
 	source = bpf_ntohl(source);
 	for (k = 0; k < 32 && lengths; k++, lengths >>= 1) {
-		__u32 net = bpf_htonl(source & (0xffffffffu << k));
+		__u32 net;
 
 		if (!(lengths & 1))
 			continue;
+		net = bpf_htonl(source & (0xffffffffu << k));
 		key.prefixlen = 32 - k;
 		__builtin_memcpy(key.addr, &net, 4);
 		rule_id = CAS_GEN_LOOKUP(gen, cas_prefix4, &key);
@@ -141,10 +142,11 @@ static __always_inline __u32 *cas_match_v6(__u32 gen,
 	}
 	high = bpf_be64_to_cpu(high);
 	for (k = 0; k <= 64 - CAS_PREFILTER_V6_LEN; k++) {
-		__u64 net = bpf_cpu_to_be64(high & (~0ULL << k));
+		__u64 net;
 
 		if (!((lengths >> k) & 1))
 			continue;
+		net = bpf_cpu_to_be64(high & (~0ULL << k));
 		key.prefixlen = 64 - k;
 		__builtin_memcpy(key.addr, &net, 8);
 		__builtin_memset(key.addr + 8, 0, 8);
