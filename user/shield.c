@@ -169,9 +169,6 @@ static void cas_remove_pins(const char *dir)
 	struct dirent *entry;
 	DIR *pins;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, CAS_LINK_PIN);
-	unlink(path);
-	cas_maps_unpin(dir);
 	pins = opendir(dir);
 	while (pins && (entry = readdir(pins))) {
 		if (entry->d_name[0] == '.')
