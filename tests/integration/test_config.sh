@@ -145,26 +145,9 @@ check_match "applying the same file changes nothing" "0 added, 0 removed, 0 chan
 # 50 applies that add and remove other rules while the proxy connects
 drops=$(lab_counter "$LAB_IF" drop not_allowed)
 spoofed=$(lab_counter "$LAB_IF" drop spoofed)
-lab_ns "$LAB_PROXY_NS" "$LAB_PY" - "$LAB_CAS4" <<'PY' > "$WORK/client" &
-import socket, sys, time
-ok = failed = 0
-end = time.time() + 600
-while time.time() < end:
-    try:
-        with socket.create_connection((sys.argv[1], 443), timeout=0.9) as s:
-            s.settimeout(0.9)
-            ok += s.recv(64).startswith(b"casshield-lab")
-    except OSError:
-        failed += 1
-    try:
-        open("/tmp/casc-stop").close()
-        break
-    except OSError:
-        pass
-print(ok, failed)
-PY
+rm -f /tmp/casc-stop # before the client starts: a stale one would stop it
+lab_connect_loop "$LAB_PROXY_NS" "$LAB_CAS4" 443 0 0.9 0 /tmp/casc-stop > "$WORK/client" &
 client=$!
-rm -f /tmp/casc-stop
 applied=0
 for i in $(seq 50); do
 	if [ $((i % 2)) -eq 1 ]; then

@@ -14,21 +14,7 @@ lab_up
 lab_serve 443
 
 # proxy_connects N: N connections, one every 0.1 s, each given 0.9 s.
-proxy_connects() {
-	lab_ns "$LAB_PROXY_NS" "$LAB_PY" - "$LAB_CAS4" "$1" <<'PY'
-import socket, sys, time
-ok = failed = 0
-for _ in range(int(sys.argv[2])):
-    try:
-        with socket.create_connection((sys.argv[1], 443), timeout=0.9) as s:
-            s.settimeout(0.9)
-            ok += s.recv(64).startswith(b"casshield-lab")
-    except OSError:
-        failed += 1
-    time.sleep(0.1)
-print(ok, failed)
-PY
-}
+proxy_connects() { lab_connect_loop "$LAB_PROXY_NS" "$LAB_CAS4" 443 "$1" 0.9 0.1; }
 
 # flood SECONDS HPING_ARGS...: a SYN flood from the rogue namespace.
 flood() {

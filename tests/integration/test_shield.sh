@@ -107,17 +107,7 @@ check_ge "the proxy rule counts hits" 3 "$("$B" allow list -i "$LAB_IF" --json |
 # Rule changes under traffic: the proxy connects continuously while other
 # rules come and go; none of its connections may fail.
 drops_before=$(lab_counter "$LAB_IF" drop not_allowed)
-lab_ns "$LAB_PROXY_NS" "$LAB_PY" - "$LAB_CAS4" 300 > "$LAB_IF.churn" <<'PY' &
-import socket, sys
-ok = failed = 0
-for _ in range(int(sys.argv[2])):
-    try:
-        with socket.create_connection((sys.argv[1], 443), timeout=2) as s:
-            ok += s.recv(64).startswith(b"casshield-lab")
-    except OSError:
-        failed += 1
-print(ok, failed)
-PY
+lab_connect_loop "$LAB_PROXY_NS" "$LAB_CAS4" 443 300 2 0 > "$LAB_IF.churn" &
 client=$!
 for i in $(seq 50); do
 	"$B" allow add -i "$LAB_IF" "203.0.113.$i" >/dev/null

@@ -127,6 +127,31 @@ except OSError:
 PY
 }
 
+# lab_connect_loop NS ADDR PORT COUNT TIMEOUT PAUSE [STOPFILE]: COUNT
+# connections one after the other (0: until STOPFILE exists, 600 s at
+# most), each given TIMEOUT seconds, PAUSE seconds apart; prints
+# "OK FAILED", the connections that got the greeting and those that did not.
+lab_connect_loop() {
+	lab_ns "$1" "$LAB_PY" - "$2" "$3" "$4" "$5" "$6" "${7:-}" <<'PY'
+import os, socket, sys, time
+addr, port, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+timeout, pause, stop = float(sys.argv[4]), float(sys.argv[5]), sys.argv[6]
+ok = failed = 0
+end = time.time() + 600
+while (ok + failed < count) if count else time.time() < end:
+    try:
+        with socket.create_connection((addr, port), timeout=timeout) as s:
+            s.settimeout(timeout)
+            ok += s.recv(64).startswith(b"casshield-lab")
+    except OSError:
+        failed += 1
+    if stop and os.path.exists(stop):
+        break
+    time.sleep(pause)
+print(ok, failed)
+PY
+}
+
 # lab_udp NS ADDR PORT [SIZE]: 0 if a UDP datagram of SIZE bytes is echoed.
 lab_udp() {
 	lab_ns "$1" "$LAB_PY" - "$2" "$3" "${4:-64}" <<'PY'
