@@ -17,6 +17,7 @@
 #include <linux/udp.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
+#include "bound.h"
 #include "casshield.h"
 
 #define CAS_AF_INET		  2
@@ -151,7 +152,7 @@ static __always_inline int cas_parse_ipv4(void *data, void *l3, void *data_end,
 	if (ip->version != 4 || ip->ihl < 5)
 		return CAS_REASON_MALFORMED;
 	hdr_len = ip->ihl * 4;
-	total_len = bpf_ntohs(ip->tot_len);
+	total_len = cas_bound(bpf_ntohs(ip->tot_len), 0xffff); /* bound.h */
 	/* Options are skipped, not trusted: their length must fit. */
 	if (total_len < hdr_len || l3 + total_len > data_end)
 		return CAS_REASON_MALFORMED;
@@ -199,7 +200,9 @@ static __always_inline int cas_parse_ipv6(void *data, void *l3, void *data_end,
 		return CAS_REASON_MALFORMED;
 	if (ip6->version != 6)
 		return CAS_REASON_MALFORMED;
-	payload_end = (void *)(ip6 + 1) + bpf_ntohs(ip6->payload_len);
+	/* A byte swap's result is unknown to 6.1: bound it (bound.h). */
+	payload_end = (void *)(ip6 + 1) +
+		      cas_bound(bpf_ntohs(ip6->payload_len), 0xffff);
 	/* payload_len 0 would be a jumbogram: not on Ethernet. */
 	if (payload_end == (void *)(ip6 + 1) || payload_end > data_end)
 		return CAS_REASON_MALFORMED;

@@ -15,6 +15,7 @@
 #ifndef CAS_TLS_H
 #define CAS_TLS_H
 
+#include "bound.h"
 #include "parse.h"
 
 #define CAS_TLS_RECORD_HANDSHAKE       22
@@ -42,7 +43,8 @@ static __always_inline int cas_tls_grease(__u16 version)
 
 /*
  * n bytes at offset off of the hello, or NULL past the segment or the scan
- * limit. The mask only restates the limit check, for the verifier.
+ * limit. The mask restates the limit check on the register that is added
+ * to the pointer (bound.h): clang tests a stack copy of off otherwise.
  */
 static __always_inline __u8 *cas_tls_at(__u8 *hello, __u32 off, __u32 n,
 					void *end, void *data_end)
@@ -51,7 +53,7 @@ static __always_inline __u8 *cas_tls_at(__u8 *hello, __u32 off, __u32 n,
 
 	if (off >= CAS_TLS_SCAN_LIMIT)
 		return NULL;
-	p = hello + (off & (CAS_TLS_SCAN_LIMIT - 1));
+	p = hello + cas_bound(off, CAS_TLS_SCAN_LIMIT - 1);
 	if (CAS_PAST(p + n, end, data_end))
 		return NULL;
 	return p;

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # run-all.sh - every test of `make check`: unit binaries (BPF_PROG_TEST_RUN),
-# then the shell suites (CLI contract, netns integration). Ends with one
-# line "N passed, N failed" and exits non-zero on any failure.
+# then the shell suites (CLI contract, netns integration), then the VM stage
+# (tests/vm/run.sh: the same on Debian 12's 6.1 kernel under systemd). Ends
+# with one line "N passed, N failed" and exits non-zero on any failure.
 #
-#   tests/run-all.sh [--unit-only] [SUITE...]   SUITE: a tests/*/test_*.sh path
+#   tests/run-all.sh [--unit-only | --no-vm] [SUITE...]
+#
+# SUITE: a test_*.sh script or a unit binary. --no-vm is the edit-test loop
+# on this machine's kernel alone (make check-host).
 set -u
 cd "$(dirname "$0")/.."
 export CASSHIELD=${CASSHIELD:-$PWD/build/casshield}
@@ -45,10 +49,12 @@ run_suite() { # NAME CMD...
 }
 
 unit_only=0
+vm=1
 suites=()
 for arg in "$@"; do
 	case $arg in
 	--unit-only) unit_only=1 ;;
+	--no-vm) vm=0 ;;
 	*) suites+=("$arg") ;;
 	esac
 done
@@ -64,11 +70,15 @@ if [ ${#suites[@]} -eq 0 ]; then
 	done
 	if [ "$unit_only" -eq 0 ]; then
 		suites=(tests/cli/test_*.sh tests/integration/test_*.sh)
+		[ "$vm" -eq 1 ] && suites+=(tests/vm/run.sh)
 	fi
 fi
 for suite in "${suites[@]}"; do
 	[ -e "$suite" ] || continue
-	run_suite "$suite" bash "$suite"
+	case $suite in
+	*.sh) run_suite "$suite" bash "$suite" ;;
+	*) run_suite "$suite" "$suite" ;;
+	esac
 done
 
 [ ${#failed_suites[@]} -gt 0 ] && echo "failed suites: ${failed_suites[*]}"

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# run.sh - the VM stage of `make check`: the shield on Debian 12's stock
+# 6.1 kernel with systemd as PID 1, booted under qemu (KVM where /dev/kvm
+# works, TCG otherwise). The VM has no network device at all: the data
+# disk (/dev/vdb) carries the build and the tests in, and the results out.
+#
+#   tests/vm/run.sh [--unit-only]
+#
+# --unit-only boots once and runs the unit binaries (the verifier check,
+# about a minute); the default also runs tests/vm/guest/ and a reboot.
+# Prints the guest's logs and ends with "vm: N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+mode=full
+[ "${1:-}" = --unit-only ] && mode=unit
+
+tests/vm/image.sh build/vm
+run=build/vm/run
+rm -rf "$run"
+mkdir -p "$run/data/build/tests" "$run/data/results" "$run/data/stage"
+
+# The data disk: the binaries as `make install` lays them out, the unit
+# binaries and the test scripts.
+make -s install DESTDIR="$PWD/$run/data/stage" PREFIX=/usr >/dev/null
+cp build/casshield "$run/data/build/"
+cp build/tests/unit_* "$run/data/build/tests/"
+cp -a tests "$run/data/"
+echo "$mode" > "$run/data/mode"
+mkfs.ext4 -q -F -L casshield-data -d "$run/data" "$run/data.img" 1G
+# The cached image stays pristine: the guest writes to an overlay.
+qemu-img create -q -f qcow2 -b "$PWD/build/vm/root.img" -F raw "$run/root.qcow2"
+
+accel=(-accel tcg,thread=multi -cpu max)
+if [ -w /dev/kvm ] && qemu-system-x86_64 -accel kvm -M none -display none \
+	-nodefaults -S -daemonize -pidfile "$run/kvm.pid" 2>/dev/null; then
+	kill "$(cat "$run/kvm.pid")" 2>/dev/null || true
+	accel=(-accel kvm -cpu host)
+fi
+
+phase_of() {
+	debugfs -R "cat /results/phase" "$run/data.img" 2>/dev/null || true
+}
+
+boot() { # N TIMEOUT
+	echo "vm: boot $1 (${accel[1]}, at most $2 s)"
+	timeout --foreground "$2" qemu-system-x86_64 -M q35 "${accel[@]}" \
+		-m 2048 -smp 2 -nodefaults -no-user-config -display none \
+		-nic none -no-reboot \
+		-kernel build/vm/vmlinuz -initrd build/vm/initrd.img \
+		-append "console=ttyS0 root=/dev/vda rw panic=-1 systemd.show_status=0" \
+		-drive "file=$run/root.qcow2,format=qcow2,if=virtio" \
+		-drive "file=$run/data.img,format=raw,if=virtio" \
+		-serial "file:$run/console$1.log" || echo "vm: boot $1 ended with status $?"
+}
+
+start=$(date +%s)
+boot 1 1500
+[ "$(phase_of)" = 2 ] && boot 2 600
+mkdir -p "$run/out"
+debugfs -R "rdump /results $run/out" "$run/data.img" >/dev/null 2>&1 || true
+
+passed=0
+failed=0
+for log in "$run"/out/results/phase*.log; do
+	[ -f "$log" ] || continue
+	echo "--- $(basename "$log")"
+	sed 's/^/vm| /' "$log"
+	read -r p f < <(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$log" | tail -n1)
+	passed=$((passed + ${p:-0}))
+	failed=$((failed + ${f:-0}))
+done
+state=$(phase_of)
+if [ "$state" != done ]; then
+	echo "vm: the guest did not finish (phase '${state:-none}'); console tail:"
+	tail -n 40 "$run"/console*.log | sed 's/^/vm| /'
+	failed=$((failed + 1))
+fi
+if [ "$failed" -gt 0 ]; then
+	for j in "$run"/out/results/journal*.log; do
+		[ -f "$j" ] && tail -n 60 "$j" | sed "s/^/vm $(basename "$j")| /"
+	done
+fi
+echo "vm: $(($(date +%s) - start)) s"
+echo "vm: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
