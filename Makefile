@@ -1,7 +1,10 @@
 # casshield - XDP shield for a Client Access Server.
 #
 #   make            build build/casshield (BPF object embedded via skeleton)
-#   sudo make check install dependencies, build, run unit + integration tests
+#   sudo make check install dependencies, build, run every test: unit,
+#                   CLI, integration, and the VM stage (Debian 12, kernel 6.1)
+#   sudo make check-host  the same without the VM stage (the edit-test loop)
+#   sudo make check-vm    the VM stage alone
 #   sudo make demo  install dependencies, build, run the netns lab
 #   make bench      benchmarks (never pass/fail)
 #   make install    DESTDIR= PREFIX=/usr/local
@@ -21,7 +24,7 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror 
               -Iinclude -I/usr/include/$(shell uname -m)-linux-gnu
 # Test tables leave trailing fields of a row to their zero default.
 TEST_CFLAGS := -Wno-missing-field-initializers
-LDLIBS     := -Wl,-Bstatic -lbpf -Wl,-Bdynamic -lelf -lz -lmicrohttpd -lyaml -lpthread
+LDLIBS     := -Wl,-Bstatic -lbpf -Wl,-Bdynamic -lelf -lz -lmicrohttpd -lyaml -lsystemd -lpthread
 ifeq ($(SAN),1)
 CFLAGS     += -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS    += -fsanitize=address,undefined
@@ -35,10 +38,10 @@ LIB_OBJS   := $(patsubst user/%.c,$(BUILD)/user/%.o,$(LIB_SRCS))
 USER_HDRS  := $(wildcard user/*.h)
 SKEL       := $(BUILD)/shield.skel.h
 TEST_LIB   := $(wildcard tests/lib/*.c)
-TEST_BINS  := $(BUILD)/tests/unit_datapath $(BUILD)/tests/unit_parse $(BUILD)/tests/unit_metrics $(BUILD)/tests/unit_limits
+TEST_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/unit_*.c))
 
 .DELETE_ON_ERROR:
-.PHONY: all check demo bench install uninstall clean deps format format-check test-unit
+.PHONY: all check check-host check-vm demo bench install uninstall clean deps format format-check test-unit
 
 all: $(BUILD)/casshield $(TEST_BINS)
 
@@ -69,6 +72,14 @@ deps:
 check: deps
 	$(MAKE) all
 	tests/run-all.sh
+
+check-host: deps
+	$(MAKE) all
+	tests/run-all.sh --no-vm
+
+check-vm: deps
+	$(MAKE) all
+	tests/run-all.sh tests/vm/run.sh
 
 test-unit: all
 	tests/run-all.sh --unit-only

@@ -8,10 +8,12 @@ set -euo pipefail
 packages=(
 	# build
 	make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
-	libmicrohttpd-dev libyaml-dev
+	libmicrohttpd-dev libyaml-dev libsystemd-dev
 	# tests and the demo lab
 	iproute2 iputils-ping nftables iptables xdp-tools hping3 python3 python3-scapy
 	curl jq prometheus
+	# the VM stage: a Debian 12 image with the stock 6.1 kernel, under qemu
+	mmdebstrap qemu-system-x86 qemu-utils e2fsprogs
 	# benchmarks
 	gnuplot-nox
 )

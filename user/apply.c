@@ -463,7 +463,9 @@ int cas_apply_config(const struct cas_config *config, bool prune, FILE *report,
 			if (err < 0)
 				cas_err("apply: cannot apply the rules of %s: %s",
 					want->name, strerror(-err));
-			ret = CAS_EXIT_FAIL;
+			/* CAS_EXIT_KERNEL from the load says retrying won't help. */
+			ret = err == CAS_EXIT_KERNEL ? CAS_EXIT_KERNEL :
+						       CAS_EXIT_FAIL;
 			goto out;
 		}
 	}

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <systemd/sd-daemon.h>
 
 #include "apply.h"
 #include "cli.h"
@@ -339,7 +340,12 @@ static void cas_run_detach_all(const struct cas_config *config)
 /*
  * The service: attach or adopt what the file names, serve metrics, reload
  * on SIGHUP, exit on SIGTERM/SIGINT leaving the shield enforcing (unless
- * --detach-on-exit: the shield fails closed by default).
+ * --detach-on-exit: the shield fails closed by default). Under systemd
+ * (Type=notify) READY=1 is sent only once every interface of the file is
+ * enforcing its ruleset, so "active" means "enforcing". Exit codes, which
+ * the unit's RestartPreventExitStatus reads: 0 stopped by a signal, 1 a
+ * failure a retry may cure (an interface not there yet), 2 the file is
+ * invalid, 3 this kernel cannot run the shield.
  */
 int cas_cmd_run(int argc, char **argv)
 {
@@ -351,7 +357,7 @@ int cas_cmd_run(int argc, char **argv)
 	void *server = NULL;
 	const char *path;
 	sigset_t signals;
-	int ret, sig;
+	int ret, sig, reload_failed;
 
 	path = cas_config_option(argc, argv, "run", extra, cas_apply_extra);
 	if (!path)
@@ -373,21 +379,29 @@ int cas_cmd_run(int argc, char **argv)
 
 	fprintf(stderr, "casshield: run: %s\n", path);
 	ret = cas_run_apply(&config, false);
-	if (ret)
+	if (ret) {
+		sd_notifyf(0, "STATUS=cannot apply %s (see the journal)", path);
 		goto out;
+	}
 	server = cas_metrics_start(config.listen);
 	if (!server) {
 		ret = CAS_EXIT_FAIL;
 		goto out;
 	}
+	sd_notifyf(0, "READY=1\nSTATUS=enforcing %zu interface(s) from %s",
+		   config.iface_count, path);
 	for (;;) {
 		if (sigwait(&signals, &sig))
 			continue;
 		if (sig != SIGHUP)
 			break;
+		sd_notify(0, "RELOADING=1");
 		if (cas_config_read(path, &next)) {
 			fprintf(stderr,
 				"casshield: reload refused, the running ruleset stays\n");
+			sd_notifyf(0,
+				   "READY=1\nSTATUS=reload refused (%s is invalid); the running ruleset stays",
+				   path);
 			continue;
 		}
 		/* Interfaces the old file named and the new one does not are
@@ -401,11 +415,12 @@ int cas_cmd_run(int argc, char **argv)
 					"casshield: %s: unloaded (no longer in the file)\n",
 					name);
 		}
-		if (cas_run_apply(&next, false)) {
+		reload_failed = cas_run_apply(&next, false);
+		if (reload_failed)
 			fprintf(stderr,
 				"casshield: reload failed; what was applied before the failure stays\n");
-		}
-		if (strcmp(next.listen, config.listen)) {
+		/* A server that failed to start is retried at every reload. */
+		if (!server || strcmp(next.listen, config.listen)) {
 			cas_metrics_stop(server);
 			server = cas_metrics_start(next.listen);
 			if (!server)
@@ -415,7 +430,12 @@ int cas_cmd_run(int argc, char **argv)
 		cas_config_free(&config);
 		config = next;
 		fprintf(stderr, "casshield: reloaded %s\n", path);
+		sd_notifyf(0, "READY=1\nSTATUS=%s %zu interface(s) from %s",
+			   reload_failed ? "reload failed (see the journal); enforcing" :
+					   "enforcing",
+			   config.iface_count, path);
 	}
+	sd_notify(0, "STOPPING=1");
 	fprintf(stderr, "casshield: stopping (signal %d)%s\n", sig,
 		cas_run_detach ? "" : "; the shield stays attached");
 	if (cas_run_detach)

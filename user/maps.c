@@ -62,6 +62,15 @@ static void cas_pin_path(char *buf, size_t len, const char *dir,
 	snprintf(buf, len, "%s/%s", dir, name);
 }
 
+/* Whether the load that made dir got as far as attaching. */
+static bool cas_dir_has_link(const char *dir)
+{
+	char path[PATH_MAX];
+
+	cas_pin_path(path, sizeof(path), dir, CAS_LINK_PIN);
+	return !access(path, F_OK);
+}
+
 int cas_maps_open_pinned(const char *dir, struct cas_maps *maps)
 {
 	size_t i;
@@ -79,7 +88,11 @@ int cas_maps_open_pinned(const char *dir, struct cas_maps *maps)
 		fd = bpf_obj_get(path);
 		if (fd < 0) {
 			err = -errno;
-			if (err == -ENOENT)
+			if (err == -ENOENT && !cas_dir_has_link(dir))
+				/* load pins the maps last and then attaches */
+				cas_err("%s holds no shield yet: a load is under way, or one failed or was interrupted (nothing is attached; 'casshield unload' clears it if no casshield process is loading)",
+					dir);
+			else if (err == -ENOENT)
 				cas_err("pinned map %s is missing: the state was left by another casshield version; unload and load again",
 					path);
 			else

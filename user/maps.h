@@ -12,6 +12,9 @@
 #include "casshield.h"
 #include "parse.h"
 
+/* The pinned bpf_link: the last pin a load makes, after every map's. */
+#define CAS_LINK_PIN "link"
+
 /* Every map of the program: field, pin/object name, value size. */
 #define CAS_MAP_LIST(X)                                                   \
 	X(settings, "cas_settings", sizeof(struct cas_settings))          \

@@ -27,7 +27,7 @@ struct cas_port_list {
 	struct cas_port ports[CAS_MAX_PROTECTED_PORTS];
 };
 
-#define CAS_ERRBUF 256
+#define CAS_ERRBUF 512
 
 /* "198.51.100.0/24", "2001:db8::/32", or a bare address (a host prefix). */
 int cas_parse_prefix(const char *text, struct cas_prefix *prefix, char *err);

@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 
 #include "common.h"
+#include "kernel.h"
 #include "shield.h"
 #include "shield.skel.h"
 
@@ -181,48 +182,83 @@ static void cas_remove_pins(const char *dir)
 	rmdir(dir);
 }
 
-int cas_shield_open_and_load(struct shield_bpf **skel_out, __u32 max_rules)
+/* Size the rule maps and seed the hash: what varies between loads. */
+static int cas_shield_prepare(struct shield_bpf *skel, __u32 max_rules)
 {
-	struct shield_bpf *skel;
+	struct bpf_map *sized[] = {
+		skel->maps.cas_rules,	    skel->maps.cas_rule_stats,
+		skel->maps.cas_rule_gcra,   skel->maps.cas_prefix4_g0,
+		skel->maps.cas_prefix4_g1,  skel->maps.cas_rules_v6_g0,
+		skel->maps.cas_rules_v6_g1, skel->maps.cas_prefix6_g0,
+		skel->maps.cas_prefix6_g1,
+	};
 	__u64 seed;
+	size_t i;
+	int err;
+
+	for (i = 0; max_rules && i < CAS_ARRAY_SIZE(sized); i++) {
+		err = bpf_map__set_max_entries(sized[i], max_rules);
+		if (err)
+			return err;
+	}
+	/* A secret hash seed: nobody can aim a flood at a source's cells. */
+	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
+		return -errno;
+	skel->rodata->cas_hash_seed = seed;
+	return 0;
+}
+
+int cas_shield_open_and_load(struct shield_bpf **skel_out, __u32 max_rules,
+			     char *errbuf)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
+	struct shield_bpf *skel = NULL;
+	char *log;
 	int err;
 
 	*skel_out = NULL;
-	skel = shield_bpf__open();
-	if (!skel)
-		return -errno;
-	if (max_rules) {
-		struct bpf_map *sized[] = {
-			skel->maps.cas_rules,	    skel->maps.cas_rule_stats,
-			skel->maps.cas_rule_gcra,   skel->maps.cas_prefix4_g0,
-			skel->maps.cas_prefix4_g1,  skel->maps.cas_rules_v6_g0,
-			skel->maps.cas_rules_v6_g1, skel->maps.cas_prefix6_g0,
-			skel->maps.cas_prefix6_g1,
-		};
-		size_t i;
-
-		for (i = 0; i < CAS_ARRAY_SIZE(sized); i++) {
-			err = bpf_map__set_max_entries(sized[i], max_rules);
-			if (err) {
-				shield_bpf__destroy(skel);
-				return err;
-			}
-		}
-	}
-	/* A secret hash seed: nobody can aim a flood at a source's cells. */
-	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed)) {
-		err = -errno;
-		shield_bpf__destroy(skel);
+	err = cas_kernel_probe(errbuf);
+	if (err)
 		return err;
+	/*
+	 * libbpf loads without a log first and, only if that fails, again
+	 * with this buffer at log level 1: a successful load pays nothing.
+	 */
+	log = calloc(1, CAS_VERIFIER_LOG_SIZE);
+	if (!log) {
+		snprintf(errbuf, CAS_ERRBUF, "cannot allocate the verifier log");
+		return -ENOMEM;
 	}
-	skel->rodata->cas_hash_seed = seed;
+	open_opts.kernel_log_buf = log;
+	open_opts.kernel_log_size = CAS_VERIFIER_LOG_SIZE;
+	skel = shield_bpf__open_opts(&open_opts);
+	if (!skel) {
+		err = -errno;
+		snprintf(errbuf, CAS_ERRBUF, "cannot open the XDP program: %s",
+			 strerror(-err));
+		goto out;
+	}
+	err = cas_shield_prepare(skel, max_rules);
+	if (err) {
+		snprintf(errbuf, CAS_ERRBUF, "cannot size the rule maps: %s",
+			 strerror(-err));
+		goto out;
+	}
 	err = shield_bpf__load(skel);
 	if (err) {
-		shield_bpf__destroy(skel);
-		return err;
+		if (cas_verbose && log[0])
+			fprintf(stderr, "%s", log);
+		/* The verifier's refusal is this kernel's final word. */
+		if (cas_explain_load_error(err, log, errbuf, CAS_ERRBUF))
+			err = -EOPNOTSUPP;
+		goto out;
 	}
 	*skel_out = skel;
-	return 0;
+	skel = NULL;
+out:
+	shield_bpf__destroy(skel);
+	free(log);
+	return err;
 }
 
 int cas_shield_init_maps(const struct cas_maps *maps,
@@ -313,9 +349,9 @@ int cas_shield_load_prepared(
 	int (*prepare)(const struct cas_maps *maps, void *ctx), void *ctx)
 {
 	struct shield_bpf *skel = NULL;
+	char dir[64], errbuf[CAS_ERRBUF];
 	struct cas_maps maps;
 	unsigned int ifindex;
-	char dir[64];
 	int err;
 
 	ifindex = cas_valid_ifname(ifname) ? if_nametoindex(ifname) : 0;
@@ -337,11 +373,12 @@ int cas_shield_load_prepared(
 		return CAS_EXIT_FAIL;
 	}
 
-	err = cas_shield_open_and_load(&skel, opts->max_rules);
+	err = cas_shield_open_and_load(&skel, opts->max_rules, errbuf);
 	if (err) {
-		cas_err("cannot load the XDP program: %s (run with -v for the verifier log)",
-			strerror(-err));
-		goto fail;
+		cas_err("%s: %s", ifname, errbuf);
+		cas_remove_pins(dir);
+		/* Retrying cannot help: this kernel will refuse again. */
+		return err == -EOPNOTSUPP ? CAS_EXIT_KERNEL : CAS_EXIT_FAIL;
 	}
 	err = cas_configure(skel, ifname, ifindex, opts);
 	if (err)

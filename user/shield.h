@@ -13,7 +13,6 @@
 
 #define CAS_BPFFS	    "/sys/fs/bpf"
 #define CAS_PIN_ROOT	    CAS_BPFFS "/casshield"
-#define CAS_LINK_PIN	    "link"
 
 #define CAS_MAX_RULES_LIMIT (16u << 20)
 
@@ -40,10 +39,13 @@ struct cas_attachment {
 
 struct shield_bpf;
 /*
- * Open the skeleton, size its rule maps (max_rules, 0 for the default),
- * give it a random hash seed, load it (not attach).
+ * Probe the kernel, open the skeleton, size its rule maps (max_rules, 0
+ * for the default), give it a random hash seed, load it (not attach).
+ * 0, or -errno with errbuf (CAS_ERRBUF) saying why; -EOPNOTSUPP when this
+ * kernel cannot run the shield (a feature missing, the verifier refused).
  */
-int cas_shield_open_and_load(struct shield_bpf **skel, __u32 max_rules);
+int cas_shield_open_and_load(struct shield_bpf **skel, __u32 max_rules,
+			     char *errbuf);
 
 /* Settings and ports of freshly loaded maps (loader and unit tests). */
 int cas_shield_init_maps(const struct cas_maps *maps,

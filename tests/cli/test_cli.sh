@@ -185,4 +185,12 @@ check_cmd "unload removes pins it does not know" 0 "" -- "$B" unload "$IF"
 check_eq "no pin directory left" "" "$(ls /sys/fs/bpf/casshield 2>/dev/null | grep -x "$IF")"
 check_cmd "load after that" 0 "" -- "$B" load "$IF" --mode skb
 check_cmd "and unload" 0 "" -- "$B" unload "$IF"
+
+# A load under way (or one that failed or was killed before it pinned
+# anything) holds only the directory: status says so, never "another version".
+mkdir -p "$DIR"
+out=$("$B" status -i "$IF" 2>&1)
+check_match "status during a load says no shield is there yet" "holds no shield yet: a load is under way, or one failed or was interrupted" "$out"
+check_eq "status during a load does not blame another version" "" "$(grep -o 'another casshield version' <<<"$out")"
+check_cmd "unload clears an interrupted load" 0 "" -- "$B" unload "$IF"
 tap_done

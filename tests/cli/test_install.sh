@@ -15,6 +15,11 @@ check_eq "config directory is root's alone" "700" "$(stat -c %a "$DEST/etc/cassh
 check_eq "example config is root's alone" "600" "$(stat -c %a "$DEST/etc/casshield/casshield.yaml")"
 check_match "unit runs the installed binary" "ExecStart=/opt/cas/sbin/casshield run --config /etc/casshield/casshield.yaml" "$(cat "$DEST/lib/systemd/system/casshield.service")"
 check_match "unit reloads with SIGHUP" 'ExecReload=/bin/kill -HUP \$MAINPID' "$(cat "$DEST/lib/systemd/system/casshield.service")"
+unit=$(cat "$DEST/lib/systemd/system/casshield.service")
+check_match "unit is ready only when it enforces" "^Type=notify$" "$(grep '^Type=' <<<"$unit")"
+check_match "unit checks the file before a reload" "ExecReload=/bin/sh -c 'exec /opt/cas/sbin/casshield check --config /etc/casshield/casshield.yaml" "$unit"
+check_match "unit does not retry what cannot succeed" "^RestartPreventExitStatus=2 3$" "$(grep '^RestartPreventExitStatus=' <<<"$unit")"
+check_match "unit bounds its retries" "StartLimitBurst=5" "$unit"
 check_match "unit keeps only the capabilities it needs" "CapabilityBoundingSet=CAP_BPF CAP_NET_ADMIN" "$(cat "$DEST/lib/systemd/system/casshield.service")"
 check_match "bash completion" "complete -F _casshield casshield" "$(bash -c "source '$DEST/opt/cas/share/bash-completion/completions/casshield'; complete -p casshield")"
 check_cmd "the example config is valid" 0 "" -- "$DEST/opt/cas/sbin/casshield" check --config "$DEST/etc/casshield/casshield.yaml"

@@ -29,9 +29,11 @@ void dp_open_sized(struct dp_fixture *fx, const char *ports, __u32 max_rules)
 	int err;
 
 	memset(fx, 0, sizeof(*fx));
-	err = cas_shield_open_and_load(&fx->skel, max_rules);
-	if (err)
-		dp_die("cannot load the program (are you root?)", err);
+	err = cas_shield_open_and_load(&fx->skel, max_rules, err_text);
+	if (err) {
+		fprintf(stderr, "datapath fixture: %s\n", err_text);
+		exit(2);
+	}
 	err = cas_maps_from_object(fx->skel->obj, &fx->maps);
 	if (err)
 		dp_die("maps", err);
