@@ -50,12 +50,12 @@ static __always_inline int cas_prefilter_admits(__u32 gen,
 	/* The index is an OR of shifted bytes: bound it for 6.1 (bound.h). */
 	if (pkt->family == CAS_AF_INET) {
 		index = cas_prefilter_v4_index(pkt->src);
-		pkt->lengths =
-			filter->v4[cas_bound(index, CAS_PREFILTER_V4_SLOTS - 1)];
+		pkt->lengths = filter->v4[cas_bound(
+			index, CAS_PREFILTER_V4_SLOTS - 1)];
 	} else {
 		index = cas_prefilter_v6_index(pkt->src);
-		pkt->lengths =
-			filter->v6[cas_bound(index, CAS_PREFILTER_V6_SLOTS - 1)];
+		pkt->lengths = filter->v6[cas_bound(
+			index, CAS_PREFILTER_V6_SLOTS - 1)];
 		pkt->v6_long = filter->v6_long;
 	}
 	return pkt->lengths != 0;

@@ -399,9 +399,10 @@ int cas_cmd_run(int argc, char **argv)
 		if (cas_config_read(path, &next)) {
 			fprintf(stderr,
 				"casshield: reload refused, the running ruleset stays\n");
-			sd_notifyf(0,
-				   "READY=1\nSTATUS=reload refused (%s is invalid); the running ruleset stays",
-				   path);
+			sd_notifyf(
+				0,
+				"READY=1\nSTATUS=reload refused (%s is invalid); the running ruleset stays",
+				path);
 			continue;
 		}
 		/* Interfaces the old file named and the new one does not are
@@ -430,10 +431,12 @@ int cas_cmd_run(int argc, char **argv)
 		cas_config_free(&config);
 		config = next;
 		fprintf(stderr, "casshield: reloaded %s\n", path);
-		sd_notifyf(0, "READY=1\nSTATUS=%s %zu interface(s) from %s",
-			   reload_failed ? "reload failed (see the journal); enforcing" :
-					   "enforcing",
-			   config.iface_count, path);
+		sd_notifyf(
+			0, "READY=1\nSTATUS=%s %zu interface(s) from %s",
+			reload_failed ?
+				"reload failed (see the journal); enforcing" :
+				"enforcing",
+			config.iface_count, path);
 	}
 	sd_notify(0, "STOPPING=1");
 	fprintf(stderr, "casshield: stopping (signal %d)%s\n", sig,

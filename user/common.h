@@ -12,7 +12,8 @@ enum cas_exit {
 	CAS_EXIT_OK = 0,    /* success */
 	CAS_EXIT_FAIL = 1,  /* well-formed request that cannot be carried out */
 	CAS_EXIT_USAGE = 2, /* input that cannot be parsed */
-	CAS_EXIT_KERNEL = 3, /* this kernel cannot run the shield: retrying won't help */
+	CAS_EXIT_KERNEL =
+		3, /* this kernel cannot run the shield: retrying won't help */
 };
 
 extern bool cas_verbose;

@@ -101,10 +101,14 @@ int cas_kernel_probe(char *err)
 static bool cas_log_line_is_context(const char *line, size_t len)
 {
 	static const char *const prefixes[] = {
-		"processed ", "verification time", "stack depth", "func#",
-		"Func#",      "; ",		   "from ",	  "last_idx ",
-		"regs=",      "parent ",	   "mark_precise", "-- ",
-		"Validating", "propagating",	   "libbpf: ",
+		"processed ",	"verification time",
+		"stack depth",	"func#",
+		"Func#",	"; ",
+		"from ",	"last_idx ",
+		"regs=",	"parent ",
+		"mark_precise", "-- ",
+		"Validating",	"propagating",
+		"libbpf: ",
 	};
 	size_t i, digits;
 
@@ -156,21 +160,24 @@ bool cas_explain_load_error(int err, const char *log, char *msg, size_t len)
 
 	cas_verifier_reason(log, reason, sizeof(reason));
 	if (reason[0]) {
-		snprintf(msg, len,
-			 "the kernel's verifier rejected the program (kernel %s): %s; -v prints the whole log",
-			 cas_kernel_release(), reason);
+		snprintf(
+			msg, len,
+			"the kernel's verifier rejected the program (kernel %s): %s; -v prints the whole log",
+			cas_kernel_release(), reason);
 		return true;
 	}
 	switch (err) {
 	case -EPERM:
-		snprintf(msg, len,
-			 "the kernel refused to load the program: %s (it needs CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON, or CAP_SYS_ADMIN; kernel lockdown or an LSM policy can also refuse BPF)",
-			 strerror(-err));
+		snprintf(
+			msg, len,
+			"the kernel refused to load the program: %s (it needs CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON, or CAP_SYS_ADMIN; kernel lockdown or an LSM policy can also refuse BPF)",
+			strerror(-err));
 		return false;
 	case -E2BIG:
-		snprintf(msg, len,
-			 "the program is too large or too complex for this kernel's verifier (kernel %s): %s",
-			 cas_kernel_release(), strerror(-err));
+		snprintf(
+			msg, len,
+			"the program is too large or too complex for this kernel's verifier (kernel %s): %s",
+			cas_kernel_release(), strerror(-err));
 		return true;
 	}
 	snprintf(msg, len, "cannot load the XDP program (kernel %s): %s",

@@ -226,7 +226,8 @@ int cas_shield_open_and_load(struct shield_bpf **skel_out, __u32 max_rules,
 	 */
 	log = calloc(1, CAS_VERIFIER_LOG_SIZE);
 	if (!log) {
-		snprintf(errbuf, CAS_ERRBUF, "cannot allocate the verifier log");
+		snprintf(errbuf, CAS_ERRBUF,
+			 "cannot allocate the verifier log");
 		return -ENOMEM;
 	}
 	open_opts.kernel_log_buf = log;
