@@ -5,66 +5,76 @@
 #                   CLI, integration, and the VM stage (Debian 12, kernel 6.1)
 #   sudo make check-host  the same without the VM stage (the edit-test loop)
 #   sudo make check-vm    the VM stage alone
+#   make test-unit  the tests that need neither root nor a kernel (parsers,
+#                   the apply plan, the config loader, metrics rendering)
 #   sudo make demo  install dependencies, build, run the netns lab
-#   make bench      benchmarks (never pass/fail)
+#   make bench      benchmarks (never pass/fail; scripts/bench/bench.mk)
 #   make install    DESTDIR= PREFIX=/usr/local
 #   make SAN=1      userspace and tests with AddressSanitizer + UBSan
 
 PREFIX     ?= /usr/local
 DESTDIR    ?=
-BUILD      := build
+BUILD      ?= build
 CLANG      ?= clang
 BPFTOOL    ?= bpftool
 CC         ?= cc
 ARCH       := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 
+# user/lib: the library (maps, rules, apply, config, metrics snapshot);
+# user/http: the exporter's server; user/cmd: the verbs and main.
+USER_DIRS  := user/lib user/http user/cmd
 CFLAGS     ?= -O2 -g
-CFLAGS     += -Wall -Wextra -Werror -std=gnu11 -Iinclude -Iuser -I$(BUILD)
+CFLAGS     += -Wall -Wextra -Werror -std=gnu11 -MMD -MP -Iinclude \
+              $(addprefix -I,$(USER_DIRS)) -I$(BUILD)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
-              -Iinclude -I/usr/include/$(shell uname -m)-linux-gnu
+              -MMD -MP -Iinclude -I/usr/include/$(shell uname -m)-linux-gnu
 # Test tables leave trailing fields of a row to their zero default.
-TEST_CFLAGS := -Wno-missing-field-initializers
+TEST_CFLAGS := -Wno-missing-field-initializers -Itests/lib
 LDLIBS     := -Wl,-Bstatic -lbpf -Wl,-Bdynamic -lelf -lz -lmicrohttpd -lyaml -lsystemd -lpthread
 ifeq ($(SAN),1)
 CFLAGS     += -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS    += -fsanitize=address,undefined
 endif
 
-HEADERS    := $(wildcard include/*.h)
-BPF_SRCS   := bpf/shield.bpf.c
-BPF_HDRS   := $(wildcard bpf/*.h)
-LIB_SRCS   := $(filter-out user/main.c,$(wildcard user/*.c))
-LIB_OBJS   := $(patsubst user/%.c,$(BUILD)/user/%.o,$(LIB_SRCS))
-USER_HDRS  := $(wildcard user/*.h)
 SKEL       := $(BUILD)/shield.skel.h
-TEST_LIB   := $(wildcard tests/lib/*.c)
+LIB_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(wildcard user/lib/*.c user/http/*.c))
+CMD_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(wildcard user/cmd/*.c))
+TEST_LIB   := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/lib/*.c))
 TEST_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/unit_*.c))
+# Unit tests that need no root and no BPF: `make test-unit` runs them as is.
+PURE_TESTS := $(BUILD)/tests/unit_values
 
 .DELETE_ON_ERROR:
+# Objects are kept between builds, also those only bench binaries need.
+.SECONDARY:
 .PHONY: all check check-host check-vm demo bench install uninstall clean deps format format-check test-unit
 
 all: $(BUILD)/casshield $(TEST_BINS)
 
-$(BUILD)/shield.bpf.o: $(BPF_SRCS) $(BPF_HDRS) $(HEADERS)
+$(BUILD)/shield.bpf.o: bpf/shield.bpf.c
 	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(SKEL): $(BUILD)/shield.bpf.o
 	$(BPFTOOL) gen skeleton $< name shield_bpf > $@
 
-$(BUILD)/user/%.o: user/%.c $(USER_HDRS) $(HEADERS) $(SKEL)
+# The skeleton is generated: every object waits for it (order-only); the
+# -MMD files then track it like any other header.
+$(BUILD)/%.o: %.c | $(SKEL)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) $(if $(filter tests/%,$<),$(TEST_CFLAGS)) -c $< -o $@
 
+# Made anew: `ar r` would keep members of files since removed.
 $(BUILD)/libcasshield.a: $(LIB_OBJS)
+	rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/casshield: $(BUILD)/user/main.o $(BUILD)/libcasshield.a
+$(BUILD)/casshield: $(CMD_OBJS) $(BUILD)/libcasshield.a
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/tests/%: tests/unit/%.c $(TEST_LIB) $(wildcard tests/lib/*.h) $(BUILD)/libcasshield.a
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TEST_LIB) $(BUILD)/libcasshield.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(TEST_CFLAGS) -Itests/lib $(LDFLAGS) $< $(TEST_LIB) $(BUILD)/libcasshield.a $(LDLIBS) -o $@
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 deps:
 	scripts/install-deps.sh
@@ -81,45 +91,14 @@ check-vm: deps
 	$(MAKE) all
 	tests/run-all.sh tests/vm/run.sh
 
-test-unit: all
-	tests/run-all.sh --unit-only
+test-unit: $(PURE_TESTS)
+	@set -e; for t in $(PURE_TESTS); do $$t; done
 
 demo: deps
 	$(MAKE) $(BUILD)/casshield
 	scripts/demo.sh
 
-bench: bench-bins
-	scripts/bench/run.sh $(BENCH_ARGS)
-
-# --- bench ---
-# Benchmark binaries (tests/bench/, driven by scripts/bench/run.sh); not part
-# of `all`: `make check` builds them only through its smoke test.
-BENCH_DIR   := $(BUILD)/bench
-BENCH_HDRS  := $(wildcard tests/bench/*.h)
-BENCH_BINS  := $(BENCH_DIR)/gen_live $(BENCH_DIR)/bench_paths $(BENCH_DIR)/bench_rules $(BENCH_DIR)/gen_rules
-BENCH_OBJS  := $(BENCH_DIR)/drop_count.bpf.o $(BENCH_DIR)/pass.bpf.o
-.PHONY: bench-bins
-.PRECIOUS: $(BENCH_DIR)/%.bpf.o $(BENCH_DIR)/%.skel.h
-
-bench-bins: $(BUILD)/casshield $(BENCH_BINS) $(BENCH_OBJS)
-
-$(BENCH_DIR)/%.bpf.o: tests/bench/%.bpf.c tests/bench/seen.h $(HEADERS)
-	@mkdir -p $(@D)
-	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
-
-$(BENCH_DIR)/%.skel.h: $(BENCH_DIR)/%.bpf.o
-	$(BPFTOOL) gen skeleton $< name $*_bpf > $@
-
-$(BENCH_DIR)/gen_live: tests/bench/gen_live.c tests/lib/frame.c tests/lib/frame.h $(BENCH_DIR)/gen_live.skel.h
-	$(CC) $(CFLAGS) -Itests/lib -I$(BENCH_DIR) $(LDFLAGS) $< tests/lib/frame.c $(LDLIBS) -o $@
-
-$(BENCH_DIR)/gen_rules: tests/bench/gen_rules.c
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@
-
-$(BENCH_DIR)/bench_%: tests/bench/bench_%.c tests/bench/testrun.c $(BENCH_HDRS) $(BENCH_DIR)/pass.skel.h $(BENCH_DIR)/drop_count.skel.h $(TEST_LIB) $(wildcard tests/lib/*.h) $(BUILD)/libcasshield.a
-	$(CC) $(CFLAGS) $(TEST_CFLAGS) -Itests/lib -Itests/bench -I$(BENCH_DIR) $(LDFLAGS) $< tests/bench/testrun.c $(TEST_LIB) $(BUILD)/libcasshield.a $(LDLIBS) -o $@
-# --- end bench ---
+include scripts/bench/bench.mk
 
 SYSCONFDIR ?= /etc
 UNITDIR    ?= /lib/systemd/system
@@ -142,7 +121,7 @@ uninstall:
 	      $(DESTDIR)$(UNITDIR)/casshield.service $(DESTDIR)$(COMPLETIONDIR)/casshield
 
 # The product code; test tables keep one case a line on purpose.
-FORMATTED := bpf/*.c bpf/*.h user/*.c user/*.h include/*.h tests/bench/*.[ch]
+FORMATTED := bpf/*.c bpf/*.h $(addsuffix /*.[ch],$(USER_DIRS)) include/*.h scripts/bench/*.[ch]
 
 format:
 	clang-format -i $(FORMATTED)
@@ -152,3 +131,5 @@ format-check:
 
 clean:
 	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -445,14 +445,14 @@ class Report:
         if self.metrics is None or "metrics" in self.failed:
             self.not_measured()
             if self.metrics:
-                self.w("`scripts/bench-metrics.sh` failed:")
+                self.w("`scripts/bench/metrics.sh` failed:")
                 self.w()
                 self.w("```")
                 self.out.extend(self.metrics[-5:])
                 self.w("```")
                 self.w()
             return
-        self.w("`scripts/bench-metrics.sh` (one scrape of `casshield metrics`, timed by curl):")
+        self.w("`scripts/bench/metrics.sh` (one scrape of `casshield metrics`, timed by curl):")
         self.w()
         self.w("```")
         for line in self.metrics:

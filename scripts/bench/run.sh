@@ -13,12 +13,12 @@
 #   --sections   comma-separated subset of: paths,droprate,rules,sources,memory,metrics
 #
 # Sections:
-#   paths     ns/packet per path through BPF_PROG_TEST_RUN (tests/bench/bench_paths)
+#   paths     ns/packet per path through BPF_PROG_TEST_RUN (scripts/bench/bench_paths)
 #   droprate  Mpps on veth, live frames, every contender alternated (contenders.sh)
-#   rules     ns/packet with 1 .. 1M allow rules (tests/bench/bench_rules)
+#   rules     ns/packet with 1 .. 1M allow rules (scripts/bench/bench_rules)
 #   sources   Mpps and program ns/packet with 1 .. 1M flooding sources
 #   memory    rule maps' kernel memory per rule at 1M rules; the CLI's peak RSS
-#   metrics   exporter scrape time with 10k rules (scripts/bench-metrics.sh)
+#   metrics   exporter scrape time with 10k rules (scripts/bench/metrics.sh)
 # Raw results stay in build/bench/results/ (build/bench/smoke/results/).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -290,9 +290,9 @@ section_memory() {
 }
 
 section_metrics() {
-	log "6/6 exporter scrape time (scripts/bench-metrics.sh ${METRICS_ARGS[*]})"
-	note_cmd metrics "scripts/bench-metrics.sh ${METRICS_ARGS[*]}"
-	scripts/bench-metrics.sh "${METRICS_ARGS[@]}" >"$RESULTS/metrics.txt" 2>&1
+	log "6/6 exporter scrape time (scripts/bench/metrics.sh ${METRICS_ARGS[*]})"
+	note_cmd metrics "scripts/bench/metrics.sh ${METRICS_ARGS[*]}"
+	scripts/bench/metrics.sh "${METRICS_ARGS[@]}" >"$RESULTS/metrics.txt" 2>&1
 }
 
 # run_section NAME: one section in a subshell, so that a failure stops it

@@ -7,7 +7,7 @@
 #include <bpf/libbpf.h>
 
 #include "datapath.h"
-#include "parse.h"
+#include "values.h"
 #include "shield.h"
 #include "verdicts.h"
 

@@ -19,7 +19,7 @@
 #include "common.h"
 #include "datapath.h"
 #include "frame.h"
-#include "parse.h"
+#include "values.h"
 #include "rules.h"
 #include "verdicts.h"
 

@@ -12,7 +12,7 @@
 #include "check.h"
 #include "common.h"
 #include "kernel.h"
-#include "parse.h"
+#include "values.h"
 
 /* Logs as 6.1 and 6.18 print them, cut to their last lines. */
 static void test_reasons(void)

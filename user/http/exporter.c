@@ -1,12 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * cmd_metrics.c - the metrics verb: a Prometheus exporter over HTTP
- * (libmicrohttpd). Each request reads the pins afresh (metrics.c) and keeps
- * nothing open in between, so the exporter and the shield start, stop and
- * reload independently, and concurrent requests share no state.
- */
+/* exporter.c - the exporter's HTTP server (exporter.h). */
 #include <errno.h>
 #include <microhttpd.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +10,10 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
-#include "cli.h"
 #include "common.h"
+#include "exporter.h"
 #include "metrics.h"
-#include "parse.h"
+#include "values.h"
 
 /* Enough for Prometheus, a health checker and a human with curl. */
 #define CAS_HTTP_THREADS	 4
@@ -25,20 +21,23 @@
 #define CAS_HTTP_TIMEOUT_S	 10
 
 struct cas_exporter {
-	const char **names; /* from -i; none: every shielded interface */
+	char (*names)[IF_NAMESIZE]; /* none: every shielded interface */
+	const char **name_ptrs;	    /* into names, for cas_metrics_collect */
 	size_t count;
+	struct MHD_Daemon *daemon;
 };
 
 /* The listening socket, bound here so that failures name their cause. */
 static int cas_listen(const struct cas_listen_addr *listen_addr,
-		      const char *text)
+		      const char *text, char *errbuf)
 {
 	int fd, one = 1, err;
 
 	fd = socket(listen_addr->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		err = -errno;
-		cas_err("metrics: cannot create a socket: %s", strerror(-err));
+		snprintf(errbuf, CAS_ERRBUF, "cannot create a socket: %s",
+			 strerror(-err));
 		return err;
 	}
 	/* A restart must not wait for the old connections' TIME_WAIT. */
@@ -47,15 +46,13 @@ static int cas_listen(const struct cas_listen_addr *listen_addr,
 		 listen_addr->len) ||
 	    listen(fd, 64)) {
 		err = -errno;
-		if (err == -EADDRINUSE)
-			cas_err("metrics: cannot listen on %s: %s (another exporter running? pick another port with --listen)",
-				text, strerror(-err));
-		else if (err == -EADDRNOTAVAIL)
-			cas_err("metrics: cannot listen on %s: %s (not an address of this host)",
-				text, strerror(-err));
-		else
-			cas_err("metrics: cannot listen on %s: %s", text,
-				strerror(-err));
+		snprintf(errbuf, CAS_ERRBUF, "cannot listen on %s: %s%s", text,
+			 strerror(-err),
+			 err == -EADDRINUSE ?
+				 " (another exporter running? pick another port)" :
+			 err == -EADDRNOTAVAIL ?
+				 " (not an address of this host)" :
+				 "");
 		close(fd);
 		return err;
 	}
@@ -98,7 +95,7 @@ static unsigned int cas_serve_metrics(const struct cas_exporter *exporter,
 	struct cas_metrics_snapshot snap;
 	int err;
 
-	err = cas_metrics_collect(exporter->names, exporter->count, true,
+	err = cas_metrics_collect(exporter->name_ptrs, exporter->count, true,
 				  &snap);
 	if (err) {
 		cas_text_printf(body, "cannot read the shield: %s\n",
@@ -117,7 +114,7 @@ static unsigned int cas_serve_health(const struct cas_exporter *exporter,
 	bool healthy;
 	int err;
 
-	err = cas_metrics_collect(exporter->names, exporter->count, false,
+	err = cas_metrics_collect(exporter->name_ptrs, exporter->count, false,
 				  &snap);
 	if (err) {
 		cas_text_printf(body, "unhealthy\ncannot list %s: %s\n",
@@ -178,137 +175,69 @@ static void cas_mhd_log(void *cls, const char *fmt, va_list ap)
 	vfprintf(stderr, fmt, ap);
 }
 
-static bool cas_valid_name_syntax(const char *name)
+void cas_exporter_stop(struct cas_exporter *exporter)
 {
-	size_t len = strlen(name);
-
-	return len > 0 && len < IF_NAMESIZE && !strchr(name, '/') &&
-	       strcmp(name, ".") && strcmp(name, "..");
+	if (!exporter)
+		return;
+	if (exporter->daemon)
+		MHD_stop_daemon(exporter->daemon); /* closes the socket too */
+	free(exporter->names);
+	free(exporter->name_ptrs);
+	free(exporter);
 }
 
-static struct MHD_Daemon *cas_start(const struct cas_exporter *exporter,
-				    int listen_fd, const char *listen_text)
+int cas_exporter_start(const char *const *names, size_t count,
+		       const char *listen_text, struct cas_exporter **out,
+		       char *err)
 {
-	struct MHD_Daemon *daemon;
+	struct cas_listen_addr listen_addr;
+	struct cas_exporter *exporter;
+	int listen_fd, ret;
+	size_t i;
 
+	*out = NULL;
+	ret = cas_metrics_parse_listen(listen_text, &listen_addr, err);
+	if (ret)
+		return ret;
+	exporter = calloc(1, sizeof(*exporter));
+	if (exporter && count) {
+		exporter->names = calloc(count, sizeof(*exporter->names));
+		exporter->name_ptrs = calloc(count, sizeof(char *));
+	}
+	if (!exporter || (count && (!exporter->names || !exporter->name_ptrs))) {
+		cas_exporter_stop(exporter);
+		snprintf(err, CAS_ERRBUF, "out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < count; i++) {
+		snprintf(exporter->names[i], IF_NAMESIZE, "%s", names[i]);
+		exporter->name_ptrs[i] = exporter->names[i];
+	}
+	exporter->count = count;
+	/* Cached now, before concurrent requests ask for it. */
+	libbpf_num_possible_cpus();
+	listen_fd = cas_listen(&listen_addr, listen_text, err);
+	if (listen_fd < 0) {
+		cas_exporter_stop(exporter);
+		return listen_fd;
+	}
 	signal(SIGPIPE, SIG_IGN);
-	daemon = MHD_start_daemon(
+	exporter->daemon = MHD_start_daemon(
 		MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-		cas_handle, (void *)exporter, MHD_OPTION_LISTEN_SOCKET,
-		listen_fd, MHD_OPTION_THREAD_POOL_SIZE,
-		(unsigned int)CAS_HTTP_THREADS, MHD_OPTION_CONNECTION_LIMIT,
+		cas_handle, exporter, MHD_OPTION_LISTEN_SOCKET, listen_fd,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)CAS_HTTP_THREADS,
+		MHD_OPTION_CONNECTION_LIMIT,
 		(unsigned int)CAS_HTTP_MAX_CONNECTIONS,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CAS_HTTP_TIMEOUT_S,
 		MHD_OPTION_EXTERNAL_LOGGER, cas_mhd_log, NULL, MHD_OPTION_END);
-	if (!daemon) {
-		cas_err("metrics: cannot start the HTTP server on %s (run with -v for details)",
-			listen_text);
+	if (!exporter->daemon) {
 		close(listen_fd);
-		return NULL;
+		cas_exporter_stop(exporter);
+		snprintf(err, CAS_ERRBUF,
+			 "cannot start the HTTP server on %s (run with -v for details)",
+			 listen_text);
+		return -EIO;
 	}
-	fprintf(stderr, "casshield: serving http://%s/metrics and /healthz\n",
-		listen_text);
-	return daemon;
-}
-
-static int cas_serve(const struct cas_exporter *exporter, int listen_fd,
-		     const char *listen_text)
-{
-	struct MHD_Daemon *daemon;
-	sigset_t stop;
-	int sig;
-
-	/* Blocked before the server threads exist, so they inherit it. */
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &stop, NULL);
-	daemon = cas_start(exporter, listen_fd, listen_text);
-	if (!daemon)
-		return CAS_EXIT_FAIL;
-	while (sigwait(&stop, &sig))
-		;
-	MHD_stop_daemon(daemon); /* closes listen_fd too */
-	return CAS_EXIT_OK;
-}
-
-/* The exporter of `casshield run`: every shielded interface. */
-static const struct cas_exporter cas_all_interfaces;
-
-void *cas_metrics_start(const char *listen_text)
-{
-	struct cas_listen_addr listen_addr;
-	char err_text[CAS_ERRBUF];
-	int listen_fd;
-
-	if (cas_metrics_parse_listen(listen_text, &listen_addr, err_text)) {
-		cas_err("metrics: %s", err_text);
-		return NULL;
-	}
-	libbpf_num_possible_cpus();
-	listen_fd = cas_listen(&listen_addr, listen_text);
-	if (listen_fd < 0)
-		return NULL;
-	return cas_start(&cas_all_interfaces, listen_fd, listen_text);
-}
-
-void cas_metrics_stop(void *server)
-{
-	if (server)
-		MHD_stop_daemon(server);
-}
-
-int cas_cmd_metrics(int argc, char **argv)
-{
-	static const struct option options[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "listen", required_argument, NULL, 'l' },
-		{ 0 },
-	};
-	const char *listen_text = CAS_METRICS_DEFAULT_LISTEN;
-	struct cas_exporter exporter = {};
-	struct cas_listen_addr listen_addr;
-	char err_text[CAS_ERRBUF];
-	int opt, listen_fd, ret;
-
-	exporter.names = calloc(argc, sizeof(*exporter.names));
-	if (!exporter.names) {
-		cas_err("metrics: out of memory");
-		return CAS_EXIT_FAIL;
-	}
-	ret = CAS_EXIT_USAGE;
-	while ((opt = cas_getopt(argc, argv, "i:", options, "metrics")) != -1) {
-		if (opt == 'i') {
-			if (!cas_valid_name_syntax(optarg)) {
-				cas_err("metrics: invalid interface name '%s'",
-					optarg);
-				goto out;
-			}
-			exporter.names[exporter.count++] = optarg;
-		} else if (opt == 'l') {
-			listen_text = optarg;
-		} else {
-			goto out;
-		}
-	}
-	if (optind != argc) {
-		cas_err("metrics: unexpected argument '%s'", argv[optind]);
-		goto out;
-	}
-	if (cas_metrics_parse_listen(listen_text, &listen_addr, err_text)) {
-		cas_err("metrics: --listen: %s", err_text);
-		goto out;
-	}
-	ret = CAS_EXIT_FAIL;
-	if (cas_require_privileges())
-		goto out;
-	/* Cached now, before concurrent requests ask for it. */
-	libbpf_num_possible_cpus();
-	listen_fd = cas_listen(&listen_addr, listen_text);
-	if (listen_fd < 0)
-		goto out;
-	ret = cas_serve(&exporter, listen_fd, listen_text);
-out:
-	free(exporter.names);
-	return ret;
+	*out = exporter;
+	return 0;
 }

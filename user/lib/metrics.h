@@ -2,8 +2,8 @@
 /*
  * metrics.h - what the exporter publishes: a snapshot of the shielded
  * interfaces read from their pins, and its rendering as Prometheus text
- * exposition and as a health report. No HTTP here (cmd_metrics.c serves
- * it), so tests can check the text without a server.
+ * exposition and as a health report. No HTTP here (http/exporter.c
+ * serves it), so tests can check the text without a server.
  *
  * The metric names and labels are a contract documented in docs/metrics.md;
  * action and reason values come from the X-macro lists of casshield.h.
@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
-#include "parse.h"
+#include "values.h"
 #include "shield.h"
 #include "verdicts.h"
 
@@ -106,13 +106,5 @@ void cas_metrics_render(const struct cas_metrics_snapshot *snap,
 /* True when every interface is attached; a line per interface either way. */
 bool cas_metrics_health(const struct cas_metrics_snapshot *snap,
 			struct cas_text *out);
-
-/*
- * The exporter in the background (for `casshield run`): serves every
- * shielded interface on listen_text until cas_metrics_stop. NULL after a
- * one-line error.
- */
-void *cas_metrics_start(const char *listen_text);
-void cas_metrics_stop(void *server);
 
 #endif /* CAS_USER_METRICS_H */

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include "casshield.h"
 #include "metrics.h"
-#include "parse.h"
+#include "values.h"
 
 #define CAS_CONFIG_DEFAULT "/etc/casshield/casshield.yaml"
 

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
-/* parse.c - strict parsers: nothing half-understood is accepted. */
+/* values.c - strict parsers: nothing half-understood is accepted. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "parse.h"
+#include "values.h"
 
 static const char *const cas_proto_names[CAS_PROTO_COUNT] = {
 	[CAS_PROTO_TCP] = "tcp",
@@ -16,6 +17,79 @@ static const char *const cas_proto_names[CAS_PROTO_COUNT] = {
 const char *cas_proto_name(unsigned int proto)
 {
 	return proto < CAS_PROTO_COUNT ? cas_proto_names[proto] : "?";
+}
+
+int cas_port_list_find(const struct cas_port_list *list,
+		       const struct cas_port *port)
+{
+	unsigned int i;
+
+	for (i = 0; i < list->count; i++)
+		if (list->ports[i].port == port->port &&
+		    list->ports[i].proto == port->proto)
+			return (int)i;
+	return -1;
+}
+
+void cas_port_list_format(const struct cas_port_list *list, const char *sep,
+			  char *buf, size_t len)
+{
+	size_t used = 0;
+	unsigned int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < list->count && used < len; i++)
+		used += snprintf(buf + used, len - used, "%s%u/%s",
+				 i ? sep : "", list->ports[i].port,
+				 cas_proto_name(list->ports[i].proto));
+}
+
+__u64 cas_port_list_mask(const struct cas_port_list *all,
+			 const struct cas_port_list *subset)
+{
+	unsigned int i;
+	__u64 mask = 0;
+	int slot;
+
+	if (!subset->count)
+		return CAS_ALL_PORTS;
+	for (i = 0; i < subset->count; i++)
+		if ((slot = cas_port_list_find(all, &subset->ports[i])) >= 0)
+			mask |= 1ULL << slot;
+	return mask;
+}
+
+void cas_port_list_from_mask(const struct cas_port_list *all, __u64 mask,
+			     struct cas_port_list *out)
+{
+	unsigned int i;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < all->count; i++)
+		if (mask & (1ULL << i))
+			out->ports[out->count++] = all->ports[i];
+}
+
+bool cas_port_list_equal(const struct cas_port_list *a,
+			 const struct cas_port_list *b)
+{
+	unsigned int i;
+
+	if (a->count != b->count)
+		return false;
+	for (i = 0; i < a->count; i++) /* not memcmp: the struct has padding */
+		if (a->ports[i].port != b->ports[i].port ||
+		    a->ports[i].proto != b->ports[i].proto)
+			return false;
+	return true;
+}
+
+bool cas_valid_ifname(const char *name)
+{
+	size_t len = name ? strlen(name) : 0;
+
+	return len > 0 && len < IF_NAMESIZE && !strchr(name, '/') &&
+	       strcmp(name, ".") && strcmp(name, "..");
 }
 
 int cas_parse_u32(const char *text, __u32 min, __u32 max, __u32 *value,
@@ -170,20 +244,15 @@ int cas_parse_port_list(const char *text, struct cas_port_list *list, char *err)
 	for (item = strtok_r(copy, ",", &save); item;
 	     item = strtok_r(NULL, ",", &save)) {
 		struct cas_port port;
-		unsigned int i;
 
 		ret = cas_parse_port(item, &port, err);
 		if (ret)
 			goto out;
-		for (i = 0; i < list->count; i++) {
-			if (list->ports[i].port == port.port &&
-			    list->ports[i].proto == port.proto) {
-				snprintf(err, CAS_ERRBUF,
-					 "port %u/%s is listed twice",
-					 port.port, cas_proto_name(port.proto));
-				ret = -EINVAL;
-				goto out;
-			}
+		if (cas_port_list_find(list, &port) >= 0) {
+			snprintf(err, CAS_ERRBUF, "port %u/%s is listed twice",
+				 port.port, cas_proto_name(port.proto));
+			ret = -EINVAL;
+			goto out;
 		}
 		if (list->count == CAS_MAX_PROTECTED_PORTS) {
 			snprintf(err, CAS_ERRBUF, "more than %d ports",

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* cmd_config.c - check: validate a configuration file and show its ruleset. */
+/* cmd_config.c - check, apply, confirm and run: the configuration file made live. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -14,9 +14,10 @@
 #include "cli.h"
 #include "common.h"
 #include "config.h"
+#include "exporter.h"
 #include "metrics.h"
 
-/* check, apply, confirm and run: the configuration file made live. */
+
 
 /* --config FILE (default CAS_CONFIG_DEFAULT); returns the path or NULL. */
 const char *cas_config_option(int argc, char **argv, const char *verb,
@@ -325,6 +326,21 @@ static int cas_run_apply(const struct cas_config *config, bool prune)
 	return ret;
 }
 
+/* run's exporter: every shielded interface; NULL after saying why. */
+static struct cas_exporter *cas_run_exporter(const char *listen)
+{
+	struct cas_exporter *exporter;
+	char err[CAS_ERRBUF];
+
+	if (cas_exporter_start(NULL, 0, listen, &exporter, err)) {
+		cas_err("metrics: %s", err);
+		return NULL;
+	}
+	fprintf(stderr, "casshield: serving http://%s/metrics and /healthz\n",
+		listen);
+	return exporter;
+}
+
 /* Unload what config names (run --detach-on-exit). */
 static void cas_run_detach_all(const struct cas_config *config)
 {
@@ -354,7 +370,7 @@ int cas_cmd_run(int argc, char **argv)
 		{ 0 },
 	};
 	struct cas_config config, next;
-	void *server = NULL;
+	struct cas_exporter *server = NULL;
 	const char *path;
 	sigset_t signals;
 	int ret, sig, reload_failed;
@@ -383,7 +399,7 @@ int cas_cmd_run(int argc, char **argv)
 		sd_notifyf(0, "STATUS=cannot apply %s (see the journal)", path);
 		goto out;
 	}
-	server = cas_metrics_start(config.listen);
+	server = cas_run_exporter(config.listen);
 	if (!server) {
 		ret = CAS_EXIT_FAIL;
 		goto out;
@@ -422,8 +438,8 @@ int cas_cmd_run(int argc, char **argv)
 				"casshield: reload failed; what was applied before the failure stays\n");
 		/* A server that failed to start is retried at every reload. */
 		if (!server || strcmp(next.listen, config.listen)) {
-			cas_metrics_stop(server);
-			server = cas_metrics_start(next.listen);
+			cas_exporter_stop(server);
+			server = cas_run_exporter(next.listen);
 			if (!server)
 				fprintf(stderr,
 					"casshield: metrics are off until the next reload\n");
@@ -445,7 +461,7 @@ int cas_cmd_run(int argc, char **argv)
 		cas_run_detach_all(&config);
 	ret = CAS_EXIT_OK;
 out:
-	cas_metrics_stop(server);
+	cas_exporter_stop(server);
 	cas_config_free(&config);
 	return ret;
 }

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * parse.h - parsers for what users type: CIDRs, port lists, numbers. Each
+ * values.h - parsers for the values users type: CIDRs, port lists, numbers. Each
  * returns 0 or -EINVAL and, on error, writes a one-line explanation.
  */
-#ifndef CAS_USER_PARSE_H
-#define CAS_USER_PARSE_H
+#ifndef CAS_USER_VALUES_H
+#define CAS_USER_VALUES_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -41,6 +41,34 @@ int cas_parse_port_list(const char *text, struct cas_port_list *list,
 			char *err);
 const char *cas_proto_name(unsigned int proto);
 
+/*
+ * Port lists, said once. A rule's ports are a mask over its interface's
+ * list (bit i = list->ports[i]); CAS_ALL_PORTS means every protected port.
+ */
+/* Index of port in list, or -1. */
+int cas_port_list_find(const struct cas_port_list *list,
+		       const struct cas_port *port);
+/* "443/tcp<sep>80/tcp" into buf; "" for an empty list. */
+void cas_port_list_format(const struct cas_port_list *list, const char *sep,
+			  char *buf, size_t len);
+/* The mask of subset over all (an empty subset: CAS_ALL_PORTS). */
+__u64 cas_port_list_mask(const struct cas_port_list *all,
+			 const struct cas_port_list *subset);
+/* The ports of mask over all (CAS_ALL_PORTS: every port of all). */
+void cas_port_list_from_mask(const struct cas_port_list *all, __u64 mask,
+			     struct cas_port_list *out);
+/* Same ports in the same order. */
+bool cas_port_list_equal(const struct cas_port_list *a,
+			 const struct cas_port_list *b);
+/* Buffer size that holds any formatted list (64 x "65535/udp" + sep). */
+#define CAS_PORTS_TEXT 768
+
+/*
+ * An interface name the kernel could have, checked before it becomes a
+ * path under bpffs: 1..15 characters, no '/', not "." or "..".
+ */
+bool cas_valid_ifname(const char *name);
+
 /* Rule names become Prometheus label values: [A-Za-z0-9._-]{1,31}. */
 int cas_valid_rule_name(const char *name);
 
@@ -70,4 +98,4 @@ const char *cas_tls_version_name(__u16 version);
 int cas_check_bucket(const char *what, __u32 rate, bool burst_set, __u32 *burst,
 		     char *err);
 
-#endif /* CAS_USER_PARSE_H */
+#endif /* CAS_USER_VALUES_H */

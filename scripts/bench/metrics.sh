@@ -4,7 +4,7 @@
 # allow rules (the target: under 50 ms for 10,000). Prints figures; never
 # passes or fails on them. Run as root from anywhere:
 #
-#   scripts/bench-metrics.sh [RULES] [SCRAPES]     (default 10000 50)
+#   scripts/bench/metrics.sh [RULES] [SCRAPES]     (default 10000 50)
 #
 # A veth pair gets a fresh shield, RULES rules (every other one named, so
 # every rule is its own series), and an exporter on 127.0.0.1:19487; each
@@ -16,7 +16,7 @@ SCRAPES=${2:-50}
 B=${CASSHIELD:-$PWD/build/casshield}
 IF=cbench0
 LISTEN=127.0.0.1:19487
-FILL=build/bench-metrics-rules
+FILL=build/bench/metrics_rules
 EXPORTER_PID=
 
 cleanup() {
@@ -27,12 +27,9 @@ cleanup() {
 trap cleanup EXIT
 
 [ "$(id -u)" -eq 0 ] || { echo "bench-metrics: run as root" >&2; exit 1; }
-make -s build/casshield
 # The filler uses the same headers and library as the CLI: no copy of the
-# rule layout here.
-ldlibs=$(make -s --no-print-directory -f Makefile -f - print-ldlibs <<<'print-ldlibs: ; @echo $(LDLIBS)')
-${CC:-cc} -O2 -Wall -Wextra -Werror -std=gnu11 -Iinclude -Iuser -Ibuild \
-	scripts/bench-metrics-rules.c build/libcasshield.a $ldlibs -o "$FILL"
+# rule layout here (scripts/bench/bench.mk builds it).
+make -s build/casshield "$FILL"
 
 cleanup
 ip link add "$IF" type veth peer name cbench1

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdarg.h>
+#include <stddef.h>
 
 /* Exit codes: the CLI contract. */
 enum cas_exit {
@@ -29,5 +30,12 @@ void cas_setup_libbpf_logging(void);
 int cas_require_privileges(void);
 
 #define CAS_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Make room for want items of size bytes in a growable array (*items with
+ * *capacity items allocated), doubling; 0 or -ENOMEM, the array intact.
+ */
+int cas_array_reserve(void *items, size_t *capacity, size_t want,
+		      size_t size);
 
 #endif /* CAS_COMMON_H */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* common.c - messages, libbpf logging and the privilege check. */
 #include <errno.h>
+#include <stdlib.h>
 #include <linux/capability.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -14,6 +15,25 @@
 #endif
 
 bool cas_verbose;
+
+int cas_array_reserve(void *items, size_t *capacity, size_t want,
+		      size_t size)
+{
+	void **array = items;
+	size_t cap = *capacity ? *capacity : 16;
+	void *grown;
+
+	if (want <= *capacity)
+		return 0;
+	while (cap < want)
+		cap *= 2;
+	grown = realloc(*array, cap * size);
+	if (!grown)
+		return -ENOMEM;
+	*array = grown;
+	*capacity = cap;
+	return 0;
+}
 
 void cas_err(const char *fmt, ...)
 {

@@ -424,7 +424,8 @@ static int cas_load_iface(struct cas_walk *walk, const yaml_node_t *map,
 	if (!value)
 		return cas_fail(walk, map, key,
 				"missing (the interface's name, e.g. eth0)");
-	if (!*value || strlen(value) >= IF_NAMESIZE || strchr(value, '/'))
+	/* The CLI's own check: the name becomes a path under bpffs. */
+	if (!cas_valid_ifname(value))
 		return cas_fail(walk, node, key, "invalid interface name '%s'",
 				value);
 	snprintf(iface->name, sizeof(iface->name), "%s", value);

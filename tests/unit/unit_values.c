@@ -8,7 +8,7 @@
 
 #include "check.h"
 #include "common.h"
-#include "parse.h"
+#include "values.h"
 
 static void test_prefixes(void)
 {
@@ -240,12 +240,73 @@ static void test_mac_ttl_tls(void)
 	}
 }
 
+/* A rule's ports as a mask over its interface's list, and back. */
+static void test_port_masks(void)
+{
+	static const struct {
+		const char *subset; /* "" = every port */
+		__u64 mask;
+		const char *back; /* from the mask, formatted */
+	} cases[] = {
+		{ "", CAS_ALL_PORTS, "443/tcp,80/tcp,53/udp" },
+		{ "443", 1, "443/tcp" },
+		{ "53/udp,443", 5, "443/tcp,53/udp" }, /* the interface's order */
+		{ "53/tcp", 0, "" },		  /* not a protected port */
+	};
+	char text[CAS_PORTS_TEXT], err[CAS_ERRBUF];
+	struct cas_port_list all, subset, back;
+	size_t i;
+
+	cas_parse_port_list("443,80/tcp,53/udp", &all, err);
+	for (i = 0; i < CAS_ARRAY_SIZE(cases); i++) {
+		check_case = cases[i].subset;
+		memset(&subset, 0, sizeof(subset));
+		if (cases[i].subset[0])
+			cas_parse_port_list(cases[i].subset, &subset, err);
+		cas_port_list_from_mask(&all, cas_port_list_mask(&all, &subset),
+					&back);
+		cas_port_list_format(&back, ",", text, sizeof(text));
+		check_record(CHECK_EQ(cas_port_list_mask(&all, &subset),
+				      cases[i].mask, "mask") &
+			     CHECK_STR(text, cases[i].back, "ports of the mask"));
+	}
+	check_case = "format with a separator; equal lists";
+	cas_port_list_format(&all, ", ", text, sizeof(text));
+	cas_parse_port_list("443/tcp,80,53/udp", &back, err);
+	check_record(CHECK_STR(text, "443/tcp, 80/tcp, 53/udp", "format") &
+		     CHECK_EQ(cas_port_list_equal(&all, &back), 1, "equal") &
+		     CHECK_EQ(cas_port_list_equal(&all, &subset), 0, "unequal"));
+}
+
+static void test_ifnames(void)
+{
+	static const struct {
+		const char *name;
+		int valid;
+	} cases[] = {
+		{ "eth0", 1 },	  { "enp0s31f6", 1 }, { "a", 1 },
+		{ "abcdefghijklmno", 1 }, /* 15: the kernel's longest */
+		{ "abcdefghijklmnop", 0 },
+		{ "", 0 },	  { ".", 0 },	      { "..", 0 },
+		{ "a/b", 0 },	  { "..x", 1 },
+	};
+	size_t i;
+
+	for (i = 0; i < CAS_ARRAY_SIZE(cases); i++) {
+		check_case = cases[i].name;
+		check_record(CHECK_EQ(cas_valid_ifname(cases[i].name),
+				      cases[i].valid, "valid"));
+	}
+}
+
 int main(void)
 {
 	test_prefixes();
 	test_port_lists();
+	test_port_masks();
+	test_ifnames();
 	test_rates();
 	test_buckets();
 	test_mac_ttl_tls();
-	return check_summary("unit_parse");
+	return check_summary("unit_values");
 }

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * bench-metrics-rules.c - fills a shielded interface with N allow rules for
- * scripts/bench-metrics.sh: 10.X.Y.0/24 prefixes, every other one named,
+ * metrics_rules.c - fills a shielded interface with N allow rules for
+ * scripts/bench/metrics.sh: 10.X.Y.0/24 prefixes, every other one named,
  * through the bulk add that `allow add --file` uses (it makes the names
  * here without a file).
  *
- *   bench-metrics-rules IFACE COUNT
+ *   build/bench/metrics_rules IFACE COUNT
  */
 #include <arpa/inet.h>
 #include <stdio.h>

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <bpf/libbpf.h>
 #include "casshield.h"
-#include "parse.h"
+#include "values.h"
 
 /* The pinned bpf_link: the last pin a load makes, after every map's. */
 #define CAS_LINK_PIN "link"

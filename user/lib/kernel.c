@@ -12,7 +12,7 @@
 
 #include "common.h"
 #include "kernel.h"
-#include "parse.h"
+#include "values.h"
 
 const char *cas_kernel_release(void)
 {

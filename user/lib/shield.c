@@ -31,14 +31,6 @@ const char *cas_mode_name(__u32 mode)
 	return mode == CAS_MODE_SKB ? "skb" : "native";
 }
 
-static int cas_valid_ifname(const char *ifname)
-{
-	size_t len = ifname ? strlen(ifname) : 0;
-
-	return len > 0 && len < IF_NAMESIZE && !strchr(ifname, '/') &&
-	       strcmp(ifname, ".") && strcmp(ifname, "..");
-}
-
 static void cas_pin_dir(const char *ifname, char *buf, size_t len)
 {
 	/* Callers validated ifname: it is shorter than IF_NAMESIZE. */
