@@ -10,7 +10,7 @@
 # every rule is its own series), and an exporter on 127.0.0.1:19487; each
 # scrape is timed end to end by curl (read the pins, render, HTTP).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 RULES=${1:-10000}
 SCRAPES=${2:-50}
 B=${CASSHIELD:-$PWD/build/casshield}
