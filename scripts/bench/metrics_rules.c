@@ -22,6 +22,7 @@ int main(int argc, char **argv)
 	struct cas_iface iface;
 	struct cas_rule *rules;
 	long count, i;
+	char errbuf[CAS_ERRBUF];
 	size_t failed;
 	int err;
 
@@ -30,8 +31,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s IFACE COUNT (1..65536)\n", argv[0]);
 		return 2;
 	}
-	if (cas_iface_open(argv[1], &iface) ||
-	    cas_settings_read(&iface.maps, &settings))
+	if (cas_iface_open(argv[1], &iface, errbuf)) {
+		fprintf(stderr, "%s\n", errbuf);
+		return 1;
+	}
+	if (cas_settings_read(&iface.maps, &settings))
 		return 1;
 	if (count > settings.max_rules) {
 		fprintf(stderr, "%s holds at most %u rules\n", argv[1],
@@ -42,7 +46,8 @@ int main(int argc, char **argv)
 	if (!rules)
 		return 1;
 	for (i = 0; i < count; i++) {
-		struct cas_prefix prefix = { .family = AF_INET, .prefixlen = 24 };
+		struct cas_prefix prefix = { .family = AF_INET,
+					     .prefixlen = 24 };
 
 		prefix.addr[0] = 10;
 		prefix.addr[1] = i / 256;

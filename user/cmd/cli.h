@@ -42,6 +42,24 @@ struct cas_subverb {
 int cas_run_subverb(int argc, char **argv, const char *verb,
 		    const char *expected, const struct cas_subverb *subverbs);
 
+/*
+ * A library error as an exit code: 0 for 0, CAS_EXIT_USAGE for -EINVAL
+ * (the input), CAS_EXIT_KERNEL for -ENOEXEC, CAS_EXIT_FAIL otherwise.
+ */
+int cas_exit_code(int err);
+/* Print errbuf if err is set; its exit code. */
+int cas_report(int err, const char *errbuf);
+/* The privilege check of a verb that needs BPF: an exit code. */
+int cas_verb_privileges(void);
+struct cas_iface;
+/*
+ * What every verb on one interface does first: check privileges, resolve
+ * -i (NULL: the only shielded interface), take the state lock if it will
+ * write, open the pins. An exit code, after a one-line error.
+ */
+int cas_verb_iface(const char *ifname_opt, bool writer,
+		   struct cas_iface *iface);
+
 /* The verb table lives in main.c; verbs print their usage through it. */
 const struct cas_verb *cas_find_verb(const char *name);
 void cas_print_usage(FILE *out, const struct cas_verb *verb);

@@ -168,7 +168,7 @@ static int cas_allow_rule_limits(const struct cas_allow_args *args,
 static int cas_allow_open(const struct cas_allow_args *args, bool writer,
 			  struct cas_iface *iface)
 {
-	return cas_iface_open_for(args->ifname, writer, iface);
+	return cas_verb_iface(args->ifname, writer, iface);
 }
 
 /* Rules parsed from a file, with the line each came from. */

@@ -17,8 +17,6 @@
 #include "exporter.h"
 #include "metrics.h"
 
-
-
 /* --config FILE (default CAS_CONFIG_DEFAULT); returns the path or NULL. */
 const char *cas_config_option(int argc, char **argv, const char *verb,
 			      const struct option *extra,
@@ -242,9 +240,10 @@ int cas_cmd_apply(int argc, char **argv)
 	ret = cas_config_read(path, &config);
 	if (ret)
 		return ret;
-	ret = CAS_EXIT_FAIL;
-	if (cas_require_privileges())
+	ret = cas_verb_privileges();
+	if (ret)
 		goto out;
+	ret = CAS_EXIT_FAIL;
 	lock = cas_state_lock();
 	if (lock < 0) {
 		cas_err("apply: cannot lock %s: %s", CAS_PIN_ROOT,
@@ -291,7 +290,7 @@ int cas_cmd_confirm(int argc, char **argv)
 		cas_err("confirm: unexpected argument '%s'", argv[optind]);
 		return CAS_EXIT_USAGE;
 	}
-	if (cas_require_privileges())
+	if (cas_verb_privileges())
 		return CAS_EXIT_FAIL;
 	lock = cas_state_lock();
 	pid = cas_pending_confirm();
@@ -341,16 +340,26 @@ static struct cas_exporter *cas_run_exporter(const char *listen)
 	return exporter;
 }
 
+/* Unload a shielded interface for run, logging the outcome. */
+static void cas_run_unload(const char *name, const char *why)
+{
+	char err[CAS_ERRBUF];
+
+	if (!cas_is_shielded(name))
+		return;
+	if (cas_shield_unload(name, err))
+		cas_err("%s", err);
+	else
+		fprintf(stderr, "casshield: %s: %s\n", name, why);
+}
+
 /* Unload what config names (run --detach-on-exit). */
 static void cas_run_detach_all(const struct cas_config *config)
 {
 	size_t i;
 
 	for (i = 0; i < config->iface_count; i++)
-		if (cas_is_shielded(config->ifaces[i].name) &&
-		    !cas_shield_unload(config->ifaces[i].name))
-			fprintf(stderr, "casshield: %s: detached on exit\n",
-				config->ifaces[i].name);
+		cas_run_unload(config->ifaces[i].name, "detached on exit");
 }
 
 /*
@@ -381,9 +390,10 @@ int cas_cmd_run(int argc, char **argv)
 	ret = cas_config_read(path, &config);
 	if (ret)
 		return ret;
-	if (cas_require_privileges()) {
+	ret = cas_verb_privileges();
+	if (ret) {
 		cas_config_free(&config);
-		return CAS_EXIT_FAIL;
+		return ret;
 	}
 	/* Blocked before any thread exists, so the HTTP threads inherit it. */
 	sigemptyset(&signals);
@@ -426,11 +436,10 @@ int cas_cmd_run(int argc, char **argv)
 		for (size_t i = 0; i < config.iface_count; i++) {
 			const char *name = config.ifaces[i].name;
 
-			if (!cas_config_find(&next, name) &&
-			    cas_is_shielded(name) && !cas_shield_unload(name))
-				fprintf(stderr,
-					"casshield: %s: unloaded (no longer in the file)\n",
-					name);
+			if (!cas_config_find(&next, name))
+				cas_run_unload(
+					name,
+					"unloaded (no longer in the file)");
 		}
 		reload_failed = cas_run_apply(&next, false);
 		if (reload_failed)

@@ -147,7 +147,7 @@ static int cas_limits_set(int argc, char **argv)
 		cas_err("limits set: nothing to set (see 'casshield limits --help')");
 		return CAS_EXIT_USAGE;
 	}
-	err = cas_iface_open_for(ifname_opt, true, &iface);
+	err = cas_verb_iface(ifname_opt, true, &iface);
 	if (err)
 		return err;
 	/* The live generation's policy changes in place: one word at a time. */
@@ -208,7 +208,7 @@ static int cas_limits_show(int argc, char **argv)
 		cas_err("limits show: unexpected argument '%s'", argv[optind]);
 		return CAS_EXIT_USAGE;
 	}
-	err = cas_iface_open_for(ifname_opt, false, &iface);
+	err = cas_verb_iface(ifname_opt, false, &iface);
 	if (err)
 		return err;
 	err = cas_policy_read_active(&iface.maps, &settings);

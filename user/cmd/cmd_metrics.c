@@ -58,9 +58,10 @@ int cas_cmd_metrics(int argc, char **argv)
 		cas_err("metrics: --listen: %s", err_text);
 		goto out;
 	}
-	ret = CAS_EXIT_FAIL;
-	if (cas_require_privileges())
+	ret = cas_verb_privileges();
+	if (ret)
 		goto out;
+	ret = CAS_EXIT_FAIL;
 	/* Blocked before the server threads exist, so they inherit it. */
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGINT);

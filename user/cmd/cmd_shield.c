@@ -47,7 +47,7 @@ int cas_cmd_load(int argc, char **argv)
 	struct cas_load_options opts = { .mode = CAS_MODE_NATIVE };
 	char err_text[CAS_ERRBUF];
 	const char *ifname;
-	int opt;
+	int opt, ret;
 
 	cas_parse_port_list("443/tcp", &opts.ports, err_text);
 	while ((opt = cas_getopt(argc, argv, "", options, "load")) != -1) {
@@ -80,28 +80,32 @@ int cas_cmd_load(int argc, char **argv)
 	ifname = cas_one_operand(argc, argv, "load");
 	if (!ifname)
 		return CAS_EXIT_USAGE;
-	if (cas_require_privileges())
-		return CAS_EXIT_FAIL;
-	return cas_shield_load(ifname, &opts);
+	ret = cas_verb_privileges();
+	if (ret)
+		return ret;
+	return cas_report(cas_shield_load(ifname, &opts, err_text), err_text);
 }
 
 int cas_cmd_unload(int argc, char **argv)
 {
 	static const struct option options[] = { { 0 } };
+	char err[CAS_ERRBUF];
 	const char *ifname;
+	int ret;
 
 	if (cas_getopt(argc, argv, "", options, "unload") != -1)
 		return CAS_EXIT_USAGE;
 	ifname = cas_one_operand(argc, argv, "unload");
 	if (!ifname)
 		return CAS_EXIT_USAGE;
-	if (cas_require_privileges())
-		return CAS_EXIT_FAIL;
+	ret = cas_verb_privileges();
+	if (ret)
+		return ret;
 	if (!cas_is_shielded(ifname)) {
 		cas_err("%s is not shielded", ifname);
 		return CAS_EXIT_FAIL;
 	}
-	return cas_shield_unload(ifname);
+	return cas_report(cas_shield_unload(ifname, err), err);
 }
 
 /* Everything status reports about one interface. */
@@ -115,14 +119,16 @@ struct cas_status {
 
 static int cas_status_read(const char *ifname, struct cas_status *status)
 {
+	char errbuf[CAS_ERRBUF];
 	struct cas_rule_entry *entries;
 	struct cas_iface iface;
 	size_t count, i;
 	int err;
 
 	memset(status, 0, sizeof(*status));
-	if (cas_iface_open(ifname, &iface))
-		return CAS_EXIT_FAIL;
+	err = cas_iface_open(ifname, &iface, errbuf);
+	if (err)
+		return cas_report(err, errbuf);
 	err = cas_iface_attachment(&iface, &status->attachment);
 	if (!err)
 		err = cas_settings_read(&iface.maps, &status->settings);
@@ -223,15 +229,16 @@ int cas_cmd_status(int argc, char **argv)
 		cas_err("status: unexpected argument '%s'", argv[optind]);
 		return CAS_EXIT_USAGE;
 	}
-	if (cas_require_privileges())
-		return CAS_EXIT_FAIL;
+	err = cas_verb_privileges();
+	if (err)
+		return err;
 
 	if (ifname) {
-		char resolved[IF_NAMESIZE];
+		char resolved[IF_NAMESIZE], errbuf[CAS_ERRBUF];
 
-		err = cas_resolve_iface(ifname, resolved);
+		err = cas_resolve_iface(ifname, resolved, errbuf);
 		if (err)
-			return err;
+			return cas_report(err, errbuf);
 		names = calloc(1, sizeof(*names));
 		if (!names)
 			return CAS_EXIT_FAIL;

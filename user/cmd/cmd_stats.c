@@ -36,11 +36,13 @@ static void cas_watch_on_signal(int sig)
 static int cas_stats_read(const char *ifname, struct cas_verdict_count *counts,
 			  size_t *count)
 {
+	char errbuf[CAS_ERRBUF];
 	struct cas_iface iface;
 	int err;
 
-	if (cas_iface_open(ifname, &iface))
-		return CAS_EXIT_FAIL;
+	err = cas_iface_open(ifname, &iface, errbuf);
+	if (err)
+		return cas_report(err, errbuf);
 	err = cas_verdicts_read(&iface.maps, counts, count);
 	cas_iface_close(&iface);
 	if (err) {
@@ -211,7 +213,7 @@ int cas_cmd_stats(int argc, char **argv)
 		{ 0 },
 	};
 	const char *ifname_opt = NULL;
-	char ifname[IF_NAMESIZE];
+	char ifname[IF_NAMESIZE], errbuf[CAS_ERRBUF];
 	double interval = 0;
 	bool json = false;
 	size_t count;
@@ -237,11 +239,12 @@ int cas_cmd_stats(int argc, char **argv)
 		cas_err("stats: --watch is for the console; scripts use --json alone, or 'casshield metrics'");
 		return CAS_EXIT_USAGE;
 	}
-	if (cas_require_privileges())
-		return CAS_EXIT_FAIL;
-	err = cas_resolve_iface(ifname_opt, ifname);
+	err = cas_verb_privileges();
 	if (err)
 		return err;
+	err = cas_resolve_iface(ifname_opt, ifname, errbuf);
+	if (err)
+		return cas_report(err, errbuf);
 	if (interval)
 		return cas_stats_watch(ifname, interval);
 	err = cas_stats_read(ifname, counts, &count);

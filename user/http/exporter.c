@@ -46,13 +46,14 @@ static int cas_listen(const struct cas_listen_addr *listen_addr,
 		 listen_addr->len) ||
 	    listen(fd, 64)) {
 		err = -errno;
-		snprintf(errbuf, CAS_ERRBUF, "cannot listen on %s: %s%s", text,
-			 strerror(-err),
-			 err == -EADDRINUSE ?
-				 " (another exporter running? pick another port)" :
-			 err == -EADDRNOTAVAIL ?
-				 " (not an address of this host)" :
-				 "");
+		snprintf(
+			errbuf, CAS_ERRBUF, "cannot listen on %s: %s%s", text,
+			strerror(-err),
+			err == -EADDRINUSE ?
+				" (another exporter running? pick another port)" :
+			err == -EADDRNOTAVAIL ?
+				" (not an address of this host)" :
+				"");
 		close(fd);
 		return err;
 	}
@@ -204,7 +205,8 @@ int cas_exporter_start(const char *const *names, size_t count,
 		exporter->names = calloc(count, sizeof(*exporter->names));
 		exporter->name_ptrs = calloc(count, sizeof(char *));
 	}
-	if (!exporter || (count && (!exporter->names || !exporter->name_ptrs))) {
+	if (!exporter ||
+	    (count && (!exporter->names || !exporter->name_ptrs))) {
 		cas_exporter_stop(exporter);
 		snprintf(err, CAS_ERRBUF, "out of memory");
 		return -ENOMEM;
@@ -233,9 +235,10 @@ int cas_exporter_start(const char *const *names, size_t count,
 	if (!exporter->daemon) {
 		close(listen_fd);
 		cas_exporter_stop(exporter);
-		snprintf(err, CAS_ERRBUF,
-			 "cannot start the HTTP server on %s (run with -v for details)",
-			 listen_text);
+		snprintf(
+			err, CAS_ERRBUF,
+			"cannot start the HTTP server on %s (run with -v for details)",
+			listen_text);
 		return -EIO;
 	}
 	*out = exporter;

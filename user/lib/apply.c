@@ -374,12 +374,21 @@ struct cas_prepare_ctx {
 	struct cas_apply_counts *counts;
 };
 
-static int cas_prepare_new(const struct cas_maps *maps, void *ctx)
+static int cas_prepare_new(const struct cas_maps *maps, void *ctx, char *err)
 {
 	struct cas_prepare_ctx *prepare = ctx;
+	int ret;
 
-	return cas_apply_ruleset(maps, prepare->want->name, prepare->want,
-				 prepare->report, prepare->counts);
+	ret = cas_apply_ruleset(maps, prepare->want->name, prepare->want,
+				prepare->report, prepare->counts);
+	if (ret > 0) { /* already said */
+		err[0] = '\0';
+		return -ECANCELED;
+	}
+	if (ret)
+		snprintf(err, CAS_ERRBUF, "cannot apply the rules of %s: %s",
+			 prepare->want->name, strerror(-ret));
+	return ret;
 }
 
 int cas_apply_config(const struct cas_config *config, bool prune, FILE *report,
@@ -388,6 +397,7 @@ int cas_apply_config(const struct cas_config *config, bool prune, FILE *report,
 	char(*shielded)[IF_NAMESIZE] = NULL;
 	size_t shielded_count = 0, i, j;
 	int err, ret = CAS_EXIT_OK;
+	char errbuf[CAS_ERRBUF];
 
 	memset(counts, 0, sizeof(*counts));
 	err = cas_shielded_list(&shielded, &shielded_count);
@@ -411,7 +421,8 @@ int cas_apply_config(const struct cas_config *config, bool prune, FILE *report,
 		}
 		if (!cas_is_shielded(want->name))
 			continue;
-		if (cas_iface_open(want->name, &iface)) {
+		if (cas_iface_open(want->name, &iface, errbuf)) {
+			cas_err("apply: %s", errbuf);
 			ret = CAS_EXIT_FAIL;
 			goto out;
 		}
@@ -433,7 +444,8 @@ int cas_apply_config(const struct cas_config *config, bool prune, FILE *report,
 		if (cas_is_shielded(want->name)) {
 			struct cas_iface iface;
 
-			if (cas_iface_open(want->name, &iface)) {
+			if (cas_iface_open(want->name, &iface, errbuf)) {
+				cas_err("apply: %s", errbuf);
 				ret = CAS_EXIT_FAIL;
 				goto out;
 			}
@@ -449,7 +461,10 @@ int cas_apply_config(const struct cas_config *config, bool prune, FILE *report,
 
 			/* The ruleset goes in before the program is attached. */
 			err = cas_shield_load_prepared(want->name, &opts,
-						       cas_prepare_new, &ctx);
+						       cas_prepare_new, &ctx,
+						       errbuf);
+			if (err && errbuf[0])
+				cas_err("apply: %s", errbuf);
 			if (!err) {
 				counts->attached++;
 				if (report)
@@ -460,12 +475,11 @@ int cas_apply_config(const struct cas_config *config, bool prune, FILE *report,
 			}
 		}
 		if (err) {
-			if (err < 0)
+			if (err < 0 && cas_is_shielded(want->name))
 				cas_err("apply: cannot apply the rules of %s: %s",
 					want->name, strerror(-err));
-			/* CAS_EXIT_KERNEL from the load says retrying won't help. */
-			ret = err == CAS_EXIT_KERNEL ? CAS_EXIT_KERNEL :
-						       CAS_EXIT_FAIL;
+			/* -ENOEXEC: this kernel cannot run it; retrying won't help. */
+			ret = err == -ENOEXEC ? CAS_EXIT_KERNEL : CAS_EXIT_FAIL;
 			goto out;
 		}
 	}
@@ -473,7 +487,8 @@ int cas_apply_config(const struct cas_config *config, bool prune, FILE *report,
 	for (j = 0; prune && j < shielded_count; j++) {
 		if (cas_config_find(config, shielded[j]))
 			continue;
-		if (cas_shield_unload(shielded[j])) {
+		if (cas_shield_unload(shielded[j], errbuf)) {
+			cas_err("apply: %s", errbuf);
 			ret = CAS_EXIT_FAIL;
 			goto out;
 		}
@@ -507,13 +522,14 @@ static int cas_snapshot_iface(const char *name, struct cas_config_iface *out)
 	struct cas_settings settings;
 	struct cas_policy policy;
 	struct cas_live live = {};
+	char errbuf[CAS_ERRBUF];
 	struct cas_iface iface;
 	size_t i;
 	int err;
 
 	memset(out, 0, sizeof(*out));
 	snprintf(out->name, sizeof(out->name), "%s", name);
-	if (cas_iface_open(name, &iface))
+	if (cas_iface_open(name, &iface, errbuf))
 		return -EIO;
 	err = cas_settings_read(&iface.maps, &settings);
 	if (!err) {

@@ -16,8 +16,7 @@
 
 bool cas_verbose;
 
-int cas_array_reserve(void *items, size_t *capacity, size_t want,
-		      size_t size)
+int cas_array_reserve(void *items, size_t *capacity, size_t want, size_t size)
 {
 	void **array = items;
 	size_t cap = *capacity ? *capacity : 16;
@@ -79,7 +78,7 @@ static bool cas_has_cap(const struct __user_cap_data_struct *caps, int cap)
 	return caps[cap / 32].effective & (1u << (cap % 32));
 }
 
-int cas_require_privileges(void)
+int cas_require_privileges(char *err)
 {
 	struct __user_cap_header_struct header = {
 		.version = _LINUX_CAPABILITY_VERSION_3,
@@ -87,13 +86,18 @@ int cas_require_privileges(void)
 	struct __user_cap_data_struct caps[2] = {};
 
 	if (syscall(SYS_capget, &header, caps)) {
-		cas_err("cannot read process capabilities: %s",
-			strerror(errno));
-		return CAS_EXIT_FAIL;
+		int ret = -errno;
+
+		snprintf(err, CAS_ERRBUF,
+			 "cannot read process capabilities: %s",
+			 strerror(-ret));
+		return ret;
 	}
 	if (cas_has_cap(caps, CAP_SYS_ADMIN) ||
 	    (cas_has_cap(caps, CAP_BPF) && cas_has_cap(caps, CAP_NET_ADMIN)))
-		return CAS_EXIT_OK;
-	cas_err("permission denied: run as root (needs CAP_BPF and CAP_NET_ADMIN, or CAP_SYS_ADMIN)");
-	return CAS_EXIT_FAIL;
+		return 0;
+	snprintf(
+		err, CAS_ERRBUF,
+		"permission denied: run as root (needs CAP_BPF and CAP_NET_ADMIN, or CAP_SYS_ADMIN)");
+	return -EPERM;
 }

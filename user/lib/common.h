@@ -8,6 +8,16 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+/*
+ * The error convention (docs/design.md): library functions return 0 or
+ * -errno and, on failure, write one line naming the object and the
+ * reason into an error buffer of CAS_ERRBUF bytes; they print nothing.
+ * Only the verbs (user/cmd) print, and turn the -errno into an exit code
+ * (cas_exit_code in cli.h): -EINVAL is input at fault, -ENOEXEC a kernel
+ * that cannot run the shield, anything else a failure.
+ */
+#define CAS_ERRBUF 512
+
 /* Exit codes: the CLI contract. */
 enum cas_exit {
 	CAS_EXIT_OK = 0,    /* success */
@@ -26,8 +36,8 @@ void cas_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Route libbpf's messages through one callback, quiet unless -v. */
 void cas_setup_libbpf_logging(void);
 
-/* CAS_EXIT_OK when the process may use BPF and XDP, else an error. */
-int cas_require_privileges(void);
+/* 0 when the process may use BPF and XDP, else -EPERM and err says why. */
+int cas_require_privileges(char *err);
 
 #define CAS_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -35,7 +45,6 @@ int cas_require_privileges(void);
  * Make room for want items of size bytes in a growable array (*items with
  * *capacity items allocated), doubling; 0 or -ENOMEM, the array intact.
  */
-int cas_array_reserve(void *items, size_t *capacity, size_t want,
-		      size_t size);
+int cas_array_reserve(void *items, size_t *capacity, size_t want, size_t size);
 
 #endif /* CAS_COMMON_H */

@@ -89,7 +89,7 @@ int cas_kernel_probe(char *err)
 			 "this kernel (%s) lacks %s, which came in Linux %s",
 			 cas_kernel_release(), cas_features[i].feature,
 			 cas_features[i].since);
-		return -EOPNOTSUPP;
+		return -ENOEXEC;
 	}
 	return 0;
 }

@@ -17,8 +17,8 @@
 
 /*
  * 0 when the kernel has every feature the shield needs; otherwise
- * -EOPNOTSUPP and err names the first one missing and the Linux version
- * that brought it.
+ * -ENOEXEC (this kernel cannot run the shield) and err names the first
+ * one missing and the Linux version that brought it.
  */
 int cas_kernel_probe(char *err);
 

@@ -62,63 +62,73 @@ static void cas_pin_path(char *buf, size_t len, const char *dir,
 	snprintf(buf, len, "%s/%s", dir, name);
 }
 
+/* A pin's path: the interface's directory (64 bytes) and a map's name. */
+#define CAS_PIN_PATH 128
+
 /* Whether the load that made dir got as far as attaching. */
 static bool cas_dir_has_link(const char *dir)
 {
-	char path[PATH_MAX];
+	char path[CAS_PIN_PATH];
 
 	cas_pin_path(path, sizeof(path), dir, CAS_LINK_PIN);
 	return !access(path, F_OK);
 }
 
-int cas_maps_open_pinned(const char *dir, struct cas_maps *maps)
+int cas_maps_open_pinned(const char *dir, struct cas_maps *maps, char *err)
 {
 	size_t i;
-	int err;
+	int ret;
 
 	cas_maps_reset(maps);
 	for (i = 0; i < CAS_ARRAY_SIZE(cas_map_descs); i++) {
 		const struct cas_map_desc *desc = &cas_map_descs[i];
 		struct bpf_map_info info = {};
 		__u32 info_len = sizeof(info);
-		char path[PATH_MAX];
+		char path[CAS_PIN_PATH];
 		int fd;
 
 		cas_pin_path(path, sizeof(path), dir, desc->name);
 		fd = bpf_obj_get(path);
 		if (fd < 0) {
-			err = -errno;
-			if (err == -ENOENT && !cas_dir_has_link(dir))
+			ret = -errno;
+			if (ret == -ENOENT && !cas_dir_has_link(dir))
 				/* load pins the maps last and then attaches */
-				cas_err("%s holds no shield yet: a load is under way, or one failed or was interrupted (nothing is attached; 'casshield unload' clears it if no casshield process is loading)",
+				snprintf(
+					err, CAS_ERRBUF,
+					"%s holds no shield yet: a load is under way, or one failed or was interrupted (nothing is attached; 'casshield unload' clears it if no casshield process is loading)",
 					dir);
-			else if (err == -ENOENT)
-				cas_err("pinned map %s is missing: the state was left by another casshield version; unload and load again",
+			else if (ret == -ENOENT)
+				snprintf(
+					err, CAS_ERRBUF,
+					"pinned map %s is missing: the state was left by another casshield version; unload and load again",
 					path);
 			else
-				cas_err("cannot open pinned map %s: %s", path,
-					strerror(-err));
+				snprintf(err, CAS_ERRBUF,
+					 "cannot open pinned map %s: %s", path,
+					 strerror(-ret));
 			goto fail;
 		}
 		*cas_map_fd_slot(maps, desc) = fd;
-		err = bpf_obj_get_info_by_fd(fd, &info, &info_len);
-		if (err) {
-			err = -errno;
-			cas_err("cannot inspect pinned map %s: %s", path,
-				strerror(-err));
+		if (bpf_obj_get_info_by_fd(fd, &info, &info_len)) {
+			ret = -errno;
+			snprintf(err, CAS_ERRBUF,
+				 "cannot inspect pinned map %s: %s", path,
+				 strerror(-ret));
 			goto fail;
 		}
 		if (info.value_size != desc->value_size) {
-			cas_err("pinned map %s was made by another casshield version (value size %u, expected %u): unload and load again",
+			snprintf(
+				err, CAS_ERRBUF,
+				"pinned map %s was made by another casshield version (value size %u, expected %u): unload and load again",
 				path, info.value_size, desc->value_size);
-			err = -EPROTO;
+			ret = -EPROTO;
 			goto fail;
 		}
 	}
 	return 0;
 fail:
 	cas_maps_close(maps);
-	return err;
+	return ret;
 }
 
 void cas_maps_close(struct cas_maps *maps)
@@ -134,7 +144,7 @@ void cas_maps_close(struct cas_maps *maps)
 	}
 }
 
-int cas_maps_pin(struct bpf_object *obj, const char *dir)
+int cas_maps_pin(struct bpf_object *obj, const char *dir, char *errbuf)
 {
 	size_t i;
 	int err;
@@ -142,12 +152,13 @@ int cas_maps_pin(struct bpf_object *obj, const char *dir)
 	for (i = 0; i < CAS_ARRAY_SIZE(cas_map_descs); i++) {
 		struct bpf_map *map = bpf_object__find_map_by_name(
 			obj, cas_map_descs[i].name);
-		char path[PATH_MAX];
+		char path[CAS_PIN_PATH];
 
 		cas_pin_path(path, sizeof(path), dir, cas_map_descs[i].name);
 		err = map ? bpf_map__pin(map, path) : -ENOENT;
 		if (err) {
-			cas_err("cannot pin map %s: %s", path, strerror(-err));
+			snprintf(errbuf, CAS_ERRBUF, "cannot pin map %s: %s",
+				 path, strerror(-err));
 			cas_maps_unpin(dir);
 			return err;
 		}
@@ -160,7 +171,7 @@ void cas_maps_unpin(const char *dir)
 	size_t i;
 
 	for (i = 0; i < CAS_ARRAY_SIZE(cas_map_descs); i++) {
-		char path[PATH_MAX];
+		char path[CAS_PIN_PATH];
 
 		cas_pin_path(path, sizeof(path), dir, cas_map_descs[i].name);
 		unlink(path);

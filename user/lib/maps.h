@@ -65,10 +65,13 @@ int cas_active_maps(const struct cas_maps *maps, struct cas_gen_maps *out);
 
 /* Take the fds of a loaded bpf_object (they stay owned by the object). */
 int cas_maps_from_object(struct bpf_object *obj, struct cas_maps *maps);
-/* Open the pinned maps in dir; checks value sizes against this binary. */
-int cas_maps_open_pinned(const char *dir, struct cas_maps *maps);
+/*
+ * Open the pinned maps in dir; checks value sizes against this binary.
+ * 0 or -errno with err (CAS_ERRBUF) saying which pin and why.
+ */
+int cas_maps_open_pinned(const char *dir, struct cas_maps *maps, char *err);
 /* Pin every map of obj into dir; on failure unpins what it pinned. */
-int cas_maps_pin(struct bpf_object *obj, const char *dir);
+int cas_maps_pin(struct bpf_object *obj, const char *dir, char *err);
 void cas_maps_unpin(const char *dir);
 void cas_maps_close(struct cas_maps *maps);
 

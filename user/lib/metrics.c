@@ -410,6 +410,7 @@ int cas_metrics_read_maps(const struct cas_maps *maps, bool with_rules,
 static void cas_collect_iface(const char *name, bool with_rules,
 			      struct cas_metric_iface *out)
 {
+	char errbuf[CAS_ERRBUF];
 	struct cas_iface iface;
 	int err;
 
@@ -420,7 +421,8 @@ static void cas_collect_iface(const char *name, bool with_rules,
 		return;
 	}
 	/* On failure the pin directory is still known: attachment works. */
-	if (cas_iface_open(name, &iface)) {
+	if (cas_iface_open(name, &iface, errbuf)) {
+		/* The problem is a label-free line: the pin's reason is in status. */
 		snprintf(
 			out->problem, sizeof(out->problem),
 			"cannot open its pinned maps (run 'casshield status')");

@@ -38,25 +38,26 @@ static void cas_pin_dir(const char *ifname, char *buf, size_t len)
 }
 
 /* bpffs must be mounted at /sys/fs/bpf; mount it if it is not. */
-static int cas_ensure_bpffs(void)
+static int cas_ensure_bpffs(char *err)
 {
 	struct statfs fs;
-	int err;
+	int ret;
 
 	if (!statfs(CAS_BPFFS, &fs) && fs.f_type == BPF_FS_MAGIC)
 		goto root;
 	if (mount("bpf", CAS_BPFFS, "bpf", 0, "mode=0700")) {
-		err = -errno;
-		cas_err("cannot mount bpffs on %s: %s", CAS_BPFFS,
-			strerror(-err));
-		return err;
+		ret = -errno;
+		snprintf(err, CAS_ERRBUF, "cannot mount bpffs on %s: %s",
+			 CAS_BPFFS, strerror(-ret));
+		return ret;
 	}
 root:
 	/* Pins are readable by root alone. */
 	if (mkdir(CAS_PIN_ROOT, 0700) && errno != EEXIST) {
-		err = -errno;
-		cas_err("cannot create %s: %s", CAS_PIN_ROOT, strerror(-err));
-		return err;
+		ret = -errno;
+		snprintf(err, CAS_ERRBUF, "cannot create %s: %s", CAS_PIN_ROOT,
+			 strerror(-ret));
+		return ret;
 	}
 	return 0;
 }
@@ -112,43 +113,48 @@ int cas_shielded_list(char (**names)[IF_NAMESIZE], size_t *count)
 	return 0;
 }
 
-int cas_resolve_iface(const char *ifname, char *out)
+int cas_resolve_iface(const char *ifname, char *out, char *err)
 {
 	char(*names)[IF_NAMESIZE];
 	size_t count;
-	int err;
+	int ret;
 
 	if (ifname) {
 		if (!cas_valid_ifname(ifname)) {
-			cas_err("invalid interface name '%s'", ifname);
-			return CAS_EXIT_USAGE;
+			snprintf(err, CAS_ERRBUF, "invalid interface name '%s'",
+				 ifname);
+			return -EINVAL;
 		}
 		if (!cas_is_shielded(ifname)) {
-			cas_err("%s is not shielded (see 'casshield status')",
-				ifname);
-			return CAS_EXIT_FAIL;
+			snprintf(err, CAS_ERRBUF,
+				 "%s is not shielded (see 'casshield status')",
+				 ifname);
+			return -ENOENT;
 		}
 		snprintf(out, IF_NAMESIZE, "%s", ifname);
-		return CAS_EXIT_OK;
+		return 0;
 	}
-	err = cas_shielded_list(&names, &count);
-	if (err) {
-		cas_err("cannot list %s: %s", CAS_PIN_ROOT, strerror(-err));
-		return CAS_EXIT_FAIL;
+	ret = cas_shielded_list(&names, &count);
+	if (ret) {
+		snprintf(err, CAS_ERRBUF, "cannot list %s: %s", CAS_PIN_ROOT,
+			 strerror(-ret));
+		return ret;
 	}
 	if (count == 1)
 		snprintf(out, IF_NAMESIZE, "%s", names[0]);
 	free(names);
 	if (count == 0) {
-		cas_err("no interface is shielded (see 'casshield load')");
-		return CAS_EXIT_FAIL;
+		snprintf(err, CAS_ERRBUF,
+			 "no interface is shielded (see 'casshield load')");
+		return -ENOENT;
 	}
 	if (count > 1) {
-		cas_err("%zu interfaces are shielded: name one with -i IFACE",
-			count);
-		return CAS_EXIT_USAGE;
+		snprintf(err, CAS_ERRBUF,
+			 "%zu interfaces are shielded: name one with -i IFACE",
+			 count);
+		return -EINVAL; /* the command line must say which */
 	}
-	return CAS_EXIT_OK;
+	return 0;
 }
 
 /*
@@ -158,7 +164,6 @@ int cas_resolve_iface(const char *ifname, char *out)
  */
 static void cas_remove_pins(const char *dir)
 {
-	char path[PATH_MAX];
 	struct dirent *entry;
 	DIR *pins;
 
@@ -166,8 +171,7 @@ static void cas_remove_pins(const char *dir)
 	while (pins && (entry = readdir(pins))) {
 		if (entry->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, entry->d_name);
-		unlink(path);
+		unlinkat(dirfd(pins), entry->d_name, 0);
 	}
 	if (pins)
 		closedir(pins);
@@ -241,9 +245,14 @@ int cas_shield_open_and_load(struct shield_bpf **skel_out, __u32 max_rules,
 	if (err) {
 		if (cas_verbose && log[0])
 			fprintf(stderr, "%s", log);
-		/* The verifier's refusal is this kernel's final word. */
+		/*
+		 * The verifier's refusal is this kernel's final word; its
+		 * EINVAL is the kernel's, not the caller's input.
+		 */
 		if (cas_explain_load_error(err, log, errbuf, CAS_ERRBUF))
-			err = -EOPNOTSUPP;
+			err = -ENOEXEC;
+		else if (err == -EINVAL)
+			err = -EIO;
 		goto out;
 	}
 	*skel_out = skel;
@@ -280,126 +289,132 @@ int cas_shield_init_maps(const struct cas_maps *maps,
 
 static int cas_configure(struct shield_bpf *skel, const char *ifname,
 			 unsigned int ifindex,
-			 const struct cas_load_options *opts)
+			 const struct cas_load_options *opts, char *err)
 {
 	struct cas_maps maps;
-	int err;
+	int ret;
 
-	err = cas_maps_from_object(skel->obj, &maps);
-	if (!err)
-		err = cas_shield_init_maps(
+	ret = cas_maps_from_object(skel->obj, &maps);
+	if (!ret)
+		ret = cas_shield_init_maps(
 			&maps, opts, ifindex,
 			bpf_map__max_entries(skel->maps.cas_rules));
-	if (err)
-		cas_err("cannot configure the shield of %s: %s", ifname,
-			strerror(-err));
-	return err;
+	if (ret)
+		snprintf(err, CAS_ERRBUF,
+			 "cannot configure the shield of %s: %s", ifname,
+			 strerror(-ret));
+	return ret;
 }
 
 static int cas_attach(struct shield_bpf *skel, const char *ifname,
 		      unsigned int ifindex, const char *dir,
-		      const struct cas_load_options *opts)
+		      const struct cas_load_options *opts, char *err)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, link_opts);
-	char path[PATH_MAX];
-	int link_fd, err;
+	char path[128]; /* a pin: the directory (64) and a name */
+	int link_fd, ret;
 
 	link_opts.flags = opts->mode == CAS_MODE_SKB ? XDP_FLAGS_SKB_MODE :
 						       XDP_FLAGS_DRV_MODE;
 	link_fd = bpf_link_create(bpf_program__fd(skel->progs.cas_shield),
 				  ifindex, BPF_XDP, &link_opts);
 	if (link_fd < 0) {
-		err = -errno;
-		if (err == -EBUSY || err == -EEXIST)
-			cas_err("cannot attach to %s: it already has an XDP program (see 'ip link show %s')",
+		ret = -errno;
+		if (ret == -EBUSY || ret == -EEXIST)
+			snprintf(
+				err, CAS_ERRBUF,
+				"cannot attach to %s: it already has an XDP program (see 'ip link show %s')",
 				ifname, ifname);
 		else if (opts->mode == CAS_MODE_NATIVE)
-			cas_err("cannot attach to %s in native mode: %s (try --mode skb)",
-				ifname, strerror(-err));
+			snprintf(
+				err, CAS_ERRBUF,
+				"cannot attach to %s in native mode: %s (try --mode skb)",
+				ifname, strerror(-ret));
 		else
-			cas_err("cannot attach to %s: %s", ifname,
-				strerror(-err));
-		return err;
+			snprintf(err, CAS_ERRBUF, "cannot attach to %s: %s",
+				 ifname, strerror(-ret));
+		/* The kernel's EINVAL is the driver's refusal, not our input. */
+		return ret == -EINVAL ? -EOPNOTSUPP : ret;
 	}
 	snprintf(path, sizeof(path), "%s/%s", dir, CAS_LINK_PIN);
 	if (bpf_obj_pin(link_fd, path)) {
-		err = -errno;
-		cas_err("cannot pin link %s: %s", path, strerror(-err));
+		ret = -errno;
+		snprintf(err, CAS_ERRBUF, "cannot pin link %s: %s", path,
+			 strerror(-ret));
 		close(link_fd); /* an unpinned link detaches with its last fd */
-		return err;
+		return ret;
 	}
 	close(link_fd);
 	return 0;
 }
 
-int cas_shield_load(const char *ifname, const struct cas_load_options *opts)
+int cas_shield_load(const char *ifname, const struct cas_load_options *opts,
+		    char *err)
 {
-	return cas_shield_load_prepared(ifname, opts, NULL, NULL);
+	return cas_shield_load_prepared(ifname, opts, NULL, NULL, err);
 }
 
-int cas_shield_load_prepared(
-	const char *ifname, const struct cas_load_options *opts,
-	int (*prepare)(const struct cas_maps *maps, void *ctx), void *ctx)
+int cas_shield_load_prepared(const char *ifname,
+			     const struct cas_load_options *opts,
+			     int (*prepare)(const struct cas_maps *maps,
+					    void *ctx, char *err),
+			     void *ctx, char *err)
 {
 	struct shield_bpf *skel = NULL;
-	char dir[64], errbuf[CAS_ERRBUF];
 	struct cas_maps maps;
 	unsigned int ifindex;
-	int err;
+	char dir[64];
+	int ret;
 
 	ifindex = cas_valid_ifname(ifname) ? if_nametoindex(ifname) : 0;
 	if (!ifindex) {
-		cas_err("no such interface: %s", ifname);
-		return CAS_EXIT_FAIL;
+		snprintf(err, CAS_ERRBUF, "no such interface: %s", ifname);
+		return -ENODEV;
 	}
-	if (cas_ensure_bpffs())
-		return CAS_EXIT_FAIL;
+	ret = cas_ensure_bpffs(err);
+	if (ret)
+		return ret;
 	cas_pin_dir(ifname, dir, sizeof(dir));
 	/* mkdir is the lock: of two concurrent loads, one wins. */
 	if (mkdir(dir, 0700)) {
-		err = -errno;
-		if (err == -EEXIST)
-			cas_err("%s is already shielded (unload it first, or use 'allow' to change its rules)",
+		ret = -errno;
+		if (ret == -EEXIST)
+			snprintf(
+				err, CAS_ERRBUF,
+				"%s is already shielded (unload it first, or use 'allow' to change its rules)",
 				ifname);
 		else
-			cas_err("cannot create %s: %s", dir, strerror(-err));
-		return CAS_EXIT_FAIL;
+			snprintf(err, CAS_ERRBUF, "cannot create %s: %s", dir,
+				 strerror(-ret));
+		return ret;
 	}
 
-	err = cas_shield_open_and_load(&skel, opts->max_rules, errbuf);
-	if (err) {
-		cas_err("%s: %s", ifname, errbuf);
-		cas_remove_pins(dir);
-		/* Retrying cannot help: this kernel will refuse again. */
-		return err == -EOPNOTSUPP ? CAS_EXIT_KERNEL : CAS_EXIT_FAIL;
-	}
-	err = cas_configure(skel, ifname, ifindex, opts);
-	if (err)
+	ret = cas_shield_open_and_load(&skel, opts->max_rules, err);
+	if (ret)
+		goto fail;
+	ret = cas_configure(skel, ifname, ifindex, opts, err);
+	if (ret)
 		goto fail;
 	if (prepare) {
-		err = cas_maps_from_object(skel->obj, &maps);
-		if (!err)
-			err = prepare(&maps, ctx);
-		if (err) {
-			if (err < 0)
-				cas_err("cannot prepare the rules of %s: %s",
-					ifname, strerror(-err));
+		ret = cas_maps_from_object(skel->obj, &maps);
+		if (ret)
+			snprintf(err, CAS_ERRBUF, "cannot open the maps: %s",
+				 strerror(-ret));
+		else
+			ret = prepare(&maps, ctx, err);
+		if (ret)
 			goto fail;
-		}
 	}
-	err = cas_maps_pin(skel->obj, dir);
-	if (err)
+	ret = cas_maps_pin(skel->obj, dir, err);
+	if (ret)
 		goto fail;
 	/* Attach last: the program sees only fully configured maps. */
-	err = cas_attach(skel, ifname, ifindex, dir, opts);
-	if (err)
-		goto fail;
-	shield_bpf__destroy(skel);
-	return CAS_EXIT_OK;
+	ret = cas_attach(skel, ifname, ifindex, dir, opts, err);
 fail:
-	cas_remove_pins(dir);
+	if (ret)
+		cas_remove_pins(dir);
 	shield_bpf__destroy(skel);
-	return CAS_EXIT_FAIL;
+	return ret;
 }
 
 int cas_state_lock(void)
@@ -418,31 +433,11 @@ int cas_state_lock(void)
 	return fd; /* held until closed, or the process exits */
 }
 
-int cas_iface_open_for(const char *ifname_opt, bool writer,
-		       struct cas_iface *iface)
-{
-	char ifname[IF_NAMESIZE];
-	int err;
-
-	if (cas_require_privileges())
-		return CAS_EXIT_FAIL;
-	err = cas_resolve_iface(ifname_opt, ifname);
-	if (err)
-		return err;
-	if (writer && (err = cas_state_lock()) < 0) {
-		cas_err("cannot lock %s: %s", CAS_PIN_ROOT, strerror(-err));
-		return CAS_EXIT_FAIL;
-	}
-	return cas_iface_open(ifname, iface);
-}
-
-int cas_iface_open(const char *ifname, struct cas_iface *iface)
+int cas_iface_open(const char *ifname, struct cas_iface *iface, char *err)
 {
 	snprintf(iface->name, sizeof(iface->name), "%s", ifname);
 	cas_pin_dir(ifname, iface->pin_dir, sizeof(iface->pin_dir));
-	return cas_maps_open_pinned(iface->pin_dir, &iface->maps) ?
-		       CAS_EXIT_FAIL :
-		       CAS_EXIT_OK;
+	return cas_maps_open_pinned(iface->pin_dir, &iface->maps, err);
 }
 
 void cas_iface_close(struct cas_iface *iface)
@@ -452,7 +447,7 @@ void cas_iface_close(struct cas_iface *iface)
 
 static int cas_open_link(const char *dir)
 {
-	char path[PATH_MAX];
+	char path[128]; /* a pin: the directory (64) and a name */
 
 	snprintf(path, sizeof(path), "%s/%s", dir, CAS_LINK_PIN);
 	return bpf_obj_get(path);
@@ -490,10 +485,10 @@ out:
 	return err;
 }
 
-int cas_shield_unload(const char *ifname)
+int cas_shield_unload(const char *ifname, char *err)
 {
 	char dir[64];
-	int link_fd;
+	int link_fd, ret;
 
 	cas_pin_dir(ifname, dir, sizeof(dir));
 	link_fd = cas_open_link(dir);
@@ -501,19 +496,19 @@ int cas_shield_unload(const char *ifname)
 		/* Detach now, even if another process holds the link. */
 		if (bpf_link_detach(link_fd) && errno != ENOLINK &&
 		    errno != EINVAL) {
-			int err = -errno;
-
-			cas_err("cannot detach from %s: %s", ifname,
-				strerror(-err));
+			ret = -errno;
+			snprintf(err, CAS_ERRBUF, "cannot detach from %s: %s",
+				 ifname, strerror(-ret));
 			close(link_fd);
-			return CAS_EXIT_FAIL;
+			return ret;
 		}
 		close(link_fd);
 	}
 	cas_remove_pins(dir);
 	if (cas_is_shielded(ifname)) {
-		cas_err("cannot remove %s: %s", dir, strerror(errno));
-		return CAS_EXIT_FAIL;
+		snprintf(err, CAS_ERRBUF,
+			 "cannot remove %s: something else keeps it", dir);
+		return -EBUSY;
 	}
-	return CAS_EXIT_OK;
+	return 0;
 }

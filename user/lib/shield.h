@@ -37,36 +37,43 @@ struct cas_attachment {
 	__u32 link_id;
 };
 
+/*
+ * Library code (docs/design.md, "One error convention"): every function
+ * that can fail returns 0 or -errno and fills err (CAS_ERRBUF bytes) with
+ * one line naming the object and the reason; nothing here prints. -EINVAL
+ * means the caller's input is at fault, -ENOEXEC that this kernel cannot
+ * run the shield (a feature missing, the verifier refused the program).
+ */
 struct shield_bpf;
 /*
  * Probe the kernel, open the skeleton, size its rule maps (max_rules, 0
  * for the default), give it a random hash seed, load it (not attach).
- * 0, or -errno with errbuf (CAS_ERRBUF) saying why; -EOPNOTSUPP when this
- * kernel cannot run the shield (a feature missing, the verifier refused).
  */
 int cas_shield_open_and_load(struct shield_bpf **skel, __u32 max_rules,
-			     char *errbuf);
+			     char *err);
 
 /* Settings and ports of freshly loaded maps (loader and unit tests). */
 int cas_shield_init_maps(const struct cas_maps *maps,
 			 const struct cas_load_options *opts, __u32 ifindex,
 			 __u32 max_rules);
 
-/* The error paths print their own one-line message. */
-int cas_shield_load(const char *ifname, const struct cas_load_options *opts);
-int cas_shield_unload(const char *ifname);
-/* load, with prepare(maps) run on the configured maps before the attach. */
-int cas_shield_load_prepared(
-	const char *ifname, const struct cas_load_options *opts,
-	int (*prepare)(const struct cas_maps *maps, void *ctx), void *ctx);
-int cas_iface_open(const char *ifname, struct cas_iface *iface);
 /*
- * What every verb on one interface does first: check privileges, resolve
- * -i (NULL: the only shielded interface), take the state lock if it will
- * write, open the pins. CAS_EXIT_* after a one-line error.
+ * Load and attach: -ENODEV no such interface, -EEXIST already shielded,
+ * -EBUSY another XDP program is there, -ENOEXEC see above. A failed load
+ * leaves no pin behind.
  */
-int cas_iface_open_for(const char *ifname_opt, bool writer,
-		       struct cas_iface *iface);
+int cas_shield_load(const char *ifname, const struct cas_load_options *opts,
+		    char *err);
+/* load, with prepare(maps) run on the configured maps before the attach. */
+int cas_shield_load_prepared(const char *ifname,
+			     const struct cas_load_options *opts,
+			     int (*prepare)(const struct cas_maps *maps,
+					    void *ctx, char *err),
+			     void *ctx, char *err);
+/* Detach and remove every pin of the interface. */
+int cas_shield_unload(const char *ifname, char *err);
+/* Open the pins of a shielded interface. */
+int cas_iface_open(const char *ifname, struct cas_iface *iface, char *err);
 /* Serialise changes of the shield's state between processes: an fd held
  * until closed or the process exits, or -errno. */
 int cas_state_lock(void);
@@ -77,8 +84,12 @@ int cas_iface_attachment(const struct cas_iface *iface,
 /* Names of the shielded interfaces (pin directories), sorted. */
 int cas_shielded_list(char (**names)[IF_NAMESIZE], size_t *count);
 bool cas_is_shielded(const char *ifname);
-/* "IFACE" from -i, or the single shielded interface when ifname is NULL. */
-int cas_resolve_iface(const char *ifname, char *out);
+/*
+ * "IFACE" from -i, or the single shielded interface when ifname is NULL:
+ * -EINVAL for an invalid name or when several are shielded (the command
+ * line must name one), -ENOENT when it is not shielded or none is.
+ */
+int cas_resolve_iface(const char *ifname, char *out, char *err);
 
 const char *cas_mode_name(__u32 mode);
 

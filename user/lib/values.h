@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 #include "casshield.h"
+#include "common.h"
 
 struct cas_prefix {
 	__u8 family; /* AF_INET or AF_INET6 */
@@ -26,8 +27,6 @@ struct cas_port_list {
 	unsigned int count;
 	struct cas_port ports[CAS_MAX_PROTECTED_PORTS];
 };
-
-#define CAS_ERRBUF 512
 
 /* "198.51.100.0/24", "2001:db8::/32", or a bare address (a host prefix). */
 int cas_parse_prefix(const char *text, struct cas_prefix *prefix, char *err);
