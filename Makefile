@@ -45,8 +45,9 @@ TEST_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/u
 PURE_TESTS := $(BUILD)/tests/unit_values
 
 .DELETE_ON_ERROR:
-# Objects are kept between builds, also those only bench binaries need.
-.SECONDARY:
+# A test's object is only reached through the pattern rule above it, so make
+# would treat it as intermediate and remove it after each link; keep it.
+.SECONDARY: $(patsubst $(BUILD)/tests/%,$(BUILD)/tests/unit/%.o,$(TEST_BINS)) $(TEST_LIB)
 .PHONY: all check check-host check-vm demo bench install uninstall clean deps format format-check test-unit
 
 all: $(BUILD)/casshield $(TEST_BINS)

@@ -71,8 +71,8 @@ CAS_PORTS_MAP(cas_ports_g0);
 CAS_PORTS_MAP(cas_ports_g1);
 CAS_HASH_MAP(cas_prefix4_g0, struct cas_lpm_v4);
 CAS_HASH_MAP(cas_prefix4_g1, struct cas_lpm_v4);
-CAS_TRIE_MAP(cas_rules_v6_g0, struct cas_lpm_v6);
-CAS_TRIE_MAP(cas_rules_v6_g1, struct cas_lpm_v6);
+CAS_TRIE_MAP(cas_trie6_g0, struct cas_lpm_v6);
+CAS_TRIE_MAP(cas_trie6_g1, struct cas_lpm_v6);
 CAS_HASH_MAP(cas_prefix6_g0, struct cas_lpm_v6);
 CAS_HASH_MAP(cas_prefix6_g1, struct cas_lpm_v6);
 

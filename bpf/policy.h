@@ -162,7 +162,7 @@ static __always_inline __u32 *cas_match_v6(__u32 gen,
 		return NULL;
 	key.prefixlen = 128;
 	__builtin_memcpy(key.addr, pkt->src, 16);
-	return CAS_GEN_LOOKUP(gen, cas_rules_v6, &key);
+	return CAS_GEN_LOOKUP(gen, cas_trie6, &key);
 }
 
 /* Id of the most specific rule whose prefix covers the source. */

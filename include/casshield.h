@@ -91,7 +91,12 @@ struct cas_port_slots {
 };
 _Static_assert(sizeof(struct cas_port_slots) == 2, "cas_port_slots layout");
 
-/* cas_rules_v4 / cas_rules_v6: LPM trie keys; the value is a rule id. */
+/*
+ * The keys of the prefix maps, LPM layout (length, then the address): the
+ * exact hashes cas_prefix4_gN and cas_prefix6_gN (keyed by the masked
+ * address) and the IPv6 trie cas_trie6_gN (prefixes shorter than /48) use
+ * the same two. The value is a rule id.
+ */
 struct cas_lpm_v4 {
 	__u32 prefixlen;
 	__u8 addr[4];
@@ -114,7 +119,7 @@ _Static_assert(sizeof(struct cas_lpm_v6) == 20, "cas_lpm_v6 layout");
  * cas_rules: array indexed by rule id. The datapath reads port_mask, flags
  * and the binding and limit fields; family, prefix and name are there so
  * that any reader of the pinned maps (CLI, exporter) can list rules without
- * walking the tries.
+ * walking the prefix maps.
  */
 struct cas_rule {
 	__u64 port_mask; /* bit = protected port slot; CAS_ALL_PORTS = all */
@@ -155,7 +160,7 @@ enum cas_attach_mode { CAS_MODE_NATIVE, CAS_MODE_SKB };
 /*
  * The ruleset exists in two generations: ports, prefix maps, prefilter and
  * policy of each (cas_ports_gN, cas_prefix4_gN, cas_prefix6_gN,
- * cas_rules_v6_gN, cas_prefilter[N], cas_policy[N]). Packets
+ * cas_trie6_gN, cas_prefilter[N], cas_policy[N]). Packets
  * use the generation cas_settings.generation names, read once per packet;
  * `apply` fills the other one and flips the index in one word, so no
  * packet ever sees a half-applied ruleset (docs/config.md).

@@ -8,7 +8,7 @@ BENCH_BPF   := $(BENCH_DIR)/drop_count.bpf.o $(BENCH_DIR)/pass.bpf.o
 BENCH_SKELS := $(BENCH_DIR)/gen_live.skel.h $(BENCH_DIR)/pass.skel.h $(BENCH_DIR)/drop_count.skel.h
 BENCH_CFLAGS := $(CFLAGS) $(TEST_CFLAGS) -Iscripts/bench -I$(BENCH_DIR)
 .PHONY: bench bench-bins
-.PRECIOUS: $(BENCH_DIR)/%.bpf.o $(BENCH_DIR)/%.skel.h
+.PRECIOUS: $(BENCH_DIR)/%.bpf.o $(BENCH_DIR)/%.skel.h $(BENCH_DIR)/%.o
 
 bench: bench-bins
 	scripts/bench/run.sh $(BENCH_ARGS)

@@ -117,6 +117,12 @@ check_bad "the first of several duplicates, in file order" 7 "allow\[3\].cidr: t
 check_bad "a missing name" 2 "interfaces\[0\].name: missing" \
 	"interfaces:
   - mode: skb"
+# The CLI's own interface-name check: "." and ".." would be pin paths.
+for name in . ..; do
+	check_bad "an interface named '$name'" 2 "name: invalid interface name '\\.+'" \
+		"interfaces:
+  - name: \"$name\""
+done
 check_bad "a bad listen address" 2 "metrics.listen" \
 	"metrics:
   listen: localhost
@@ -212,6 +218,20 @@ kill -HUP "$RUN_PID"
 sleep 1
 check_match "SIGHUP with a bad file is refused with a log line" "reload refused" "$(cat "$WORK/run.log")"
 check_eq "and the running ruleset stays" 1 "$("$B" allow list -i "$LAB_IF" --json | jq '[.rules[] | select(.name == "hup")] | length')"
+# An exporter that cannot start at a reload (its new port is taken) is
+# retried at the next reload, also when the file did not change again.
+"$LAB_PY" -c 'import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", 19482)); s.listen(1); time.sleep(60)' &
+blocker=$!
+sleep 0.5
+config false "{name: hup, cidr: \"203.0.113.77/32\"}" | sed 's/19481/19482/' > "$WORK/run.yaml"
+kill -HUP "$RUN_PID"
+sleep 1
+check_match "a reload whose exporter cannot listen says so" "metrics are off until the next reload" "$(cat "$WORK/run.log")"
+kill "$blocker"
+wait "$blocker" 2>/dev/null
+kill -HUP "$RUN_PID"
+sleep 1
+check_match "the next reload, same file, starts the exporter" "casshield_packets_total" "$(curl -s --max-time 5 127.0.0.1:19482/metrics)"
 kill -9 "$RUN_PID"
 wait "$RUN_PID" 2>/dev/null
 RUN_PID=

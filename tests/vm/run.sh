@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # run.sh - the VM stage of `make check`: the shield on Debian 12's stock
-# 6.1 kernel with systemd as PID 1, booted under qemu (KVM where /dev/kvm
-# works, TCG otherwise). The VM has no network device at all: the data
+# 6.1 kernel with systemd as PID 1, booted under qemu (TCG; KVM with
+# CASSHIELD_VM_KVM=1). The VM has no network device at all: the data
 # disk (/dev/vdb) carries the build and the tests in, and the results out.
 #
 #   tests/vm/run.sh [--unit-only]
@@ -31,10 +31,11 @@ mkfs.ext4 -q -F -L casshield-data -d "$run/data" "$run/data.img" 1G
 # The cached image stays pristine: the guest writes to an overlay.
 qemu-img create -q -f qcow2 -b "$PWD/build/vm/root.img" -F raw "$run/root.qcow2"
 
+# TCG unless asked: on the machines CI runs on /dev/kvm opens but nested
+# KVM stops the guest with "KVM internal error" (qemu then hangs paused),
+# which no cheap probe detects. CASSHIELD_VM_KVM=1 opts in where it works.
 accel=(-accel tcg,thread=multi -cpu max)
-if [ -w /dev/kvm ] && qemu-system-x86_64 -accel kvm -M none -display none \
-	-nodefaults -S -daemonize -pidfile "$run/kvm.pid" 2>/dev/null; then
-	kill "$(cat "$run/kvm.pid")" 2>/dev/null || true
+if [ "${CASSHIELD_VM_KVM:-0}" = 1 ]; then
 	accel=(-accel kvm -cpu host)
 fi
 

@@ -3,13 +3,13 @@
  * apply.c - the configuration made live, atomically per interface.
  *
  * A packet reads cas_settings.generation once and then uses that
- * generation's ports, tries and policy. `apply` rebuilds the spare
+ * generation's ports, prefix maps and policy. `apply` rebuilds the spare
  * generation from scratch, writes the new rule bodies into free slots
  * (unchanged rules keep theirs, so their counters and buckets go on), then
  * flips the generation word: every packet sees the old ruleset or the new
  * one, never a mix. After a grace period (in-flight XDP runs last
  * microseconds) the slots only the old generation used are freed and its
- * tries emptied.
+ * prefix maps emptied.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -89,7 +89,8 @@ static int cas_live_read(const struct cas_maps *maps,
 	live->maps = maps;
 	cas_gen_prefix_maps(gen, fds, families);
 	for (i = 0, err = 0; i < CAS_PREFIX_MAPS && !err; i++)
-		err = cas_trie_walk(fds[i], families[i], cas_live_visit, live);
+		err = cas_prefix_map_walk(fds[i], families[i], cas_live_visit,
+					  live);
 	/* Sorted by prefix, so that matching a file against it is n log n. */
 	if (!err && live->count)
 		qsort(live->rules, live->count, sizeof(*live->rules),
@@ -104,7 +105,7 @@ static int cas_prefixes_clear(const struct cas_gen_maps *gen)
 
 	cas_gen_prefix_maps(gen, fds, families);
 	for (i = 0; i < CAS_PREFIX_MAPS && !err; i++)
-		err = cas_trie_clear(fds[i]);
+		err = cas_prefix_map_clear(fds[i]);
 	return err;
 }
 
@@ -284,7 +285,7 @@ static int cas_apply_ruleset(const struct cas_maps *maps, const char *ifname,
 		struct cas_rule body = want->rules[i].rule;
 		struct cas_rule_buckets buckets = {};
 		struct cas_live_rule *old;
-		struct cas_trie_key key;
+		struct cas_prefix_key key;
 		struct cas_prefix prefix;
 
 		body.port_mask = cas_config_mask(want, &want->rules[i].ports);
@@ -301,8 +302,8 @@ static int cas_apply_ruleset(const struct cas_maps *maps, const char *ifname,
 				break;
 		}
 		cas_rule_prefix(&body, &prefix);
-		cas_trie_key_in(&spare, &prefix, &key);
-		if (bpf_map_update_elem(key.map_fd, &key.v4, &new_ids[i],
+		cas_prefix_key_in(&spare, &prefix, &key);
+		if (bpf_map_update_elem(key.map_fd, &key.key, &new_ids[i],
 					BPF_NOEXIST))
 			err = -errno;
 	}

@@ -191,7 +191,7 @@ void cas_gen_maps(const struct cas_maps *maps, __u32 gen,
 	out->gen = gen & 1;
 	out->ports = out->gen ? maps->ports_g1 : maps->ports_g0;
 	out->prefix4 = out->gen ? maps->prefix4_g1 : maps->prefix4_g0;
-	out->rules_v6 = out->gen ? maps->rules_v6_g1 : maps->rules_v6_g0;
+	out->trie6 = out->gen ? maps->trie6_g1 : maps->trie6_g0;
 	out->prefix6 = out->gen ? maps->prefix6_g1 : maps->prefix6_g0;
 }
 
@@ -201,7 +201,7 @@ void cas_gen_prefix_maps(const struct cas_gen_maps *gen,
 {
 	fds[0] = gen->prefix4;
 	fds[1] = gen->prefix6;
-	fds[2] = gen->rules_v6;
+	fds[2] = gen->trie6;
 	families[0] = AF_INET;
 	families[1] = families[2] = AF_INET6;
 }
@@ -253,17 +253,36 @@ int cas_settings_write(const struct cas_maps *maps,
 		       0;
 }
 
-/* The whole port table in one batched syscall instead of 65536 lookups. */
-static int cas_ports_read_all(int ports_fd, struct cas_port_slots *slots)
-{
-	static __u32 keys[65536];
-	__u32 count = 65536, out_batch = 0;
+#define CAS_PORT_COUNT 65536
 
-	if (bpf_map_lookup_batch(ports_fd, NULL, &out_batch, keys, slots,
-				 &count, NULL) &&
-	    errno != ENOENT)
-		return -errno;
-	return count == 65536 ? 0 : -EIO;
+/*
+ * The whole port table in one batched syscall instead of 65536 lookups,
+ * into a fresh array the caller frees: per call, not static, because the
+ * exporter's threads read ports concurrently.
+ */
+static int cas_ports_read_all(int ports_fd, struct cas_port_slots **out)
+{
+	__u32 count = CAS_PORT_COUNT, out_batch = 0, *keys;
+	struct cas_port_slots *slots;
+	int err = 0;
+
+	keys = malloc(CAS_PORT_COUNT * sizeof(*keys));
+	slots = calloc(CAS_PORT_COUNT, sizeof(*slots));
+	if (!keys || !slots)
+		err = -ENOMEM;
+	else if (bpf_map_lookup_batch(ports_fd, NULL, &out_batch, keys, slots,
+				      &count, NULL) &&
+		 errno != ENOENT)
+		err = -errno;
+	else if (count != CAS_PORT_COUNT)
+		err = -EIO;
+	free(keys);
+	if (err) {
+		free(slots);
+		return err;
+	}
+	*out = slots;
+	return 0;
 }
 
 /*
@@ -272,40 +291,46 @@ static int cas_ports_read_all(int ports_fd, struct cas_port_slots *slots)
  */
 int cas_ports_set(int ports_fd, const struct cas_port_list *ports)
 {
-	static struct cas_port_slots wanted[65536], current[65536];
-	__u32 port;
+	struct cas_port_slots *current, *wanted;
 	unsigned int i;
+	__u32 port;
 	int err;
 
-	err = cas_ports_read_all(ports_fd, current);
+	err = cas_ports_read_all(ports_fd, &current);
 	if (err)
 		return err;
-	memset(wanted, 0, sizeof(wanted));
+	wanted = calloc(CAS_PORT_COUNT, sizeof(*wanted));
+	if (!wanted) {
+		free(current);
+		return -ENOMEM;
+	}
 	for (i = 0; i < ports->count; i++)
 		wanted[ports->ports[i].port]
 			.slot_plus_one[ports->ports[i].proto] = i + 1;
-	for (port = 0; port < 65536; port++) {
+	for (port = 0; port < CAS_PORT_COUNT && !err; port++) {
 		if (!memcmp(&current[port], &wanted[port], sizeof(wanted[0])))
 			continue;
 		if (bpf_map_update_elem(ports_fd, &port, &wanted[port],
 					BPF_ANY))
-			return -errno;
+			err = -errno;
 	}
-	return 0;
+	free(current);
+	free(wanted);
+	return err;
 }
 
 int cas_ports_get(int ports_fd, struct cas_port_list *ports)
 {
-	static struct cas_port_slots slots[65536];
 	struct cas_port_list by_slot = {};
+	struct cas_port_slots *slots;
 	unsigned int port, proto, i;
 	int err;
 
 	memset(ports, 0, sizeof(*ports));
-	err = cas_ports_read_all(ports_fd, slots);
+	err = cas_ports_read_all(ports_fd, &slots);
 	if (err)
 		return err;
-	for (port = 0; port < 65536; port++) {
+	for (port = 0; port < CAS_PORT_COUNT; port++) {
 		for (proto = 0; proto < CAS_PROTO_COUNT; proto++) {
 			unsigned int slot = slots[port].slot_plus_one[proto];
 
@@ -315,6 +340,7 @@ int cas_ports_get(int ports_fd, struct cas_port_list *ports)
 			by_slot.ports[slot - 1].proto = proto;
 		}
 	}
+	free(slots);
 	/* Report in slot order: the order the admin gave. */
 	for (i = 0; i < CAS_MAX_PROTECTED_PORTS; i++)
 		if (by_slot.ports[i].port)
@@ -369,7 +395,7 @@ int cas_counter_sum(int map_fd, __u32 index, struct cas_counter *sum)
 {
 	int cpus = libbpf_num_possible_cpus();
 	struct cas_counter *per_cpu;
-	int i, err = 0;
+	int err = 0;
 
 	if (cpus < 0)
 		return cpus;
@@ -381,13 +407,21 @@ int cas_counter_sum(int map_fd, __u32 index, struct cas_counter *sum)
 		err = -errno;
 		goto out;
 	}
+	cas_counter_add_cpus(per_cpu, cpus, sum);
+out:
+	free(per_cpu);
+	return err;
+}
+
+void cas_counter_add_cpus(const struct cas_counter *per_cpu, int cpus,
+			  struct cas_counter *sum)
+{
+	int i;
+
 	for (i = 0; i < cpus; i++) {
 		sum->packets += per_cpu[i].packets;
 		sum->bytes += per_cpu[i].bytes;
 	}
-out:
-	free(per_cpu);
-	return err;
 }
 
 #define CAS_READ_BATCH 4096
@@ -452,7 +486,7 @@ int cas_read_ids(int map_fd, const __u32 *ids, size_t count, void *values,
 		first = false;
 	}
 	if (next < count)
-		err = -EIO; /* the array is shorter than an id in a trie */
+		err = -EIO; /* the array is shorter than an id in a prefix map */
 out:
 	free(keys);
 	free(batch);

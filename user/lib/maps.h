@@ -24,8 +24,8 @@
 	X(ports_g1, "cas_ports_g1", sizeof(struct cas_port_slots))        \
 	X(prefix4_g0, "cas_prefix4_g0", sizeof(__u32))                    \
 	X(prefix4_g1, "cas_prefix4_g1", sizeof(__u32))                    \
-	X(rules_v6_g0, "cas_rules_v6_g0", sizeof(__u32))                  \
-	X(rules_v6_g1, "cas_rules_v6_g1", sizeof(__u32))                  \
+	X(trie6_g0, "cas_trie6_g0", sizeof(__u32))                        \
+	X(trie6_g1, "cas_trie6_g1", sizeof(__u32))                        \
 	X(prefix6_g0, "cas_prefix6_g0", sizeof(__u32))                    \
 	X(prefix6_g1, "cas_prefix6_g1", sizeof(__u32))                    \
 	X(rules, "cas_rules", sizeof(struct cas_rule))                    \
@@ -49,7 +49,7 @@ struct cas_maps {
  */
 struct cas_gen_maps {
 	__u32 gen;
-	int ports, prefix4, rules_v6, prefix6;
+	int ports, prefix4, trie6, prefix6;
 };
 
 /* The prefix maps of a generation with their family, for walks. */
@@ -103,6 +103,9 @@ int cas_ports_mask(const struct cas_maps *maps,
 
 /* Counters, summed over CPUs. */
 int cas_counter_sum(int map_fd, __u32 index, struct cas_counter *sum);
+/* Add cpus per-CPU values of one counter to *sum. */
+void cas_counter_add_cpus(const struct cas_counter *per_cpu, int cpus,
+			  struct cas_counter *sum);
 /*
  * Values of an array map for ids (sorted, unique) into values[i], read in
  * batches where the ids are dense.

@@ -172,13 +172,12 @@ void cas_metrics_merge_rules(struct cas_metric_rule *rules, size_t *count)
 /*
  * Reading the rules of a scrape. A lookup per id of the 65536-entry rule
  * table costs a syscall each, and even a batched scan of it takes tens of
- * milliseconds: instead the tries, which hold exactly the rules in use,
+ * milliseconds: instead the prefix maps, which hold exactly the rules in use,
  * give the ids, and only those ids are read from the rule and counter
  * arrays.
  */
-#define CAS_BATCH 4096
 
-/* A rule as its trie publishes it. */
+/* A rule as its prefix map publishes it. */
 struct cas_rule_ref {
 	__u32 id;
 	struct cas_prefix prefix;
@@ -190,97 +189,19 @@ struct cas_rule_refs {
 	size_t capacity;
 };
 
-static int cas_refs_push(struct cas_rule_refs *refs, __u32 id,
-			 const struct cas_prefix *prefix)
+/* A walk's visitor: keep every (id, prefix) the prefix maps publish. */
+static int cas_refs_push(const struct cas_prefix *prefix, __u32 id, void *ctx)
 {
-	if (refs->count == refs->capacity) {
-		size_t capacity = refs->capacity ? refs->capacity * 2 : 256;
-		void *grown =
-			realloc(refs->refs, capacity * sizeof(*refs->refs));
+	struct cas_rule_refs *refs = ctx;
+	int err;
 
-		if (!grown)
-			return -ENOMEM;
-		refs->refs = grown;
-		refs->capacity = capacity;
-	}
+	err = cas_array_reserve(&refs->refs, &refs->capacity, refs->count + 1,
+				sizeof(*refs->refs));
+	if (err)
+		return err;
 	refs->refs[refs->count].id = id;
 	refs->refs[refs->count++].prefix = *prefix;
 	return 0;
-}
-
-/* Both trie key layouts are prefixlen, then the address. */
-#define CAS_LPM_ADDR_OFFSET offsetof(struct cas_lpm_v6, addr)
-_Static_assert(offsetof(struct cas_lpm_v4, addr) == CAS_LPM_ADDR_OFFSET &&
-		       offsetof(struct cas_lpm_v4, prefixlen) == 0 &&
-		       offsetof(struct cas_lpm_v6, prefixlen) == 0,
-	       "trie key layouts");
-
-/* Every entry of one trie (keys are struct cas_lpm_v4 or cas_lpm_v6). */
-static int cas_read_trie(int map_fd, __u8 family, struct cas_rule_refs *refs)
-{
-	size_t key_size = family == AF_INET ? sizeof(struct cas_lpm_v4) :
-					      sizeof(struct cas_lpm_v6);
-	size_t addr_len = family == AF_INET ? 4 : 16;
-	struct cas_lpm_v6 in_batch, out_batch;
-	struct bpf_map_info info = {};
-	__u32 info_len = sizeof(info);
-	size_t start = refs->count;
-	__u32 *ids = NULL;
-	char *keys = NULL;
-	bool first = true, done = false;
-	int err = 0;
-
-	/* The map's own size bounds a walk: see the churn check below. */
-	if (bpf_obj_get_info_by_fd(map_fd, &info, &info_len))
-		return -errno;
-	keys = malloc(CAS_BATCH * key_size);
-	ids = malloc(CAS_BATCH * sizeof(*ids));
-	if (!keys || !ids) {
-		err = -ENOMEM;
-		goto out;
-	}
-	while (!done) {
-		__u32 n = CAS_BATCH, i;
-
-		if (bpf_map_lookup_batch(map_fd, first ? NULL : &in_batch,
-					 &out_batch, keys, ids, &n, NULL)) {
-			if (errno != ENOENT) {
-				err = -errno;
-				goto out;
-			}
-			done = true; /* the last, possibly empty, batch */
-		}
-		for (i = 0; i < n; i++) {
-			const char *key = keys + i * key_size;
-			struct cas_prefix prefix = { .family = family };
-			__u32 prefixlen;
-
-			memcpy(&prefixlen, key, sizeof(prefixlen));
-			prefix.prefixlen = prefixlen;
-			memcpy(prefix.addr, key + CAS_LPM_ADDR_OFFSET,
-			       addr_len);
-			err = cas_refs_push(refs, ids[i], &prefix);
-			if (err)
-				goto out;
-		}
-		/*
-		 * A batch resuming after a key deleted meanwhile restarts
-		 * from the first key: duplicates, removed by the caller, and
-		 * under endless churn no end; give up on this scrape then.
-		 */
-		if (refs->count - start > 2 * (size_t)info.max_entries) {
-			err = -EAGAIN;
-			goto out;
-		}
-		if (!n)
-			done = true;
-		memcpy(&in_batch, &out_batch, key_size);
-		first = false;
-	}
-out:
-	free(keys);
-	free(ids);
-	return err;
 }
 
 static int cas_ref_cmp(const void *a, const void *b)
@@ -295,7 +216,7 @@ static bool cas_ref_matches(const struct cas_rule_ref *ref,
 {
 	struct cas_prefix prefix;
 
-	/* Deleted or reused since the trie was read: not this rule. */
+	/* Deleted or reused since the prefix map was read: not this rule. */
 	if (!(rule->flags & CAS_RULE_IN_USE))
 		return false;
 	cas_rule_prefix(rule, &prefix);
@@ -314,7 +235,7 @@ static int cas_read_rule_bodies(const struct cas_maps *maps,
 	struct cas_rule *bodies = NULL;
 	__u32 *ids = NULL;
 	size_t i, n = refs->count;
-	int cpu, err;
+	int err;
 
 	if (cpus < 0)
 		return cpus;
@@ -341,10 +262,7 @@ static int cas_read_rule_bodies(const struct cas_maps *maps,
 		if (!cas_ref_matches(&refs->refs[i], &bodies[i]))
 			continue;
 		cas_rule_label(&bodies[i], rule->label, sizeof(rule->label));
-		for (cpu = 0; cpu < cpus; cpu++) {
-			rule->hits.packets += per_cpu[cpu].packets;
-			rule->hits.bytes += per_cpu[cpu].bytes;
-		}
+		cas_counter_add_cpus(per_cpu, cpus, &rule->hits);
 		if (bodies[i].family == AF_INET)
 			iface->rules_v4++;
 		else
@@ -367,18 +285,19 @@ static int cas_read_rules(const struct cas_maps *maps,
 	size_t i, used = 0;
 	int err;
 
-	/* The rules in force are those of the live generation's tries. */
+	/* The rules in force are those of the live generation's prefix maps. */
 	err = cas_active_maps(maps, &active);
 	if (!err) {
 		int fds[CAS_PREFIX_MAPS], families[CAS_PREFIX_MAPS], m;
 
 		cas_gen_prefix_maps(&active, fds, families);
 		for (m = 0; m < CAS_PREFIX_MAPS && !err; m++)
-			err = cas_read_trie(fds[m], families[m], &refs);
+			err = cas_prefix_map_walk(fds[m], families[m],
+						  cas_refs_push, &refs);
 	}
 	if (err)
 		goto out;
-	/* A trie walk that restarted repeats entries: keep one per id. */
+	/* A walk that restarted repeats entries: keep one per id. */
 	qsort(refs.refs, refs.count, sizeof(*refs.refs), cas_ref_cmp);
 	for (i = 0; i < refs.count; i++)
 		if (!used || refs.refs[used - 1].id != refs.refs[i].id)

@@ -2,6 +2,7 @@
 /* rules.c - allow rules: add, delete, find, list. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
@@ -36,27 +37,28 @@ void cas_rule_label(const struct cas_rule *rule, char *buf, size_t len)
 	cas_format_prefix(&prefix, buf, len);
 }
 
-void cas_trie_key_in(const struct cas_gen_maps *gen,
-		     const struct cas_prefix *prefix, struct cas_trie_key *key)
+void cas_prefix_key_in(const struct cas_gen_maps *gen,
+		       const struct cas_prefix *prefix,
+		       struct cas_prefix_key *key)
 {
 	memset(key, 0, sizeof(*key));
 	if (prefix->family == AF_INET) {
 		key->map_fd = gen->prefix4;
-		key->v4.prefixlen = prefix->prefixlen;
-		memcpy(key->v4.addr, prefix->addr, 4);
+		key->key.v4.prefixlen = prefix->prefixlen;
+		memcpy(key->key.v4.addr, prefix->addr, 4);
 	} else {
 		key->map_fd = prefix->prefixlen >= CAS_PREFILTER_V6_LEN ?
 				      gen->prefix6 :
-				      gen->rules_v6;
-		key->v6.prefixlen = prefix->prefixlen;
-		memcpy(key->v6.addr, prefix->addr, 16);
+				      gen->trie6;
+		key->key.v6.prefixlen = prefix->prefixlen;
+		memcpy(key->key.v6.addr, prefix->addr, 16);
 	}
 }
 
-/* The key of a prefix in the live generation's trie of its family. */
-static int cas_trie_key(const struct cas_maps *maps,
-			const struct cas_prefix *prefix,
-			struct cas_trie_key *key)
+/* Where a prefix lives in the live generation. */
+static int cas_prefix_key_live(const struct cas_maps *maps,
+			       const struct cas_prefix *prefix,
+			       struct cas_prefix_key *key)
 {
 	struct cas_gen_maps active;
 	int err;
@@ -64,14 +66,14 @@ static int cas_trie_key(const struct cas_maps *maps,
 	err = cas_active_maps(maps, &active);
 	if (err)
 		return err;
-	cas_trie_key_in(&active, prefix, key);
+	cas_prefix_key_in(&active, prefix, key);
 	return 0;
 }
 
 int cas_rule_find(const struct cas_maps *maps, const struct cas_prefix *prefix,
 		  __u32 *id)
 {
-	struct cas_trie_key key;
+	struct cas_prefix_key key;
 	struct cas_rule rule;
 	__u32 found;
 
@@ -80,9 +82,9 @@ int cas_rule_find(const struct cas_maps *maps, const struct cas_prefix *prefix,
 	 * returns the longest prefix covering the key, which is the exact entry
 	 * when there is one: so compare the rule's prefix.
 	 */
-	if (cas_trie_key(maps, prefix, &key))
+	if (cas_prefix_key_live(maps, prefix, &key))
 		return -EIO;
-	if (bpf_map_lookup_elem(key.map_fd, &key.v4, &found))
+	if (bpf_map_lookup_elem(key.map_fd, &key.key, &found))
 		return errno == ENOENT ? -ENOENT : -errno;
 	if (bpf_map_lookup_elem(maps->rules, &found, &rule))
 		return -errno;
@@ -241,7 +243,7 @@ int cas_rule_add(const struct cas_maps *maps, const struct cas_rule *rule,
 {
 	const struct cas_rule_buckets full = {};
 	struct cas_prefix prefix;
-	struct cas_trie_key key;
+	struct cas_prefix_key key;
 	__u32 existing;
 	int err;
 
@@ -261,8 +263,8 @@ int cas_rule_add(const struct cas_maps *maps, const struct cas_rule *rule,
 		cas_rule_free_slot(maps, *id);
 		return err;
 	}
-	err = cas_trie_key(maps, &prefix, &key);
-	if (err || bpf_map_update_elem(key.map_fd, &key.v4, id, BPF_NOEXIST)) {
+	err = cas_prefix_key_live(maps, &prefix, &key);
+	if (err || bpf_map_update_elem(key.map_fd, &key.key, id, BPF_NOEXIST)) {
 		err = -errno;
 		cas_rule_free_slot(maps, *id);
 		return err;
@@ -273,7 +275,7 @@ int cas_rule_add(const struct cas_maps *maps, const struct cas_rule *rule,
 /*
  * A rule's body cannot be rewritten in place (a packet could read half of
  * it), so the new body goes to a fresh slot, with the old slot's bucket
- * state, and the trie entry is switched to it in one update: every packet
+ * state, and the prefix entry is switched to it in one update: every packet
  * sees either the old rule or the new one.
  */
 int cas_rule_replace(const struct cas_maps *maps, const struct cas_rule *rule,
@@ -281,7 +283,7 @@ int cas_rule_replace(const struct cas_maps *maps, const struct cas_rule *rule,
 {
 	struct cas_rule_buckets buckets;
 	struct cas_prefix prefix;
-	struct cas_trie_key key;
+	struct cas_prefix_key key;
 	__u32 old_id;
 	int err;
 
@@ -294,8 +296,8 @@ int cas_rule_replace(const struct cas_maps *maps, const struct cas_rule *rule,
 	err = cas_rule_prepare(maps, rule, id, &buckets);
 	if (err)
 		return err;
-	err = cas_trie_key(maps, &prefix, &key);
-	if (err || bpf_map_update_elem(key.map_fd, &key.v4, id, BPF_EXIST)) {
+	err = cas_prefix_key_live(maps, &prefix, &key);
+	if (err || bpf_map_update_elem(key.map_fd, &key.key, id, BPF_EXIST)) {
 		err = -errno;
 		cas_rule_free_slot(maps, *id);
 		return err;
@@ -306,7 +308,7 @@ int cas_rule_replace(const struct cas_maps *maps, const struct cas_rule *rule,
 
 int cas_rule_del(const struct cas_maps *maps, const struct cas_prefix *prefix)
 {
-	struct cas_trie_key key;
+	struct cas_prefix_key key;
 	__u32 id;
 	int err;
 
@@ -314,10 +316,10 @@ int cas_rule_del(const struct cas_maps *maps, const struct cas_prefix *prefix)
 	if (err)
 		return err;
 	/* Withdraw the prefix first; then the body can no longer be reached. */
-	err = cas_trie_key(maps, prefix, &key);
+	err = cas_prefix_key_live(maps, prefix, &key);
 	if (err)
 		return err;
-	if (bpf_map_delete_elem(key.map_fd, &key.v4))
+	if (bpf_map_delete_elem(key.map_fd, &key.key))
 		return -errno;
 	cas_rule_free_slot(maps, id);
 	return 0;
@@ -335,15 +337,9 @@ static int cas_collect_used(__u32 id, const struct cas_rule *rule, void *ctx)
 
 	if (!(rule->flags & CAS_RULE_IN_USE))
 		return 0;
-	if (list->used == list->capacity) {
-		struct cas_rule_entry *grown;
-
-		list->capacity = list->capacity ? list->capacity * 2 : 16;
-		grown = realloc(list->list, list->capacity * sizeof(*grown));
-		if (!grown)
-			return -ENOMEM;
-		list->list = grown;
-	}
+	if (cas_array_reserve(&list->list, &list->capacity, list->used + 1,
+			      sizeof(*list->list)))
+		return -ENOMEM;
 	list->list[list->used].id = id;
 	list->list[list->used].rule = *rule;
 	list->used++;
@@ -362,7 +358,7 @@ static int cas_list_hits(const struct cas_maps *maps,
 	struct cas_counter *per_cpu = NULL;
 	__u32 ids[CAS_SCAN_CHUNK];
 	size_t first, i, n;
-	int cpu, err = 0;
+	int err = 0;
 
 	if (cpus < 0)
 		return cpus;
@@ -377,14 +373,10 @@ static int cas_list_hits(const struct cas_maps *maps,
 		err = cas_read_ids(maps->rule_stats, ids, n, per_cpu,
 				   cpus * sizeof(*per_cpu));
 		for (i = 0; i < n && !err; i++) {
-			struct cas_counter *hits = &entries[first + i].hits;
-
-			memset(hits, 0, sizeof(*hits));
-			for (cpu = 0; cpu < cpus; cpu++) {
-				hits->packets +=
-					per_cpu[i * cpus + cpu].packets;
-				hits->bytes += per_cpu[i * cpus + cpu].bytes;
-			}
+			memset(&entries[first + i].hits, 0,
+			       sizeof(entries[first + i].hits));
+			cas_counter_add_cpus(&per_cpu[i * cpus], cpus,
+					     &entries[first + i].hits);
 		}
 	}
 	free(per_cpu);
@@ -514,12 +506,13 @@ static void cas_bulk_bodies(const struct cas_rule *rules, size_t first,
 }
 
 static void cas_bulk_key(const struct cas_gen_maps *active,
-			 const struct cas_rule *rule, struct cas_trie_key *key)
+			 const struct cas_rule *rule,
+			 struct cas_prefix_key *key)
 {
 	struct cas_prefix prefix;
 
 	cas_rule_prefix(rule, &prefix);
-	cas_trie_key_in(active, &prefix, key);
+	cas_prefix_key_in(active, &prefix, key);
 }
 
 /*
@@ -635,10 +628,10 @@ int cas_rules_add_bulk(const struct cas_maps *maps,
 	/* Bodies, counters and buckets first; the prefixes last. */
 	err = cas_bulk_slots(maps, ids, rules, count, &written);
 	for (i = 0; i < count && !err; i++) {
-		struct cas_trie_key key;
+		struct cas_prefix_key key;
 
 		cas_bulk_key(&active, &rules[i], &key);
-		if (bpf_map_update_elem(key.map_fd, &key.v4, &ids[i],
+		if (bpf_map_update_elem(key.map_fd, &key.key, &ids[i],
 					BPF_NOEXIST)) {
 			err = -errno;
 			*failed = i;
@@ -649,10 +642,10 @@ int cas_rules_add_bulk(const struct cas_maps *maps,
 	if (err) {
 		/* Undo in reverse: withdraw prefixes, then free the bodies. */
 		for (i = 0; i < inserted; i++) {
-			struct cas_trie_key key;
+			struct cas_prefix_key key;
 
 			cas_bulk_key(&active, &rules[i], &key);
-			bpf_map_delete_elem(key.map_fd, &key.v4);
+			bpf_map_delete_elem(key.map_fd, &key.key);
 		}
 		for (i = 0; i < written; i++)
 			cas_rule_free_slot(maps, ids[i]);
@@ -665,47 +658,93 @@ out:
 	return err;
 }
 
-int cas_trie_walk(int trie_fd, int family,
-		  int (*visit)(const struct cas_prefix *prefix, __u32 id,
-			       void *ctx),
-		  void *ctx)
+/* Both key layouts are the length, then the address. */
+#define CAS_LPM_ADDR_OFFSET offsetof(struct cas_lpm_v6, addr)
+_Static_assert(offsetof(struct cas_lpm_v4, addr) == CAS_LPM_ADDR_OFFSET &&
+		       offsetof(struct cas_lpm_v4, prefixlen) == 0 &&
+		       offsetof(struct cas_lpm_v6, prefixlen) == 0,
+	       "prefix map key layouts");
+
+/* Hand one batch of a walk to visit. */
+static int
+cas_walk_batch(const char *keys, const __u32 *ids, __u32 n, __u8 family,
+	       int (*visit)(const struct cas_prefix *, __u32, void *),
+	       void *ctx)
 {
-	union {
-		struct cas_lpm_v4 v4;
-		struct cas_lpm_v6 v6;
-	} key, next;
-	bool first = true;
+	size_t key_size = family == AF_INET ? sizeof(struct cas_lpm_v4) :
+					      sizeof(struct cas_lpm_v6);
+	size_t addr_len = family == AF_INET ? 4 : 16;
+	__u32 i, prefixlen;
 	int err;
 
-	for (;;) {
+	for (i = 0; i < n; i++) {
+		const char *key = keys + i * key_size;
 		struct cas_prefix prefix = { .family = family };
-		__u32 id;
 
-		if (bpf_map_get_next_key(trie_fd, first ? NULL : &key, &next))
-			return errno == ENOENT ? 0 : -errno;
-		first = false;
-		key = next;
-		if (bpf_map_lookup_elem(trie_fd, &key, &id))
-			continue; /* deleted meanwhile */
-		if (family == AF_INET) {
-			prefix.prefixlen = key.v4.prefixlen;
-			memcpy(prefix.addr, key.v4.addr, 4);
-		} else {
-			prefix.prefixlen = key.v6.prefixlen;
-			memcpy(prefix.addr, key.v6.addr, 16);
-		}
-		err = visit(&prefix, id, ctx);
+		memcpy(&prefixlen, key, sizeof(prefixlen));
+		prefix.prefixlen = prefixlen;
+		memcpy(prefix.addr, key + CAS_LPM_ADDR_OFFSET, addr_len);
+		err = visit(&prefix, ids[i], ctx);
 		if (err)
 			return err;
 	}
+	return 0;
 }
 
-int cas_trie_clear(int prefix_map_fd)
+int cas_prefix_map_walk(int map_fd, __u8 family,
+			int (*visit)(const struct cas_prefix *prefix, __u32 id,
+				     void *ctx),
+			void *ctx)
 {
-	union {
-		struct cas_lpm_v4 v4;
-		struct cas_lpm_v6 v6;
-	} key, next;
+	union cas_lpm_key in_batch, out_batch;
+	struct bpf_map_info info = {};
+	__u32 info_len = sizeof(info);
+	union cas_lpm_key *keys = NULL;
+	size_t visited = 0;
+	__u32 *ids = NULL;
+	bool first = true, done = false;
+	int err = 0;
+
+	/* The map's own size bounds a walk: see the churn check below. */
+	if (bpf_obj_get_info_by_fd(map_fd, &info, &info_len))
+		return -errno;
+	keys = malloc(CAS_SCAN_CHUNK * sizeof(*keys));
+	ids = malloc(CAS_SCAN_CHUNK * sizeof(*ids));
+	if (!keys || !ids) {
+		err = -ENOMEM;
+		goto out;
+	}
+	while (!done && !err) {
+		__u32 n = CAS_SCAN_CHUNK;
+
+		/* keys is packed at the map's key size, not the union's. */
+		if (bpf_map_lookup_batch(map_fd, first ? NULL : &in_batch,
+					 &out_batch, keys, ids, &n, NULL)) {
+			if (errno != ENOENT) {
+				err = -errno;
+				break;
+			}
+			done = true; /* the last, possibly empty, batch */
+		}
+		err = cas_walk_batch((const char *)keys, ids, n, family, visit,
+				     ctx);
+		visited += n;
+		if (!err && visited > 2 * (size_t)info.max_entries)
+			err = -EAGAIN; /* endless churn: give up, say so */
+		if (!n)
+			done = true;
+		in_batch = out_batch;
+		first = false;
+	}
+out:
+	free(keys);
+	free(ids);
+	return err;
+}
+
+int cas_prefix_map_clear(int prefix_map_fd)
+{
+	union cas_lpm_key key, next;
 	bool more;
 
 	/*

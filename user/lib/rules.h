@@ -12,17 +12,21 @@
 
 #include "maps.h"
 
-/* A prefix's key in one generation's trie of its family. */
-struct cas_trie_key {
-	int map_fd;
-	union {
-		struct cas_lpm_v4 v4;
-		struct cas_lpm_v6 v6;
-	};
+/* Either key of the prefix maps (include/casshield.h): length, address. */
+union cas_lpm_key {
+	struct cas_lpm_v4 v4;
+	struct cas_lpm_v6 v6;
 };
 
-void cas_trie_key_in(const struct cas_gen_maps *gen,
-		     const struct cas_prefix *prefix, struct cas_trie_key *key);
+/* Where a prefix lives in one generation: its prefix map and its key. */
+struct cas_prefix_key {
+	int map_fd; /* prefix4, prefix6 (/48 and longer) or trie6 */
+	union cas_lpm_key key;
+};
+
+void cas_prefix_key_in(const struct cas_gen_maps *gen,
+		       const struct cas_prefix *prefix,
+		       struct cas_prefix_key *key);
 
 struct cas_rule_entry {
 	__u32 id;
@@ -74,13 +78,20 @@ int cas_rules_add_bulk(const struct cas_maps *maps,
 int cas_rules_list(const struct cas_maps *maps, struct cas_rule_entry **entries,
 		   size_t *count);
 
-/* Every (prefix, rule id) of a trie; visit returns non-zero to stop. */
-int cas_trie_walk(int trie_fd, int family,
-		  int (*visit)(const struct cas_prefix *prefix, __u32 id,
-			       void *ctx),
-		  void *ctx);
+/*
+ * Every (prefix, rule id) of one prefix map, read in batches; visit
+ * returns non-zero to stop. Under churn (another writer deleting), a
+ * batch resuming after a deleted key starts again from the first key:
+ * visit may see an entry twice (callers keep one per id), and a walk that
+ * has visited twice the map's size gives up with -EAGAIN instead of
+ * running forever.
+ */
+int cas_prefix_map_walk(int map_fd, __u8 family,
+			int (*visit)(const struct cas_prefix *prefix, __u32 id,
+				     void *ctx),
+			void *ctx);
 /* Empty a prefix map (of an inactive generation). */
-int cas_trie_clear(int prefix_map_fd);
+int cas_prefix_map_clear(int map_fd);
 
 /* Building blocks of `apply`: free slots, a slot's body, freeing one. */
 int cas_rule_free_slots(const struct cas_maps *maps, __u32 *ids, size_t count);

@@ -81,7 +81,7 @@ static int cas_name_cmp(const void *a, const void *b)
 int cas_shielded_list(char (**names)[IF_NAMESIZE], size_t *count)
 {
 	char(*list)[IF_NAMESIZE] = NULL;
-	size_t used = 0;
+	size_t used = 0, capacity = 0;
 	struct dirent *entry;
 	DIR *dir;
 
@@ -91,18 +91,15 @@ int cas_shielded_list(char (**names)[IF_NAMESIZE], size_t *count)
 	if (!dir)
 		return errno == ENOENT ? 0 : -errno;
 	while ((entry = readdir(dir))) {
-		void *grown;
-
 		if (!cas_valid_ifname(entry->d_name) ||
 		    !cas_is_shielded(entry->d_name))
 			continue;
-		grown = realloc(list, (used + 1) * sizeof(*list));
-		if (!grown) {
+		if (cas_array_reserve(&list, &capacity, used + 1,
+				      sizeof(*list))) {
 			closedir(dir);
 			free(list);
 			return -ENOMEM;
 		}
-		list = grown;
 		snprintf(list[used++], IF_NAMESIZE, "%.*s", IF_NAMESIZE - 1,
 			 entry->d_name);
 	}
@@ -182,10 +179,10 @@ static void cas_remove_pins(const char *dir)
 static int cas_shield_prepare(struct shield_bpf *skel, __u32 max_rules)
 {
 	struct bpf_map *sized[] = {
-		skel->maps.cas_rules,	    skel->maps.cas_rule_stats,
-		skel->maps.cas_rule_gcra,   skel->maps.cas_prefix4_g0,
-		skel->maps.cas_prefix4_g1,  skel->maps.cas_rules_v6_g0,
-		skel->maps.cas_rules_v6_g1, skel->maps.cas_prefix6_g0,
+		skel->maps.cas_rules,	   skel->maps.cas_rule_stats,
+		skel->maps.cas_rule_gcra,  skel->maps.cas_prefix4_g0,
+		skel->maps.cas_prefix4_g1, skel->maps.cas_trie6_g0,
+		skel->maps.cas_trie6_g1,   skel->maps.cas_prefix6_g0,
 		skel->maps.cas_prefix6_g1,
 	};
 	__u64 seed;
