@@ -4,6 +4,7 @@
  * input -> accepted or refused -> canonical form.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <string.h>
 
 #include "check.h"
@@ -56,6 +57,67 @@ static void test_prefixes(void)
 			ok &= CHECK_STR(text, cases[i].canonical, "canonical");
 		}
 		check_record(ok);
+	}
+}
+
+/* IPv4 packets never carry an IPv4-mapped IPv6 address: such a rule would
+ * match nothing, so it is refused with the IPv4 form to write instead. */
+static void test_mapped_prefixes(void)
+{
+	static const struct {
+		const char *text, *hint; /* hint: NULL when accepted */
+	} cases[] = {
+		{ "::ffff:10.251.77.3", "write 10.251.77.3/32" },
+		{ "::ffff:198.51.100.0/120", "write 198.51.100.0/24" },
+		{ "::ffff:0:0/96", "write 0.0.0.0/0" },
+		{ "::/80", NULL }, /* holds the mapped range and more */
+		{ "::/0", NULL },
+		{ "2001:db8::ffff:a00:1", NULL },
+	};
+	size_t i;
+
+	for (i = 0; i < CAS_ARRAY_SIZE(cases); i++) {
+		struct cas_prefix prefix;
+		char err[CAS_ERRBUF] = "";
+		int ret, ok;
+
+		check_case = cases[i].text;
+		ret = cas_parse_prefix(cases[i].text, &prefix, err);
+		if (!cases[i].hint) {
+			check_record(CHECK_EQ(ret, 0, "accepted"));
+			continue;
+		}
+		ok = CHECK_EQ(ret, -EINVAL, "refused");
+		ok &= CHECK_EQ(strstr(err, cases[i].hint) != NULL, 1, err);
+		ok &= CHECK_EQ(strstr(err, "IPv4-mapped") != NULL, 1, err);
+		check_record(ok);
+	}
+}
+
+/* Messages echo what users typed: control bytes must not reach a
+ * terminal raw (escape injection) nor split a one-line error. */
+static void test_escape(void)
+{
+	static const struct {
+		const char *in, *out;
+		size_t len;
+	} cases[] = {
+		{ "plain text", "plain text", 64 },
+		{ "a\033[31mb", "a\\x1b[31mb", 64 },
+		{ "line\nnext\r\t", "line\\nnext\\r\\t", 64 },
+		{ "del\177", "del\\x7f", 64 },
+		{ "caf\xc3\xa9", "caf\xc3\xa9", 64 }, /* UTF-8 kept */
+		{ "\033\033\033", "\\x1b", 6 }, /* cut whole, never mid-escape */
+		{ "", "", 1 },
+	};
+	size_t i;
+
+	for (i = 0; i < CAS_ARRAY_SIZE(cases); i++) {
+		char out[64];
+
+		check_case = cases[i].out;
+		cas_escape(cases[i].in, out, cases[i].len);
+		check_record(CHECK_STR(out, cases[i].out, "escaped"));
 	}
 }
 
@@ -125,6 +187,12 @@ static void test_rates(void)
 		{ "-5", -1, "invalid rate" },
 		{ "", -1, "invalid rate" },
 		{ "2000M", -1, "invalid rate" },
+		{ "1000M", 1000000000 },
+		{ "1000001k", -1, "invalid rate '1000001k'" },
+		{ "4294967296", -1, "invalid rate '4294967296'" },
+		/* value * scale wraps: once stored 448384 */
+		{ "18446744073710M", -1, "invalid rate '18446744073710M'" },
+		{ "18446744073709551616", -1, "invalid rate" }, /* ERANGE */
 	};
 	size_t i;
 
@@ -289,6 +357,9 @@ static void test_ifnames(void)
 		{ "abcdefghijklmnop", 0 },
 		{ "", 0 },	  { ".", 0 },	      { "..", 0 },
 		{ "a/b", 0 },	  { "..x", 1 },
+		/* What the kernel's dev_valid_name refuses, and control bytes. */
+		{ "a b", 0 },	  { "a\nb", 0 },     { "a:b", 0 },
+		{ "a\033b", 0 },  { "a\tb", 0 },
 	};
 	size_t i;
 
@@ -302,6 +373,8 @@ static void test_ifnames(void)
 int main(void)
 {
 	test_prefixes();
+	test_mapped_prefixes();
+	test_escape();
 	test_port_lists();
 	test_port_masks();
 	test_ifnames();

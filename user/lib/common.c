@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* common.c - messages, libbpf logging and the privilege check. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <linux/capability.h>
 #include <string.h>
@@ -34,14 +35,45 @@ int cas_array_reserve(void *items, size_t *capacity, size_t want, size_t size)
 	return 0;
 }
 
+void cas_escape(const char *in, char *out, size_t len)
+{
+	size_t used = 0;
+
+	for (; *in; in++) {
+		unsigned char c = *in;
+		char piece[5] = { (char)c };
+
+		if (c == '\n' || c == '\r' || c == '\t')
+			snprintf(piece, sizeof(piece), "\\%c",
+				 c == '\n' ? 'n' :
+				 c == '\r' ? 'r' :
+					     't');
+		else if (c < 0x20 || c == 0x7f)
+			snprintf(piece, sizeof(piece), "\\x%02x", c);
+		if (used + strlen(piece) >= len)
+			break;
+		memcpy(out + used, piece, strlen(piece));
+		used += strlen(piece);
+	}
+	out[used] = '\0';
+}
+
+static void cas_message(const char *fmt, va_list ap)
+{
+	/* Room for a whole error buffer and a file name around it. */
+	char raw[2 * CAS_ERRBUF], escaped[8 * CAS_ERRBUF];
+
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	cas_escape(raw, escaped, sizeof(escaped));
+	fprintf(stderr, "casshield: %s\n", escaped);
+}
+
 void cas_err(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	fputs("casshield: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	cas_message(fmt, ap);
 	va_end(ap);
 }
 
@@ -52,9 +84,7 @@ void cas_info(const char *fmt, ...)
 	if (!cas_verbose)
 		return;
 	va_start(ap, fmt);
-	fputs("casshield: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	cas_message(fmt, ap);
 	va_end(ap);
 }
 

@@ -29,9 +29,20 @@ enum cas_exit {
 
 extern bool cas_verbose;
 
-/* "casshield: <message>\n" on stderr. */
+/*
+ * "casshield: <message>\n" on stderr, the message escaped (cas_escape):
+ * messages quote what users typed, which must not reach a terminal raw.
+ */
 void cas_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cas_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Copy in to out (len bytes, always terminated) with control bytes written
+ * as \n, \r, \t or \xHH, so no escape sequence reaches a terminal and a
+ * one-line message stays one line. Bytes >= 0x80 (UTF-8) are kept; an
+ * escape that does not fit is left out whole.
+ */
+void cas_escape(const char *in, char *out, size_t len);
 
 /* Route libbpf's messages through one callback, quiet unless -v. */
 void cas_setup_libbpf_logging(void);

@@ -363,7 +363,12 @@ int cas_shield_load_prepared(const char *ifname,
 	char dir[64];
 	int ret;
 
-	ifindex = cas_valid_ifname(ifname) ? if_nametoindex(ifname) : 0;
+	if (!cas_valid_ifname(ifname)) {
+		snprintf(err, CAS_ERRBUF, "invalid interface name '%s'",
+			 ifname);
+		return -EINVAL;
+	}
+	ifindex = if_nametoindex(ifname);
 	if (!ifindex) {
 		snprintf(err, CAS_ERRBUF, "no such interface: %s", ifname);
 		return -ENODEV;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* values.c - strict parsers: nothing half-understood is accepted. */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -87,9 +88,19 @@ bool cas_port_list_equal(const struct cas_port_list *a,
 bool cas_valid_ifname(const char *name)
 {
 	size_t len = name ? strlen(name) : 0;
+	size_t i;
 
-	return len > 0 && len < IF_NAMESIZE && !strchr(name, '/') &&
-	       strcmp(name, ".") && strcmp(name, "..");
+	if (!len || len >= IF_NAMESIZE || !strcmp(name, ".") ||
+	    !strcmp(name, ".."))
+		return false;
+	/* The kernel's dev_valid_name refuses '/', ':' and white space;
+	 * control bytes are refused too, as no message could show them. */
+	for (i = 0; i < len; i++)
+		if (name[i] == '/' || name[i] == ':' ||
+		    isspace((unsigned char)name[i]) ||
+		    iscntrl((unsigned char)name[i]))
+			return false;
+	return true;
 }
 
 int cas_parse_u32(const char *text, __u32 min, __u32 max, __u32 *value,
@@ -122,6 +133,31 @@ static int cas_host_bits_clear(const __u8 *addr, unsigned int prefixlen,
 		if (addr[i / 8] & (0x80 >> (i % 8)))
 			return 0;
 	return 1;
+}
+
+/*
+ * IPv4 packets carry IPv4 addresses, never ::ffff:a.b.c.d, so a rule
+ * inside ::ffff:0:0/96 would match nothing while looking like it allows
+ * a proxy. Shorter prefixes (::/0) also hold real IPv6 space and pass.
+ */
+static int cas_refuse_mapped(const char *text, const struct cas_prefix *prefix,
+			     char *err)
+{
+	static const __u8 mapped[12] = { [10] = 0xff, [11] = 0xff };
+	struct cas_prefix v4 = { .family = AF_INET };
+	char hint[64];
+
+	if (prefix->family != AF_INET6 || prefix->prefixlen < 96 ||
+	    memcmp(prefix->addr, mapped, sizeof(mapped)))
+		return 0;
+	v4.prefixlen = prefix->prefixlen - 96;
+	memcpy(v4.addr, prefix->addr + 12, 4);
+	cas_format_prefix(&v4, hint, sizeof(hint));
+	snprintf(
+		err, CAS_ERRBUF,
+		"invalid CIDR '%s': an IPv4-mapped IPv6 address never matches IPv4 traffic; write %s",
+		text, hint);
+	return -EINVAL;
 }
 
 int cas_parse_prefix(const char *text, struct cas_prefix *prefix, char *err)
@@ -161,7 +197,7 @@ int cas_parse_prefix(const char *text, struct cas_prefix *prefix, char *err)
 			 prefixlen);
 		return -EINVAL;
 	}
-	return 0;
+	return cas_refuse_mapped(text, prefix, err);
 bad:
 	snprintf(err, CAS_ERRBUF,
 		 "invalid CIDR '%s' (expected ADDRESS[/LENGTH], IPv4 or IPv6)",
@@ -291,7 +327,8 @@ int cas_parse_rate(const char *text, __u32 *rate, char *err)
 			end, text);
 		return -EINVAL;
 	}
-	if (value * scale > 1000000000ULL)
+	/* Compared before multiplying: value * scale could wrap. */
+	if (value > 1000000000ULL / scale)
 		goto bad;
 	*rate = value * scale;
 	return 0;

@@ -28,7 +28,11 @@ struct cas_port_list {
 	struct cas_port ports[CAS_MAX_PROTECTED_PORTS];
 };
 
-/* "198.51.100.0/24", "2001:db8::/32", or a bare address (a host prefix). */
+/*
+ * "198.51.100.0/24", "2001:db8::/32", or a bare address (a host prefix).
+ * IPv4-mapped IPv6 prefixes (inside ::ffff:0:0/96) are refused with the
+ * IPv4 form to write instead.
+ */
 int cas_parse_prefix(const char *text, struct cas_prefix *prefix, char *err);
 /* Writes "addr/len" into buf (at least 64 bytes). */
 void cas_format_prefix(const struct cas_prefix *prefix, char *buf, size_t len);
@@ -64,7 +68,8 @@ bool cas_port_list_equal(const struct cas_port_list *a,
 
 /*
  * An interface name the kernel could have, checked before it becomes a
- * path under bpffs: 1..15 characters, no '/', not "." or "..".
+ * path under bpffs: 1..15 characters, none of '/', ':', white space or
+ * control bytes, not "." or "..".
  */
 bool cas_valid_ifname(const char *name);
 
