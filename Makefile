@@ -1,8 +1,10 @@
 # casshield - XDP shield for a Client Access Server.
 #
 #   make            build build/casshield (BPF object embedded via skeleton)
-#   sudo make check install dependencies, build, run every test: unit,
-#                   CLI, integration, and the VM stage (Debian 12, kernel 6.1)
+#   sudo make check install dependencies, check the style, run the static
+#                   analyzer, build, run every test: unit, CLI, integration,
+#                   unit and CLI again under ASan + UBSan, and the VM stage
+#                   (Debian 12, kernel 6.1)
 #   sudo make check-host  the same without the VM stage (the edit-test loop)
 #   sudo make check-vm    the VM stage alone
 #   make test-unit  the tests that need neither root nor a kernel (parsers,
@@ -11,6 +13,8 @@
 #   make bench      benchmarks (never pass/fail; scripts/bench/bench.mk)
 #   make install    DESTDIR= PREFIX=/usr/local
 #   make SAN=1      userspace and tests with AddressSanitizer + UBSan
+#   make san        the same in build/san, for the check's sanitizer stage
+#   make analyze    clang's static analyzer (scan-build); any report fails
 
 PREFIX     ?= /usr/local
 DESTDIR    ?=
@@ -32,7 +36,8 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror 
 TEST_CFLAGS := -Wno-missing-field-initializers -Itests/lib
 LDLIBS     := -Wl,-Bstatic -lbpf -Wl,-Bdynamic -lelf -lz -lmicrohttpd -lyaml -lsystemd -lpthread
 ifeq ($(SAN),1)
-CFLAGS     += -fsanitize=address,undefined -fno-omit-frame-pointer
+CFLAGS     += -fsanitize=address,undefined -fno-sanitize-recover=all \
+              -fno-omit-frame-pointer
 LDFLAGS    += -fsanitize=address,undefined
 endif
 
@@ -48,7 +53,7 @@ PURE_TESTS := $(BUILD)/tests/unit_values
 # A test's object is only reached through the pattern rule above it, so make
 # would treat it as intermediate and remove it after each link; keep it.
 .SECONDARY: $(patsubst $(BUILD)/tests/%,$(BUILD)/tests/unit/%.o,$(TEST_BINS)) $(TEST_LIB)
-.PHONY: all check check-host check-vm demo bench install uninstall clean deps format format-check test-unit
+.PHONY: all check check-host check-vm demo bench install uninstall clean deps format format-check test-unit san analyze
 
 all: $(BUILD)/casshield $(TEST_BINS)
 
@@ -80,12 +85,15 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TEST_LIB) $(BUILD)/libcasshield.a
 deps:
 	scripts/install-deps.sh
 
+# The style and the analyzer first: they take seconds and fail early.
 check: deps
-	$(MAKE) all
+	$(MAKE) format-check analyze
+	$(MAKE) all san
 	tests/run-all.sh
 
 check-host: deps
-	$(MAKE) all
+	$(MAKE) format-check analyze
+	$(MAKE) all san
 	tests/run-all.sh --no-vm
 
 check-vm: deps
@@ -129,6 +137,21 @@ format:
 
 format-check:
 	clang-format --dry-run -Werror $(FORMATTED)
+
+# The userspace and the tests again with ASan + UBSan, in build/san, for
+# the sanitizer stage of tests/run-all.sh; -fno-sanitize-recover makes a
+# UBSan report fatal rather than a line in a log.
+san:
+	$(MAKE) SAN=1 BUILD=$(BUILD)/san $(BUILD)/san/casshield \
+		$(patsubst $(BUILD)/%,$(BUILD)/san/%,$(TEST_BINS))
+
+# clang's static analyzer over the userspace, built afresh in its own
+# directory; any report fails. build/ holds bpftool's generated skeleton,
+# whose one report (a leak on a path libbpf frees) is not ours to fix.
+analyze:
+	rm -rf $(BUILD)/analyze
+	scan-build --status-bugs --exclude $(BUILD) -o $(BUILD)/analyze/report \
+		$(MAKE) BUILD=$(BUILD)/analyze $(BUILD)/analyze/casshield
 
 clean:
 	rm -rf $(BUILD)

@@ -9,6 +9,8 @@ packages=(
 	# build
 	make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
 	libmicrohttpd-dev libyaml-dev libsystemd-dev
+	# style, the static analyzer (scan-build) and the sanitizer build
+	clang-format clang-tools
 	# tests and the demo lab
 	iproute2 iputils-ping nftables iptables xdp-tools hping3 python3 python3-scapy
 	curl jq prometheus

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # run-all.sh - every test of `make check`: unit binaries (BPF_PROG_TEST_RUN),
-# then the shell suites (CLI contract, netns integration), then the VM stage
-# (tests/vm/run.sh: the same on Debian 12's 6.1 kernel under systemd). Ends
-# with one line "N passed, N failed" and exits non-zero on any failure.
+# then the shell suites (CLI contract, netns integration), then the same
+# unit binaries and CLI suites built with ASan + UBSan (build/san, when
+# `make san` made it), then the VM stage (tests/vm/run.sh: the same on
+# Debian 12's 6.1 kernel under systemd). Ends with one line
+# "N passed, N failed" and exits non-zero on any failure.
 #
 #   tests/run-all.sh [--unit-only | --no-vm] [SUITE...]
 #
@@ -32,11 +34,17 @@ count() { # FILE -> "passed failed" from TAP lines or a C summary line
 run_suite() { # NAME CMD...
 	local name=$1 log p f status
 	shift
-	log="$log_dir/$(basename "$name").log"
+	log="$log_dir/${name//[\/:]/_}.log"
 	echo "== $name"
 	"$@" >"$log" 2>&1
 	status=$?
 	read -r p f < <(count "$log")
+	# A sanitizer report fails the suite even where the test expected
+	# the command to fail anyway.
+	if grep -qE 'runtime error:|ERROR: (Address|Leak)Sanitizer' "$log"; then
+		f=$((f + 1))
+		[ "$status" -eq 0 ] && status=1
+	fi
 	# A suite that died without reporting a failure still fails once.
 	if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
 	if [ "$status" -ne 0 ]; then
@@ -70,14 +78,30 @@ if [ ${#suites[@]} -eq 0 ]; then
 	done
 	if [ "$unit_only" -eq 0 ]; then
 		suites=(tests/cli/test_*.sh tests/integration/test_*.sh)
+		[ -x build/san/casshield ] && suites+=(san)
 		[ "$vm" -eq 1 ] && suites+=(tests/vm/run.sh)
 	fi
 fi
+
+# The sanitizer stage: no report may pass unnoticed, and leaks count.
+san_stage() {
+	local bin suite
+	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86
+	export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=86
+	for bin in build/san/tests/unit_*; do
+		run_suite "san:$bin" "$bin"
+	done
+	for suite in tests/cli/test_*.sh; do
+		CASSHIELD=$PWD/build/san/casshield run_suite "san:$suite" bash "$suite"
+	done
+	unset ASAN_OPTIONS UBSAN_OPTIONS
+}
+
 for suite in "${suites[@]}"; do
-	[ -e "$suite" ] || continue
 	case $suite in
-	*.sh) run_suite "$suite" bash "$suite" ;;
-	*) run_suite "$suite" "$suite" ;;
+	san) san_stage ;;
+	*.sh) [ -e "$suite" ] && run_suite "$suite" bash "$suite" ;;
+	*) [ -e "$suite" ] && run_suite "$suite" "$suite" ;;
 	esac
 done
 

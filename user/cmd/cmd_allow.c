@@ -302,7 +302,7 @@ static int cas_allow_add_file(const struct cas_allow_args *args)
 	}
 	err = cas_rules_add_bulk(&iface.maps, batch.rules, batch.count,
 				 &failed);
-	if (err == -EEXIST) {
+	if (err == -EEXIST && failed < batch.count) {
 		struct cas_prefix prefix;
 		char cidr[64];
 

@@ -155,7 +155,7 @@ static int cas_stats_watch(const char *ifname, double interval)
 	bool ansi = isatty(STDOUT_FILENO);
 	struct sigaction on_stop = { .sa_handler = cas_watch_on_signal };
 	double taken = 0, next;
-	size_t count;
+	size_t count = 0;
 	int err = CAS_EXIT_OK;
 
 	/* No SA_RESTART: the signal must cut the sleep short. */
@@ -216,7 +216,7 @@ int cas_cmd_stats(int argc, char **argv)
 	char ifname[IF_NAMESIZE], errbuf[CAS_ERRBUF];
 	double interval = 0;
 	bool json = false;
-	size_t count;
+	size_t count = 0;
 	int opt, err;
 	struct cas_verdict_count counts[CAS_VERDICT_PAIRS];
 

@@ -104,7 +104,8 @@ int cas_shielded_list(char (**names)[IF_NAMESIZE], size_t *count)
 			 entry->d_name);
 	}
 	closedir(dir);
-	qsort(list, used, sizeof(*list), cas_name_cmp);
+	if (used)
+		qsort(list, used, sizeof(*list), cas_name_cmp);
 	*names = list;
 	*count = used;
 	return 0;
@@ -196,7 +197,7 @@ static int cas_shield_prepare(struct shield_bpf *skel, __u32 max_rules)
 	}
 	/* A secret hash seed: nobody can aim a flood at a source's cells. */
 	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
-		return -errno;
+		return errno ? -errno : -EIO; /* a short read sets no errno */
 	skel->rodata->cas_hash_seed = seed;
 	return 0;
 }
@@ -228,6 +229,8 @@ int cas_shield_open_and_load(struct shield_bpf **skel_out, __u32 max_rules,
 	skel = shield_bpf__open_opts(&open_opts);
 	if (!skel) {
 		err = -errno;
+		if (err >= 0) /* never 0 without a skeleton */
+			err = -ENOMEM;
 		snprintf(errbuf, CAS_ERRBUF, "cannot open the XDP program: %s",
 			 strerror(-err));
 		goto out;
