@@ -833,7 +833,10 @@ void cas_config_write(FILE *out, const struct cas_config *config)
 				 l->syn_burst);
 		cas_write_bucket(out, "hello_rate", "hello_burst",
 				 l->hello_rate, l->hello_burst);
-		fputs("}\n    allow:\n", out);
+		/* "allow:" alone would read back as null, not a list. */
+		fputs(iface->rule_count ? "}\n    allow:\n" :
+					  "}\n    allow: []\n",
+		      out);
 		for (j = 0; j < iface->rule_count; j++) {
 			const struct cas_rule *r = &iface->rules[j].rule;
 			struct cas_prefix prefix;
