@@ -25,44 +25,32 @@
 
 #include "apply.h"
 #include "common.h"
+#include "plan.h"
 #include "rules.h"
 
 /* Longer than any XDP run, shorter than anyone notices. */
 #define CAS_GRACE_US 20000
 
-/* A live rule: its prefix, slot and body. */
-struct cas_live_rule {
-	struct cas_prefix prefix;
-	__u32 id;
-	struct cas_rule body;
-	bool kept;     /* the new generation uses this slot too */
-	bool replaced; /* a rule of the file has its prefix, in a new slot */
-};
-
+/* The rules of a generation: slot and body, sorted by prefix. */
 struct cas_live {
 	const struct cas_maps *maps;
-	struct cas_live_rule *rules;
+	struct cas_plan_live *rules;
 	size_t count, capacity;
 };
 
 static int cas_live_visit(const struct cas_prefix *prefix, __u32 id, void *ctx)
 {
 	struct cas_live *live = ctx;
-	struct cas_live_rule *rule;
+	struct cas_plan_live *rule;
+	int err;
 
-	if (live->count == live->capacity) {
-		size_t capacity = live->capacity ? live->capacity * 2 : 64;
-		struct cas_live_rule *grown =
-			realloc(live->rules, capacity * sizeof(*grown));
-
-		if (!grown)
-			return -ENOMEM;
-		live->rules = grown;
-		live->capacity = capacity;
-	}
+	(void)prefix; /* the body holds it too */
+	err = cas_array_reserve(&live->rules, &live->capacity, live->count + 1,
+				sizeof(*live->rules));
+	if (err)
+		return err;
 	rule = &live->rules[live->count];
 	memset(rule, 0, sizeof(*rule));
-	rule->prefix = *prefix;
 	rule->id = id;
 	if (bpf_map_lookup_elem(live->maps->rules, &id, &rule->body))
 		return -errno;
@@ -70,20 +58,18 @@ static int cas_live_visit(const struct cas_prefix *prefix, __u32 id, void *ctx)
 	return 0;
 }
 
-/* By the prefix the generation's map holds. */
+/* By prefix: the order removals are reported in. */
 static int cas_live_cmp(const void *a, const void *b)
 {
-	return cas_prefix_order(&((const struct cas_live_rule *)a)->prefix,
-				&((const struct cas_live_rule *)b)->prefix);
+	return cas_rule_prefix_order(&((const struct cas_plan_live *)a)->body,
+				     &((const struct cas_plan_live *)b)->body);
 }
 
 /* The rules of a generation, read from its prefix maps. */
 static int cas_live_read(const struct cas_maps *maps,
 			 const struct cas_gen_maps *gen, struct cas_live *live)
 {
-	int err;
-
-	int fds[CAS_PREFIX_MAPS], families[CAS_PREFIX_MAPS], i;
+	int fds[CAS_PREFIX_MAPS], families[CAS_PREFIX_MAPS], i, err;
 
 	memset(live, 0, sizeof(*live));
 	live->maps = maps;
@@ -91,7 +77,6 @@ static int cas_live_read(const struct cas_maps *maps,
 	for (i = 0, err = 0; i < CAS_PREFIX_MAPS && !err; i++)
 		err = cas_prefix_map_walk(fds[i], families[i], cas_live_visit,
 					  live);
-	/* Sorted by prefix, so that matching a file against it is n log n. */
 	if (!err && live->count)
 		qsort(live->rules, live->count, sizeof(*live->rules),
 		      cas_live_cmp);
@@ -109,42 +94,12 @@ static int cas_prefixes_clear(const struct cas_gen_maps *gen)
 	return err;
 }
 
-/* The live rule with rule's prefix: live is sorted by cas_live_read. */
-static struct cas_live_rule *cas_live_find(struct cas_live *live,
-					   const struct cas_rule *rule)
-{
-	struct cas_live_rule needle;
-
-	cas_rule_prefix(rule, &needle.prefix);
-	return bsearch(&needle, live->rules, live->count, sizeof(needle),
-		       cas_live_cmp);
-}
-
-/* A rule's port list as a mask over the interface's port slots. */
-static __u64 cas_config_mask(const struct cas_config_iface *want,
-			     const struct cas_port_list *ports)
-{
-	unsigned int i, j;
-	__u64 mask = 0;
-
-	if (!ports->count)
-		return CAS_ALL_PORTS;
-	for (i = 0; i < ports->count; i++)
-		for (j = 0; j < want->ports.count; j++)
-			if (want->ports.ports[j].port == ports->ports[i].port &&
-			    want->ports.ports[j].proto == ports->ports[i].proto)
-				mask |= 1ULL << j;
-	return mask;
-}
-
 static void cas_report_rule(FILE *report, const char *ifname, char sign,
 			    const struct cas_rule *rule)
 {
 	struct cas_prefix prefix;
 	char cidr[64];
 
-	if (!report)
-		return;
 	cas_rule_prefix(rule, &prefix);
 	cas_format_prefix(&prefix, cidr, sizeof(cidr));
 	fprintf(report, "%s: %c allow %s%s%s%s\n", ifname, sign, cidr,
@@ -160,59 +115,51 @@ static int cas_policy_equal(const struct cas_policy *a,
 	       a->hello_burst == b->hello_burst && a->min_tls == b->min_tls;
 }
 
-static int cas_ports_equal(const struct cas_port_list *a,
-			   const struct cas_port_list *b)
-{
-	unsigned int i;
-
-	if (a->count != b->count)
-		return 0;
-	for (i = 0; i < a->count; i++)
-		if (a->ports[i].port != b->ports[i].port ||
-		    a->ports[i].proto != b->ports[i].proto)
-			return 0;
-	return 1;
-}
-
-static void cas_report_ports(FILE *report, const char *ifname,
-			     const struct cas_port_list *ports)
-{
-	unsigned int i;
-
-	fprintf(report, "%s: ports ", ifname);
-	for (i = 0; i < ports->count; i++)
-		fprintf(report, "%s%u/%s", i ? "," : "", ports->ports[i].port,
-			cas_proto_name(ports->ports[i].proto));
-	fputc('\n', report);
-}
-
 /* The spare generation's prefilter: exactly the prefixes of the file. */
 static int cas_spare_prefilter(const struct cas_maps *maps, __u32 gen,
-			       const struct cas_config_iface *want)
+			       const struct cas_rule *bodies, size_t count)
 {
 	struct cas_prefix *prefixes;
 	size_t i;
 	int err;
 
-	prefixes = calloc(want->rule_count + 1, sizeof(*prefixes));
+	prefixes = calloc(count + 1, sizeof(*prefixes));
 	if (!prefixes)
 		return -ENOMEM;
-	for (i = 0; i < want->rule_count; i++)
-		cas_rule_prefix(&want->rules[i].rule, &prefixes[i]);
-	err = cas_prefilter_update(maps, gen, true, prefixes, want->rule_count);
+	for (i = 0; i < count; i++)
+		cas_rule_prefix(&bodies[i], &prefixes[i]);
+	err = cas_prefilter_update(maps, gen, true, prefixes, count);
 	free(prefixes);
 	return err;
 }
 
 /*
- * Make the ruleset of one shielded interface (maps open) equal to want.
- * Nothing packets can see changes until the generation flips.
+ * One interface's apply, in phases: read the live generation, plan (pure,
+ * plan.h), build the spare generation, flip and free, report. Nothing
+ * packets can see changes before the flip.
  */
-static int cas_apply_ruleset(const struct cas_maps *maps, const char *ifname,
-			     const struct cas_config_iface *want, FILE *report,
-			     struct cas_apply_counts *counts)
+struct cas_ruleset_apply {
+	const struct cas_maps *maps;
+	const struct cas_config_iface *want;
+	struct cas_settings settings;
+	struct cas_gen_maps live_gen, spare;
+	struct cas_live live;
+	struct cas_policy old_policy, new_policy;
+	struct cas_port_list old_ports;
+	struct cas_rule *bodies; /* the wanted rules as the maps hold them */
+	struct cas_plan plan;
+	__u32 *slots; /* the fresh slots, taken in the order of the steps */
+	size_t used;  /* fresh slots written so far: the undo frees them */
+};
+
+/* Read: the live generation, and the wanted rules as bodies. */
+static int cas_ruleset_read(struct cas_ruleset_apply *a)
 {
-	struct cas_policy old_policy, new_policy = {
+	const struct cas_config_iface *want = a->want;
+	size_t i;
+	int err;
+
+	a->new_policy = (struct cas_policy){
 		.monitor = want->monitor,
 		.syn_rate = want->limits.syn_rate,
 		.syn_burst = want->limits.syn_burst,
@@ -220,153 +167,198 @@ static int cas_apply_ruleset(const struct cas_maps *maps, const char *ifname,
 		.hello_burst = want->limits.hello_burst,
 		.min_tls = want->limits.min_tls,
 	};
-	struct cas_port_list old_ports;
-	struct cas_gen_maps live_gen, spare;
-	struct cas_settings settings;
-	__u32 *new_ids = NULL, *slots = NULL;
-	struct cas_live live = {};
-	size_t i, fresh = 0, used = 0, unchanged = 0;
-	int err;
-
-	err = cas_settings_read(maps, &settings);
+	err = cas_settings_read(a->maps, &a->settings);
 	if (err)
 		return err;
-	cas_gen_maps(maps, settings.generation, &live_gen);
-	cas_gen_maps(maps, settings.generation ^ 1, &spare);
-	err = cas_live_read(maps, &live_gen, &live);
+	cas_gen_maps(a->maps, a->settings.generation, &a->live_gen);
+	cas_gen_maps(a->maps, a->settings.generation ^ 1, &a->spare);
+	err = cas_live_read(a->maps, &a->live_gen, &a->live);
 	if (!err)
-		err = cas_policy_read(maps, live_gen.gen, &old_policy);
+		err = cas_policy_read(a->maps, a->live_gen.gen, &a->old_policy);
 	if (!err)
-		err = cas_ports_get(live_gen.ports, &old_ports);
+		err = cas_ports_get(a->live_gen.ports, &a->old_ports);
 	if (err)
-		goto out;
-
-	/* Which rules keep their slot, which need a fresh one. */
-	new_ids = calloc(want->rule_count + 1, sizeof(*new_ids));
-	if (!new_ids) {
-		err = -ENOMEM;
-		goto out;
-	}
+		return err;
+	a->bodies = calloc(want->rule_count + 1, sizeof(*a->bodies));
+	if (!a->bodies)
+		return -ENOMEM;
 	for (i = 0; i < want->rule_count; i++) {
-		struct cas_rule body = want->rules[i].rule;
-		struct cas_live_rule *old;
+		a->bodies[i] = want->rules[i].rule;
+		a->bodies[i].port_mask =
+			cas_port_list_mask(&want->ports, &want->rules[i].ports);
+		a->bodies[i].flags |= CAS_RULE_IN_USE;
+	}
+	return 0;
+}
 
-		body.port_mask = cas_config_mask(want, &want->rules[i].ports);
-		body.flags |= CAS_RULE_IN_USE;
-		old = cas_live_find(&live, &body);
-		if (old && !memcmp(&old->body, &body, sizeof(body))) {
-			old->kept = true;
-			new_ids[i] = old->id;
-			unchanged++;
-		} else {
-			new_ids[i] = CAS_NO_RULE;
-			fresh++;
-		}
-	}
-	slots = calloc(fresh + 1, sizeof(*slots));
-	if (!slots) {
-		err = -ENOMEM;
-		goto out;
-	}
-	err = cas_rule_free_slots(maps, slots, fresh);
-	if (err == -ENOSPC) {
-		cas_err("apply: %s holds at most %u rules (load --max-rules): the file needs %zu new slots while the %zu live rules keep theirs until the switch; nothing was changed",
-			ifname, settings.max_rules, fresh, live.count);
-		err = 1; /* said */
-	}
-	if (err)
-		goto out;
+/* Plan: which rules keep their slot; the fresh slots, if they fit. */
+static int cas_ruleset_plan(struct cas_ruleset_apply *a, char *err)
+{
+	int ret;
 
-	/* The spare generation, from scratch. */
-	err = cas_prefixes_clear(&spare);
+	ret = cas_plan_ruleset(a->live.rules, a->live.count, a->bodies,
+			       a->want->rule_count, a->settings.max_rules,
+			       &a->plan, err);
+	if (!ret) {
+		a->slots = calloc(a->plan.fresh + 1, sizeof(*a->slots));
+		ret = a->slots ? cas_rule_free_slots(a->maps, a->slots,
+						     a->plan.fresh) :
+				 -ENOMEM;
+	}
+	if (ret == -ENOSPC)
+		snprintf(
+			err, CAS_ERRBUF,
+			"%s holds at most %u rules (load --max-rules): the file needs %zu new slots while the %zu live rules keep theirs until the switch; nothing was changed",
+			a->want->name, a->settings.max_rules, a->plan.fresh,
+			a->live.count);
+	else if (ret == -ENOMEM)
+		err[0] = '\0'; /* the caller's generic message */
+	return ret;
+}
+
+/* A fresh slot for wanted rule i: a changed rule keeps its bucket state. */
+static int cas_spare_slot(struct cas_ruleset_apply *a, size_t i, __u32 id)
+{
+	const struct cas_plan_step *step = &a->plan.steps[i];
+	struct cas_rule_buckets buckets = {};
+
+	if (step->kind == CAS_PLAN_CHANGE)
+		bpf_map_lookup_elem(a->maps->rule_buckets,
+				    &a->live.rules[step->live].id, &buckets);
+	return cas_rule_prepare_id(a->maps, id, &a->bodies[i], &buckets);
+}
+
+/* Build: the spare generation from scratch; packets do not look at it. */
+static int cas_spare_build(struct cas_ruleset_apply *a)
+{
+	size_t i;
+	int err;
+
+	err = cas_prefixes_clear(&a->spare);
 	if (!err)
-		err = cas_ports_set(spare.ports, &want->ports);
-	for (i = 0; i < want->rule_count && !err; i++) {
-		struct cas_rule body = want->rules[i].rule;
-		struct cas_rule_buckets buckets = {};
-		struct cas_live_rule *old;
+		err = cas_ports_set(a->spare.ports, &a->want->ports);
+	for (i = 0; i < a->want->rule_count && !err; i++) {
+		__u32 id = a->plan.steps[i].id;
 		struct cas_prefix_key key;
 		struct cas_prefix prefix;
 
-		body.port_mask = cas_config_mask(want, &want->rules[i].ports);
-		if (new_ids[i] == CAS_NO_RULE) {
-			old = cas_live_find(&live, &body);
-			/* A changed rule keeps its bucket state. */
-			if (old)
-				bpf_map_lookup_elem(maps->rule_buckets,
-						    &old->id, &buckets);
-			new_ids[i] = slots[used++];
-			err = cas_rule_prepare_id(maps, new_ids[i], &body,
-						  &buckets);
+		if (a->plan.steps[i].kind != CAS_PLAN_KEEP) {
+			id = a->slots[a->used++];
+			err = cas_spare_slot(a, i, id);
 			if (err)
 				break;
 		}
-		cas_rule_prefix(&body, &prefix);
-		cas_prefix_key_in(&spare, &prefix, &key);
-		if (bpf_map_update_elem(key.map_fd, &key.key, &new_ids[i],
-					BPF_NOEXIST))
+		cas_rule_prefix(&a->bodies[i], &prefix);
+		cas_prefix_key_in(&a->spare, &prefix, &key);
+		if (bpf_map_update_elem(key.map_fd, &key.key, &id, BPF_NOEXIST))
 			err = -errno;
 	}
 	if (!err)
-		err = cas_policy_write(maps, spare.gen, &new_policy);
+		err = cas_policy_write(a->maps, a->spare.gen, &a->new_policy);
 	if (!err)
-		err = cas_spare_prefilter(maps, spare.gen, want);
-	if (err) {
-		for (i = 0; i < used; i++)
-			cas_rule_free_slot(maps, slots[i]);
-		goto out;
-	}
+		err = cas_spare_prefilter(a->maps, a->spare.gen, a->bodies,
+					  a->want->rule_count);
+	return err;
+}
 
-	/* The flip: one word, and every packet after it sees the new set. */
-	settings.generation = spare.gen;
-	err = cas_settings_write(maps, &settings);
-	if (err) {
-		for (i = 0; i < used; i++)
-			cas_rule_free_slot(maps, slots[i]);
-		goto out;
-	}
+/* Before the flip, a failure gives back the fresh slots written. */
+static void cas_spare_undo(struct cas_ruleset_apply *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->used; i++)
+		cas_rule_free_slot(a->maps, a->slots[i]);
+}
+
+/*
+ * Flip the generation word, wait out the packets that read the old one,
+ * then free the slots only the old generation used and empty its maps.
+ */
+static int cas_flip_and_free(struct cas_ruleset_apply *a)
+{
+	size_t i;
+	int err;
+
+	a->settings.generation = a->spare.gen;
+	err = cas_settings_write(a->maps, &a->settings);
+	if (err)
+		return err;
 	usleep(CAS_GRACE_US);
-	for (i = 0; i < live.count; i++)
-		if (!live.rules[i].kept)
-			cas_rule_free_slot(maps, live.rules[i].id);
-	cas_prefixes_clear(&live_gen);
+	for (i = 0; i < a->live.count; i++)
+		if (a->plan.fates[i] != CAS_PLAN_KEPT)
+			cas_rule_free_slot(a->maps, a->live.rules[i].id);
+	cas_prefixes_clear(&a->live_gen);
+	return 0;
+}
 
-	/* What changed: counted once it has happened. */
-	counts->unchanged += unchanged;
-	for (i = 0; i < want->rule_count; i++) {
-		struct cas_rule body = want->rules[i].rule;
-		struct cas_live_rule *old = cas_live_find(&live, &body);
+/* Report what changed, once it has happened. */
+static void cas_ruleset_report(const struct cas_ruleset_apply *a, FILE *report,
+			       struct cas_apply_counts *counts)
+{
+	const char *ifname = a->want->name;
+	const struct cas_policy *p = &a->new_policy;
+	char ports[CAS_PORTS_TEXT];
+	size_t i;
 
-		if (old && old->kept)
-			continue;
-		cas_report_rule(report, ifname, old ? '~' : '+', &body);
-		if (old) {
-			old->replaced = true;
-			counts->changed++;
-		} else {
-			counts->added++;
-		}
+	counts->added += a->plan.added;
+	counts->changed += a->plan.changed;
+	counts->unchanged += a->plan.unchanged;
+	counts->removed += a->plan.removed;
+	if (!report)
+		return;
+	for (i = 0; i < a->want->rule_count; i++)
+		if (a->plan.steps[i].kind != CAS_PLAN_KEEP)
+			cas_report_rule(report, ifname,
+					a->plan.steps[i].kind == CAS_PLAN_ADD ?
+						'+' :
+						'~',
+					&a->want->rules[i].rule);
+	for (i = 0; i < a->live.count; i++)
+		if (a->plan.fates[i] == CAS_PLAN_REMOVED)
+			cas_report_rule(report, ifname, '-',
+					&a->live.rules[i].body);
+	if (!cas_port_list_equal(&a->old_ports, &a->want->ports)) {
+		cas_port_list_format(&a->want->ports, ",", ports,
+				     sizeof(ports));
+		fprintf(report, "%s: ports %s\n", ifname, ports);
 	}
-	for (i = 0; i < live.count; i++) {
-		if (live.rules[i].kept || live.rules[i].replaced)
-			continue;
-		cas_report_rule(report, ifname, '-', &live.rules[i].body);
-		counts->removed++;
-	}
-	if (report && !cas_ports_equal(&old_ports, &want->ports))
-		cas_report_ports(report, ifname, &want->ports);
-	if (report && !cas_policy_equal(&old_policy, &new_policy))
+	if (!cas_policy_equal(&a->old_policy, p))
 		fprintf(report,
 			"%s: monitor %s, limits syn %u/s burst %u, hello %u/s burst %u, min TLS %s\n",
-			ifname, new_policy.monitor ? "on" : "off",
-			new_policy.syn_rate, new_policy.syn_burst,
-			new_policy.hello_rate, new_policy.hello_burst,
-			cas_tls_version_name(new_policy.min_tls));
-out:
-	free(live.rules);
-	free(new_ids);
-	free(slots);
-	return err;
+			ifname, p->monitor ? "on" : "off", p->syn_rate,
+			p->syn_burst, p->hello_rate, p->hello_burst,
+			cas_tls_version_name(p->min_tls));
+}
+
+/* Make the ruleset of one shielded interface (maps open) equal to want. */
+static int cas_apply_ruleset(const struct cas_maps *maps,
+			     const struct cas_config_iface *want, FILE *report,
+			     struct cas_apply_counts *counts, char *err)
+{
+	struct cas_ruleset_apply a = { .maps = maps, .want = want };
+	int ret;
+
+	err[0] = '\0';
+	ret = cas_ruleset_read(&a);
+	if (!ret)
+		ret = cas_ruleset_plan(&a, err);
+	if (!ret) {
+		ret = cas_spare_build(&a);
+		if (!ret)
+			ret = cas_flip_and_free(&a);
+		if (ret)
+			cas_spare_undo(&a);
+	}
+	if (!ret)
+		cas_ruleset_report(&a, report, counts);
+	else if (!err[0])
+		snprintf(err, CAS_ERRBUF, "cannot apply the rules of %s: %s",
+			 want->name, strerror(-ret));
+	free(a.live.rules);
+	free(a.bodies);
+	free(a.slots);
+	cas_plan_free(&a.plan);
+	return ret;
 }
 
 struct cas_prepare_ctx {
@@ -378,129 +370,151 @@ struct cas_prepare_ctx {
 static int cas_prepare_new(const struct cas_maps *maps, void *ctx, char *err)
 {
 	struct cas_prepare_ctx *prepare = ctx;
-	int ret;
 
-	ret = cas_apply_ruleset(maps, prepare->want->name, prepare->want,
-				prepare->report, prepare->counts);
-	if (ret > 0) { /* already said */
-		err[0] = '\0';
-		return -ECANCELED;
-	}
-	if (ret)
-		snprintf(err, CAS_ERRBUF, "cannot apply the rules of %s: %s",
-			 prepare->want->name, strerror(-ret));
-	return ret;
+	return cas_apply_ruleset(maps, prepare->want, prepare->report,
+				 prepare->counts, err);
 }
 
-int cas_apply_config(const struct cas_config *config, bool prune, FILE *report,
-		     struct cas_apply_counts *counts)
+/* Everything that could refuse, checked before anything changes. */
+static int cas_apply_precheck(const struct cas_config *config, char *err)
 {
-	char(*shielded)[IF_NAMESIZE] = NULL;
-	size_t shielded_count = 0, i, j;
-	int err, ret = CAS_EXIT_OK;
-	char errbuf[CAS_ERRBUF];
+	struct cas_settings settings;
+	struct cas_iface iface;
+	size_t i;
+	int ret;
 
-	memset(counts, 0, sizeof(*counts));
-	err = cas_shielded_list(&shielded, &shielded_count);
-	if (err) {
-		cas_err("apply: cannot list %s: %s", CAS_PIN_ROOT,
-			strerror(-err));
-		return CAS_EXIT_FAIL;
-	}
-
-	/* Everything that could refuse is checked before anything changes. */
 	for (i = 0; i < config->iface_count; i++) {
 		const struct cas_config_iface *want = &config->ifaces[i];
-		struct cas_settings settings;
-		struct cas_iface iface;
 
 		if (!if_nametoindex(want->name)) {
-			cas_err("apply: no such interface: %s (nothing was changed)",
-				want->name);
-			ret = CAS_EXIT_FAIL;
-			goto out;
+			snprintf(err, CAS_ERRBUF,
+				 "no such interface: %s (nothing was changed)",
+				 want->name);
+			return -ENODEV;
 		}
 		if (!cas_is_shielded(want->name))
 			continue;
-		if (cas_iface_open(want->name, &iface, errbuf)) {
-			cas_err("apply: %s", errbuf);
-			ret = CAS_EXIT_FAIL;
-			goto out;
-		}
-		err = cas_settings_read(&iface.maps, &settings);
+		ret = cas_iface_open(want->name, &iface, err);
+		if (ret)
+			return ret;
+		ret = cas_settings_read(&iface.maps, &settings);
 		cas_iface_close(&iface);
-		if (err || settings.attach_mode != want->mode) {
-			cas_err("apply: %s is attached in %s mode, the file says %s: changing the mode needs 'casshield unload %s' first (nothing was changed)",
+		if (ret) {
+			snprintf(
+				err, CAS_ERRBUF,
+				"cannot read the settings of %s: %s (nothing was changed)",
+				want->name, strerror(-ret));
+			return ret;
+		}
+		if (settings.attach_mode != want->mode) {
+			snprintf(
+				err, CAS_ERRBUF,
+				"%s is attached in %s mode, the file says %s: changing the mode needs 'casshield unload %s' first (nothing was changed)",
 				want->name, cas_mode_name(settings.attach_mode),
 				cas_mode_name(want->mode), want->name);
-			ret = CAS_EXIT_FAIL;
-			goto out;
+			return -EOPNOTSUPP;
 		}
 	}
+	return 0;
+}
 
-	for (i = 0; i < config->iface_count; i++) {
-		const struct cas_config_iface *want = &config->ifaces[i];
-		struct cas_prepare_ctx ctx = { want, report, counts };
+/* One interface of the file: update it, or attach it with its ruleset. */
+static int cas_apply_iface(const struct cas_config_iface *want, FILE *report,
+			   struct cas_apply_counts *counts, char *err)
+{
+	struct cas_prepare_ctx ctx = { want, report, counts };
+	struct cas_load_options opts = {
+		.mode = want->mode,
+		.monitor = want->monitor,
+		.ports = want->ports,
+	};
+	struct cas_iface iface;
+	int ret;
 
-		if (cas_is_shielded(want->name)) {
-			struct cas_iface iface;
-
-			if (cas_iface_open(want->name, &iface, errbuf)) {
-				cas_err("apply: %s", errbuf);
-				ret = CAS_EXIT_FAIL;
-				goto out;
-			}
-			err = cas_apply_ruleset(&iface.maps, want->name, want,
-						report, counts);
-			cas_iface_close(&iface);
-		} else {
-			struct cas_load_options opts = {
-				.mode = want->mode,
-				.monitor = want->monitor,
-				.ports = want->ports,
-			};
-
-			/* The ruleset goes in before the program is attached. */
-			err = cas_shield_load_prepared(want->name, &opts,
-						       cas_prepare_new, &ctx,
-						       errbuf);
-			if (err && errbuf[0])
-				cas_err("apply: %s", errbuf);
-			if (!err) {
-				counts->attached++;
-				if (report)
-					fprintf(report,
-						"%s: attached (%s mode)\n",
-						want->name,
-						cas_mode_name(want->mode));
-			}
-		}
-		if (err) {
-			if (err < 0 && cas_is_shielded(want->name))
-				cas_err("apply: cannot apply the rules of %s: %s",
-					want->name, strerror(-err));
-			/* -ENOEXEC: this kernel cannot run it; retrying won't help. */
-			ret = err == -ENOEXEC ? CAS_EXIT_KERNEL : CAS_EXIT_FAIL;
-			goto out;
-		}
+	if (cas_is_shielded(want->name)) {
+		ret = cas_iface_open(want->name, &iface, err);
+		if (ret)
+			return ret;
+		ret = cas_apply_ruleset(&iface.maps, want, report, counts, err);
+		cas_iface_close(&iface);
+		return ret;
 	}
+	/* The ruleset goes in before the program is attached. */
+	ret = cas_shield_load_prepared(want->name, &opts, cas_prepare_new, &ctx,
+				       err);
+	if (ret)
+		return ret;
+	counts->attached++;
+	if (report)
+		fprintf(report, "%s: attached (%s mode)\n", want->name,
+			cas_mode_name(want->mode));
+	return 0;
+}
 
-	for (j = 0; prune && j < shielded_count; j++) {
-		if (cas_config_find(config, shielded[j]))
+/* --prune: unload the shielded interfaces the file does not name. */
+static int cas_apply_prune(const struct cas_config *config,
+			   char (*shielded)[IF_NAMESIZE], size_t count,
+			   FILE *report, struct cas_apply_counts *counts,
+			   char *err)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; i < count; i++) {
+		if (cas_config_find(config, shielded[i]))
 			continue;
-		if (cas_shield_unload(shielded[j], errbuf)) {
-			cas_err("apply: %s", errbuf);
-			ret = CAS_EXIT_FAIL;
-			goto out;
-		}
+		ret = cas_shield_unload(shielded[i], err);
+		if (ret)
+			return ret;
 		counts->unloaded++;
 		if (report)
 			fprintf(report, "%s: unloaded (not in the file)\n",
-				shielded[j]);
+				shielded[i]);
 	}
-out:
+	return 0;
+}
+
+int cas_apply_config_err(const struct cas_config *config, bool prune,
+			 FILE *report, struct cas_apply_counts *counts,
+			 char *err)
+{
+	char(*shielded)[IF_NAMESIZE] = NULL;
+	size_t shielded_count = 0, i;
+	int ret;
+
+	memset(counts, 0, sizeof(*counts));
+	err[0] = '\0';
+	ret = cas_shielded_list(&shielded, &shielded_count);
+	if (ret) {
+		snprintf(err, CAS_ERRBUF, "cannot list %s: %s", CAS_PIN_ROOT,
+			 strerror(-ret));
+		return ret;
+	}
+	ret = cas_apply_precheck(config, err);
+	for (i = 0; !ret && i < config->iface_count; i++)
+		ret = cas_apply_iface(&config->ifaces[i], report, counts, err);
+	if (!ret && prune)
+		ret = cas_apply_prune(config, shielded, shielded_count, report,
+				      counts, err);
 	free(shielded);
-	return ret;
+	/* The loader checked the file: an EINVAL here is the kernel's. */
+	return ret == -EINVAL ? -EIO : ret;
+}
+
+/* TODO(issue 13): callers move to cas_apply_config_err. */
+int cas_apply_config(const struct cas_config *config, bool prune, FILE *report,
+		     struct cas_apply_counts *counts)
+{
+	char err[CAS_ERRBUF];
+	int ret;
+
+	ret = cas_apply_config_err(config, prune, report, counts, err);
+	if (!ret)
+		return CAS_EXIT_OK;
+	if (err[0])
+		cas_err("apply: %s", err);
+	/* -ENOEXEC: this kernel cannot run the shield; retrying won't help. */
+	return ret == -ENOEXEC ? CAS_EXIT_KERNEL : CAS_EXIT_FAIL;
 }
 
 /* A rule's port list from its mask over the interface's ports. */

@@ -25,9 +25,26 @@ struct cas_apply_counts {
 /*
  * Apply a whole configuration: check everything first (interfaces exist,
  * modes match), then attach or update each interface; with prune, unload
- * shielded interfaces the configuration does not name. Changes are printed
- * to report (NULL: silent), prefixed by the interface. 0 or a CAS_EXIT_*
- * code after a one-line error.
+ * shielded interfaces the configuration does not name. The changes are
+ * written to report (NULL: silent), a line each, prefixed by the
+ * interface: that is the caller's output, not an error.
+ *
+ * 0 or -errno with err (CAS_ERRBUF) holding one line, without a "apply: "
+ * prefix; nothing is printed. -ENODEV an interface of the file does not
+ * exist, -EOPNOTSUPP a mode change, -ENOSPC the rule table cannot hold the
+ * switch, -ENOEXEC this kernel cannot run the shield; the file was checked
+ * by the loader, so nothing returned is -EINVAL (cas_exit_code gives 1,
+ * or 3 for -ENOEXEC). Nothing was changed on the interface that failed;
+ * interfaces before it in the file were applied (counts says what).
+ */
+int cas_apply_config_err(const struct cas_config *config, bool prune,
+			 FILE *report, struct cas_apply_counts *counts,
+			 char *err);
+
+/*
+ * cas_apply_config_err that prints its error ("casshield: apply: ...") and
+ * returns an exit code (CAS_EXIT_*).
+ * TODO(issue 13): callers move to cas_apply_config_err.
  */
 int cas_apply_config(const struct cas_config *config, bool prune, FILE *report,
 		     struct cas_apply_counts *counts);

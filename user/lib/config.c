@@ -261,6 +261,101 @@ static int cas_get_ports(struct cas_walk *walk, const yaml_node_t *map,
 	return 0;
 }
 
+/* cidr: required, the rule's prefix. */
+static int cas_load_rule_prefix(struct cas_walk *walk, const yaml_node_t *map,
+				const char *where, struct cas_rule *rule)
+{
+	char key[128], err[CAS_ERRBUF];
+	const yaml_node_t *node;
+	struct cas_prefix prefix;
+	const char *value;
+
+	if (cas_get_scalar(walk, map, "cidr", where, &node, &value))
+		return -EINVAL;
+	snprintf(key, sizeof(key), "%scidr", where);
+	if (!value)
+		return cas_fail(walk, map, key,
+				"missing (every rule needs a cidr)");
+	if (cas_parse_prefix(value, &prefix, err))
+		return cas_fail(walk, node, key, "%s", err);
+	cas_rule_set_prefix(rule, &prefix);
+	return 0;
+}
+
+/* name: a label for listings and metrics. */
+static int cas_load_rule_name(struct cas_walk *walk, const yaml_node_t *map,
+			      const char *where, struct cas_rule *rule)
+{
+	const yaml_node_t *node;
+	const char *value;
+	char key[128];
+
+	if (cas_get_scalar(walk, map, "name", where, &node, &value))
+		return -EINVAL;
+	if (!value)
+		return 0;
+	snprintf(key, sizeof(key), "%sname", where);
+	if (!cas_valid_rule_name(value))
+		return cas_fail(
+			walk, node, key,
+			"invalid name '%s' (expected 1-%d characters of A-Z a-z 0-9 . _ -)",
+			value, CAS_RULE_NAME_LEN - 1);
+	snprintf(rule->name, sizeof(rule->name), "%s", value);
+	return 0;
+}
+
+/* ports: a subset of the interface's (absent: all of them). */
+static int cas_load_rule_ports(struct cas_walk *walk, const yaml_node_t *map,
+			       const char *where,
+			       const struct cas_config_iface *iface,
+			       struct cas_port_list *ports)
+{
+	char key[128];
+	unsigned int i;
+	int ret;
+
+	ret = cas_get_ports(walk, map, where, ports);
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < ports->count; i++) {
+		if (cas_port_list_find(&iface->ports, &ports->ports[i]) >= 0)
+			continue;
+		snprintf(key, sizeof(key), "%sports", where);
+		return cas_fail(walk, cas_get(walk, map, "ports"), key,
+				"port %u/%s is not in the interface's ports",
+				ports->ports[i].port,
+				cas_proto_name(ports->ports[i].proto));
+	}
+	return 0;
+}
+
+/* mac and ttl: the identity binding. */
+static int cas_load_rule_binding(struct cas_walk *walk, const yaml_node_t *map,
+				 const char *where, struct cas_rule *rule)
+{
+	char key[128], err[CAS_ERRBUF];
+	const yaml_node_t *node;
+	const char *value;
+
+	if (cas_get_scalar(walk, map, "mac", where, &node, &value))
+		return -EINVAL;
+	if (value) {
+		snprintf(key, sizeof(key), "%smac", where);
+		if (cas_parse_mac(value, rule->mac, err))
+			return cas_fail(walk, node, key, "%s", err);
+		rule->flags |= CAS_RULE_MATCH_MAC;
+	}
+	if (cas_get_scalar(walk, map, "ttl", where, &node, &value))
+		return -EINVAL;
+	if (value) {
+		snprintf(key, sizeof(key), "%sttl", where);
+		if (cas_parse_ttl(value, &rule->ttl_min, &rule->ttl_max, err))
+			return cas_fail(walk, node, key, "%s", err);
+		rule->flags |= CAS_RULE_MATCH_TTL;
+	}
+	return 0;
+}
+
 static int cas_load_rule(struct cas_walk *walk, const yaml_node_t *map,
 			 const char *where,
 			 const struct cas_config_iface *iface,
@@ -281,86 +376,23 @@ static int cas_load_rule(struct cas_walk *walk, const yaml_node_t *map,
 		NULL,
 	};
 	struct cas_rule *rule = &out->rule;
-	char key[128], err[CAS_ERRBUF];
-	const yaml_node_t *node;
-	struct cas_prefix prefix;
-	const char *value;
-	unsigned int i, j;
-	int ret;
 
 	memset(out, 0, sizeof(*out));
 	out->line = map->start_mark.line + 1;
 	if (cas_expect(walk, map, YAML_MAPPING_NODE, where) ||
-	    cas_known_keys(walk, map, where, keys))
-		return -EINVAL;
-
-	if (cas_get_scalar(walk, map, "cidr", where, &node, &value))
-		return -EINVAL;
-	snprintf(key, sizeof(key), "%scidr", where);
-	if (!value)
-		return cas_fail(walk, map, key,
-				"missing (every rule needs a cidr)");
-	if (cas_parse_prefix(value, &prefix, err))
-		return cas_fail(walk, node, key, "%s", err);
-	cas_rule_set_prefix(rule, &prefix);
-
-	if (cas_get_scalar(walk, map, "name", where, &node, &value))
-		return -EINVAL;
-	if (value) {
-		snprintf(key, sizeof(key), "%sname", where);
-		if (!cas_valid_rule_name(value))
-			return cas_fail(
-				walk, node, key,
-				"invalid name '%s' (expected 1-%d characters of A-Z a-z 0-9 . _ -)",
-				value, CAS_RULE_NAME_LEN - 1);
-		snprintf(rule->name, sizeof(rule->name), "%s", value);
-	}
-
-	ret = cas_get_ports(walk, map, where, &out->ports);
-	if (ret < 0)
-		return ret;
-	for (i = 0; i < out->ports.count; i++) {
-		for (j = 0; j < iface->ports.count; j++)
-			if (iface->ports.ports[j].port ==
-				    out->ports.ports[i].port &&
-			    iface->ports.ports[j].proto ==
-				    out->ports.ports[i].proto)
-				break;
-		if (j == iface->ports.count) {
-			snprintf(key, sizeof(key), "%sports", where);
-			return cas_fail(
-				walk, cas_get(walk, map, "ports"), key,
-				"port %u/%s is not in the interface's ports",
-				out->ports.ports[i].port,
-				cas_proto_name(out->ports.ports[i].proto));
-		}
-	}
-
-	if (cas_get_bucket(walk, map, "syn_rate", "syn_burst", where,
+	    cas_known_keys(walk, map, where, keys) ||
+	    cas_load_rule_prefix(walk, map, where, rule) ||
+	    cas_load_rule_name(walk, map, where, rule) ||
+	    cas_load_rule_ports(walk, map, where, iface, &out->ports) ||
+	    cas_get_bucket(walk, map, "syn_rate", "syn_burst", where,
 			   &rule->syn_rate, &rule->syn_burst) ||
 	    cas_get_bucket(walk, map, "source_syn_rate", "source_syn_burst",
 			   where, &rule->source_syn_rate,
 			   &rule->source_syn_burst) ||
 	    cas_get_bucket(walk, map, "hello_rate", "hello_burst", where,
-			   &rule->hello_rate, &rule->hello_burst))
+			   &rule->hello_rate, &rule->hello_burst) ||
+	    cas_load_rule_binding(walk, map, where, rule))
 		return -EINVAL;
-
-	if (cas_get_scalar(walk, map, "mac", where, &node, &value))
-		return -EINVAL;
-	if (value) {
-		snprintf(key, sizeof(key), "%smac", where);
-		if (cas_parse_mac(value, rule->mac, err))
-			return cas_fail(walk, node, key, "%s", err);
-		rule->flags |= CAS_RULE_MATCH_MAC;
-	}
-	if (cas_get_scalar(walk, map, "ttl", where, &node, &value))
-		return -EINVAL;
-	if (value) {
-		snprintf(key, sizeof(key), "%sttl", where);
-		if (cas_parse_ttl(value, &rule->ttl_min, &rule->ttl_max, err))
-			return cas_fail(walk, node, key, "%s", err);
-		rule->flags |= CAS_RULE_MATCH_TTL;
-	}
 	return 0;
 }
 
@@ -396,27 +428,14 @@ static int cas_load_limits(struct cas_walk *walk, const yaml_node_t *iface_map,
 	return 0;
 }
 
-static int cas_load_iface(struct cas_walk *walk, const yaml_node_t *map,
-			  unsigned int index, struct cas_config_iface *iface)
+/* name: required, the CLI's own check (it becomes a path under bpffs). */
+static int cas_load_iface_name(struct cas_walk *walk, const yaml_node_t *map,
+			       const char *where,
+			       struct cas_config_iface *iface)
 {
-	static const char *const keys[] = { "name",  "mode",   "monitor",
-					    "ports", "limits", "allow",
-					    NULL };
-	char where[64], key[128], err[CAS_ERRBUF];
 	const yaml_node_t *node;
-	yaml_node_item_t *item;
-	yaml_node_t *allow;
 	const char *value;
-	size_t i, j = 0;
-	int ret;
-
-	memset(iface, 0, sizeof(*iface));
-	iface->line = map->start_mark.line + 1;
-	snprintf(where, sizeof(where), "interfaces[%u]", index);
-	if (cas_expect(walk, map, YAML_MAPPING_NODE, where) ||
-	    cas_known_keys(walk, map, where, keys))
-		return -EINVAL;
-	snprintf(where, sizeof(where), "interfaces[%u].", index);
+	char key[128];
 
 	if (cas_get_scalar(walk, map, "name", where, &node, &value))
 		return -EINVAL;
@@ -424,11 +443,21 @@ static int cas_load_iface(struct cas_walk *walk, const yaml_node_t *map,
 	if (!value)
 		return cas_fail(walk, map, key,
 				"missing (the interface's name, e.g. eth0)");
-	/* The CLI's own check: the name becomes a path under bpffs. */
 	if (!cas_valid_ifname(value))
 		return cas_fail(walk, node, key, "invalid interface name '%s'",
 				value);
 	snprintf(iface->name, sizeof(iface->name), "%s", value);
+	return 0;
+}
+
+/* mode: native (the default) or skb. */
+static int cas_load_iface_mode(struct cas_walk *walk, const yaml_node_t *map,
+			       const char *where,
+			       struct cas_config_iface *iface)
+{
+	const yaml_node_t *node;
+	const char *value;
+	char key[128];
 
 	if (cas_get_scalar(walk, map, "mode", where, &node, &value))
 		return -EINVAL;
@@ -440,17 +469,18 @@ static int cas_load_iface(struct cas_walk *walk, const yaml_node_t *map,
 				"invalid mode '%s' (expected native or skb)",
 				value);
 	}
-	if (cas_get_bool(walk, map, "monitor", where, &iface->monitor))
-		return -EINVAL;
-	ret = cas_get_ports(walk, map, where, &iface->ports);
-	if (ret < 0)
-		return ret;
-	if (ret > 0)
-		cas_parse_port_list("443/tcp", &iface->ports, err);
-	if (cas_load_limits(walk, map, where, &iface->limits))
-		return -EINVAL;
+	return 0;
+}
 
-	allow = cas_get(walk, map, "allow");
+/* allow: the rules, each against the interface's ports, no prefix twice. */
+static int cas_load_allow(struct cas_walk *walk, const yaml_node_t *map,
+			  const char *where, struct cas_config_iface *iface)
+{
+	yaml_node_t *allow = cas_get(walk, map, "allow");
+	yaml_node_item_t *item;
+	size_t i, j = 0;
+	char key[128];
+
 	if (!allow)
 		return 0;
 	snprintf(key, sizeof(key), "%sallow", where);
@@ -476,58 +506,81 @@ static int cas_load_iface(struct cas_walk *walk, const yaml_node_t *map,
 	/* A rule's body starts its record: the duplicate scan reads it there. */
 	_Static_assert(offsetof(struct cas_config_rule, rule) == 0,
 		       "cas_config_rule starts with its rule");
-	if (!cas_rules_first_duplicate(iface->rules, iface->rule_count,
-				       sizeof(*iface->rules), &i, &j)) {
-		snprintf(key, sizeof(key), "%sallow[%zu].cidr", where, i);
-		return cas_fail(
-			walk,
+	if (cas_rules_first_duplicate(iface->rules, iface->rule_count,
+				      sizeof(*iface->rules), &i, &j))
+		return 0;
+	snprintf(key, sizeof(key), "%sallow[%zu].cidr", where, i);
+	return cas_fail(walk,
 			yaml_document_get_node(
 				walk->doc, allow->data.sequence.items.start[i]),
 			key, "the same prefix as the rule on line %u",
 			iface->rules[j].line);
-	}
+}
+
+static int cas_load_iface(struct cas_walk *walk, const yaml_node_t *map,
+			  unsigned int index, struct cas_config_iface *iface)
+{
+	static const char *const keys[] = { "name",  "mode",   "monitor",
+					    "ports", "limits", "allow",
+					    NULL };
+	char where[64], err[CAS_ERRBUF];
+	int ret;
+
+	memset(iface, 0, sizeof(*iface));
+	iface->line = map->start_mark.line + 1;
+	snprintf(where, sizeof(where), "interfaces[%u]", index);
+	if (cas_expect(walk, map, YAML_MAPPING_NODE, where) ||
+	    cas_known_keys(walk, map, where, keys))
+		return -EINVAL;
+	snprintf(where, sizeof(where), "interfaces[%u].", index);
+	if (cas_load_iface_name(walk, map, where, iface) ||
+	    cas_load_iface_mode(walk, map, where, iface) ||
+	    cas_get_bool(walk, map, "monitor", where, &iface->monitor))
+		return -EINVAL;
+	ret = cas_get_ports(walk, map, where, &iface->ports);
+	if (ret < 0)
+		return ret;
+	if (ret > 0)
+		cas_parse_port_list("443/tcp", &iface->ports, err);
+	if (cas_load_limits(walk, map, where, &iface->limits))
+		return -EINVAL;
+	return cas_load_allow(walk, map, where, iface);
+}
+
+/* metrics: where `run` serves them. */
+static int cas_load_metrics(struct cas_walk *walk, const yaml_node_t *root,
+			    struct cas_config *config)
+{
+	static const char *const metric_keys[] = { "listen", NULL };
+	yaml_node_t *metrics = cas_get(walk, root, "metrics");
+	char err[CAS_ERRBUF] = "too long";
+	struct cas_listen_addr addr;
+	const yaml_node_t *node;
+	const char *value;
+
+	if (!metrics)
+		return 0;
+	if (cas_expect(walk, metrics, YAML_MAPPING_NODE, "metrics") ||
+	    cas_known_keys(walk, metrics, "metrics", metric_keys) ||
+	    cas_get_scalar(walk, metrics, "listen", "metrics.", &node, &value))
+		return -EINVAL;
+	if (!value)
+		return 0;
+	if (strlen(value) >= sizeof(config->listen) ||
+	    cas_metrics_parse_listen(value, &addr, err))
+		return cas_fail(walk, node, "metrics.listen", "%s", err);
+	snprintf(config->listen, sizeof(config->listen), "%s", value);
 	return 0;
 }
 
-static int cas_load_root(struct cas_walk *walk, struct cas_config *config)
+/* interfaces: required, each named once. */
+static int cas_load_ifaces(struct cas_walk *walk, const yaml_node_t *root,
+			   struct cas_config *config)
 {
-	static const char *const keys[] = { "interfaces", "metrics", NULL };
-	static const char *const metric_keys[] = { "listen", NULL };
-	yaml_node_t *root = yaml_document_get_root_node(walk->doc);
-	yaml_node_t *ifaces, *metrics;
+	yaml_node_t *ifaces = cas_get(walk, root, "interfaces");
 	yaml_node_item_t *item;
-	const yaml_node_t *node;
-	const char *value;
 	size_t i, j;
 
-	if (!root)
-		return cas_fail(walk, NULL, "(file)",
-				"empty (expected a mapping with 'interfaces')");
-	if (cas_expect(walk, root, YAML_MAPPING_NODE, "(top level)") ||
-	    cas_known_keys(walk, root, "(top level)", keys))
-		return -EINVAL;
-
-	metrics = cas_get(walk, root, "metrics");
-	if (metrics) {
-		if (cas_expect(walk, metrics, YAML_MAPPING_NODE, "metrics") ||
-		    cas_known_keys(walk, metrics, "metrics", metric_keys) ||
-		    cas_get_scalar(walk, metrics, "listen", "metrics.", &node,
-				   &value))
-			return -EINVAL;
-		if (value) {
-			struct cas_listen_addr addr;
-			char err[CAS_ERRBUF];
-
-			if (strlen(value) >= sizeof(config->listen) ||
-			    cas_metrics_parse_listen(value, &addr, err))
-				return cas_fail(walk, node, "metrics.listen",
-						"%s", err);
-			snprintf(config->listen, sizeof(config->listen), "%s",
-				 value);
-		}
-	}
-
-	ifaces = cas_get(walk, root, "interfaces");
 	if (!ifaces)
 		return cas_fail(walk, root, "interfaces",
 				"missing (a list of interfaces to shield)");
@@ -541,16 +594,15 @@ static int cas_load_root(struct cas_walk *walk, struct cas_config *config)
 		return cas_fail(walk, ifaces, "interfaces", "out of memory");
 	for (item = ifaces->data.sequence.items.start, i = 0;
 	     item < ifaces->data.sequence.items.top; item++, i++) {
-		yaml_node_t *node_iface =
-			yaml_document_get_node(walk->doc, *item);
+		yaml_node_t *node = yaml_document_get_node(walk->doc, *item);
 
-		if (cas_load_iface(walk, node_iface, i, &config->ifaces[i]))
+		if (cas_load_iface(walk, node, i, &config->ifaces[i]))
 			return -EINVAL;
 		for (j = 0; j < i; j++) {
 			if (strcmp(config->ifaces[j].name,
 				   config->ifaces[i].name))
 				continue;
-			return cas_fail(walk, node_iface, "interfaces",
+			return cas_fail(walk, node, "interfaces",
 					"%s is listed twice (also on line %u)",
 					config->ifaces[i].name,
 					config->ifaces[j].line);
@@ -559,17 +611,62 @@ static int cas_load_root(struct cas_walk *walk, struct cas_config *config)
 	return 0;
 }
 
+static int cas_load_root(struct cas_walk *walk, struct cas_config *config)
+{
+	static const char *const keys[] = { "interfaces", "metrics", NULL };
+	yaml_node_t *root = yaml_document_get_root_node(walk->doc);
+
+	if (!root)
+		return cas_fail(walk, NULL, "(file)",
+				"empty (expected a mapping with 'interfaces')");
+	if (cas_expect(walk, root, YAML_MAPPING_NODE, "(top level)") ||
+	    cas_known_keys(walk, root, "(top level)", keys) ||
+	    cas_load_metrics(walk, root, config))
+		return -EINVAL;
+	return cas_load_ifaces(walk, root, config);
+}
+
+/*
+ * The document parser has its input; name is the path (or what stands for
+ * it) that messages start with.
+ */
+static int cas_config_parse(yaml_parser_t *parser, const char *name,
+			    struct cas_config *config, char *err)
+{
+	struct cas_walk walk = { .path = name, .err = err };
+	yaml_document_t doc;
+	int ret;
+
+	if (!yaml_parser_load(parser, &doc)) {
+		snprintf(err, CAS_CONFIG_ERRBUF, "%s:%lu: YAML syntax: %s%s%s",
+			 name, (unsigned long)parser->problem_mark.line + 1,
+			 parser->problem ? parser->problem : "error",
+			 parser->context ? " " : "",
+			 parser->context ? parser->context : "");
+		return -EINVAL;
+	}
+	walk.doc = &doc;
+	ret = cas_load_root(&walk, config);
+	yaml_document_delete(&doc);
+	if (ret)
+		cas_config_free(config);
+	return ret;
+}
+
+static void cas_config_init(struct cas_config *config)
+{
+	memset(config, 0, sizeof(*config));
+	snprintf(config->listen, sizeof(config->listen), "%s",
+		 CAS_METRICS_DEFAULT_LISTEN);
+}
+
 int cas_config_load(const char *path, struct cas_config *config, char *err)
 {
-	struct cas_walk walk = { .path = path, .err = err };
-	yaml_document_t doc;
 	yaml_parser_t parser;
 	FILE *file;
 	int ret;
 
-	memset(config, 0, sizeof(*config));
-	snprintf(config->listen, sizeof(config->listen), "%s",
-		 CAS_METRICS_DEFAULT_LISTEN);
+	cas_config_init(config);
 	file = fopen(path, "r");
 	if (!file) {
 		ret = -errno;
@@ -583,23 +680,27 @@ int cas_config_load(const char *path, struct cas_config *config, char *err)
 		return -ENOMEM;
 	}
 	yaml_parser_set_input_file(&parser, file);
-	if (!yaml_parser_load(&parser, &doc)) {
-		snprintf(err, CAS_CONFIG_ERRBUF, "%s:%lu: YAML syntax: %s%s%s",
-			 path, (unsigned long)parser.problem_mark.line + 1,
-			 parser.problem ? parser.problem : "error",
-			 parser.context ? " " : "",
-			 parser.context ? parser.context : "");
-		yaml_parser_delete(&parser);
-		fclose(file);
-		return -EINVAL;
-	}
-	walk.doc = &doc;
-	ret = cas_load_root(&walk, config);
-	yaml_document_delete(&doc);
+	ret = cas_config_parse(&parser, path, config, err);
 	yaml_parser_delete(&parser);
 	fclose(file);
-	if (ret)
-		cas_config_free(config);
+	return ret;
+}
+
+int cas_config_load_string(const char *text, const char *name,
+			   struct cas_config *config, char *err)
+{
+	yaml_parser_t parser;
+	int ret;
+
+	cas_config_init(config);
+	if (!yaml_parser_initialize(&parser)) {
+		snprintf(err, CAS_CONFIG_ERRBUF, "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text,
+				     strlen(text));
+	ret = cas_config_parse(&parser, name, config, err);
+	yaml_parser_delete(&parser);
 	return ret;
 }
 
@@ -732,7 +833,10 @@ void cas_config_write(FILE *out, const struct cas_config *config)
 				 l->syn_burst);
 		cas_write_bucket(out, "hello_rate", "hello_burst",
 				 l->hello_rate, l->hello_burst);
-		fputs("}\n    allow:\n", out);
+		/* "allow:" alone would read back as null, not a list. */
+		fputs(iface->rule_count ? "}\n    allow:\n" :
+					  "}\n    allow: []\n",
+		      out);
 		for (j = 0; j < iface->rule_count; j++) {
 			const struct cas_rule *r = &iface->rules[j].rule;
 			struct cas_prefix prefix;

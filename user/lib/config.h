@@ -50,6 +50,9 @@ struct cas_config {
  */
 #define CAS_CONFIG_ERRBUF 512
 int cas_config_load(const char *path, struct cas_config *config, char *err);
+/* The same from a string; name stands for the path in messages. */
+int cas_config_load_string(const char *text, const char *name,
+			   struct cas_config *config, char *err);
 void cas_config_free(struct cas_config *config);
 /* The ruleset the file describes, for `check` and logs. */
 void cas_config_print(FILE *out, const struct cas_config *config);

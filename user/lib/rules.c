@@ -403,13 +403,14 @@ int cas_rules_list(const struct cas_maps *maps, struct cas_rule_entry **entries,
 	return 0;
 }
 
+/* cas_prefix_order on the rules themselves: sorts call it n log n times. */
 int cas_rule_prefix_order(const struct cas_rule *a, const struct cas_rule *b)
 {
-	struct cas_prefix x, y;
-
-	cas_rule_prefix(a, &x);
-	cas_rule_prefix(b, &y);
-	return cas_prefix_order(&x, &y);
+	if (a->family != b->family)
+		return a->family - b->family;
+	if (a->prefixlen != b->prefixlen)
+		return a->prefixlen - b->prefixlen;
+	return memcmp(a->addr, b->addr, sizeof(a->addr));
 }
 
 /* Pointers to rules: by prefix, then by place in their array. */
@@ -565,34 +566,24 @@ out:
 	return err;
 }
 
-int cas_rules_add_bulk(const struct cas_maps *maps,
-		       const struct cas_rule *rules, size_t count,
-		       size_t *failed)
+/*
+ * The checks before any write: no prefix twice in rules (the first repeat
+ * in their order), none already with a rule. -EEXIST and *failed its
+ * index, 0, or another -errno.
+ */
+static int cas_bulk_check(const struct cas_maps *maps,
+			  const struct cas_rule *rules, size_t count,
+			  size_t *failed)
 {
-	struct cas_prefix *prefixes = NULL;
-	struct cas_gen_maps active;
-	size_t i, first, inserted = 0, written = 0;
-	__u32 *ids = NULL;
-	int err = 0;
+	size_t i, first;
+	int err;
 
-	*failed = count;
-	if (!count)
-		return 0;
-	ids = calloc(count, sizeof(*ids));
-	if (!ids) {
-		err = -ENOMEM;
-		goto out;
-	}
-
-	/* All checks before any write: the load is all or nothing. */
 	err = cas_rules_first_duplicate(rules, count, sizeof(*rules), failed,
 					&first);
-	if (!err) {
-		err = -EEXIST;
-		goto out;
-	}
+	if (!err)
+		return -EEXIST;
 	if (err != -ENOENT)
-		goto out;
+		return err;
 	for (i = 0; i < count; i++) {
 		struct cas_prefix prefix;
 		__u32 existing;
@@ -601,59 +592,107 @@ int cas_rules_add_bulk(const struct cas_maps *maps,
 		err = cas_rule_find(maps, &prefix, &existing);
 		if (!err) {
 			*failed = i;
-			err = -EEXIST;
-			goto out;
+			return -EEXIST;
 		}
 		if (err != -ENOENT)
-			goto out;
+			return err;
 	}
+	return 0;
+}
+
+/* The prefilter of the generation admits every prefix of rules. */
+static int cas_bulk_prefilter(const struct cas_maps *maps, __u32 gen,
+			      const struct cas_rule *rules, size_t count)
+{
+	struct cas_prefix *prefixes;
+	size_t i;
+	int err;
+
+	prefixes = calloc(count, sizeof(*prefixes));
+	if (!prefixes)
+		return -ENOMEM;
+	for (i = 0; i < count; i++)
+		cas_rule_prefix(&rules[i], &prefixes[i]);
+	err = cas_prefilter_update(maps, gen, false, prefixes, count);
+	free(prefixes);
+	return err;
+}
+
+/* Publish the prefixes, the last step; *inserted counts them for the undo. */
+static int cas_bulk_publish(const struct cas_gen_maps *active,
+			    const struct cas_rule *rules, const __u32 *ids,
+			    size_t count, size_t *inserted, size_t *failed)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++) {
+		struct cas_prefix_key key;
+
+		cas_bulk_key(active, &rules[i], &key);
+		if (bpf_map_update_elem(key.map_fd, &key.key, &ids[i],
+					BPF_NOEXIST)) {
+			*failed = i;
+			return -errno;
+		}
+		*inserted = i + 1;
+	}
+	return 0;
+}
+
+/* Undo in reverse: withdraw the prefixes, then free the bodies. */
+static void cas_bulk_undo(const struct cas_maps *maps,
+			  const struct cas_gen_maps *active,
+			  const struct cas_rule *rules, const __u32 *ids,
+			  size_t inserted, size_t written)
+{
+	size_t i;
+
+	for (i = 0; i < inserted; i++) {
+		struct cas_prefix_key key;
+
+		cas_bulk_key(active, &rules[i], &key);
+		bpf_map_delete_elem(key.map_fd, &key.key);
+	}
+	for (i = 0; i < written; i++)
+		cas_rule_free_slot(maps, ids[i]);
+}
+
+int cas_rules_add_bulk(const struct cas_maps *maps,
+		       const struct cas_rule *rules, size_t count,
+		       size_t *failed)
+{
+	size_t inserted = 0, written = 0;
+	struct cas_gen_maps active;
+	__u32 *ids = NULL;
+	int err;
+
+	*failed = count;
+	if (!count)
+		return 0;
+	/* All checks before any write: the load is all or nothing. */
+	err = cas_bulk_check(maps, rules, count, failed);
+	if (err)
+		return err;
+	ids = calloc(count, sizeof(*ids));
+	if (!ids)
+		return -ENOMEM;
 	err = cas_rule_free_slots(maps, ids, count);
 	if (!err)
 		err = cas_active_maps(maps, &active);
+	if (!err)
+		err = cas_bulk_prefilter(maps, active.gen, rules, count);
 	if (err)
 		goto out;
-	prefixes = calloc(count, sizeof(*prefixes));
-	if (!prefixes) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < count; i++)
-		cas_rule_prefix(&rules[i], &prefixes[i]);
-	err = cas_prefilter_update(maps, active.gen, false, prefixes, count);
-	free(prefixes);
-	prefixes = NULL;
-	if (err)
-		goto out;
-
 	/* Bodies, counters and buckets first; the prefixes last. */
 	err = cas_bulk_slots(maps, ids, rules, count, &written);
-	for (i = 0; i < count && !err; i++) {
-		struct cas_prefix_key key;
-
-		cas_bulk_key(&active, &rules[i], &key);
-		if (bpf_map_update_elem(key.map_fd, &key.key, &ids[i],
-					BPF_NOEXIST)) {
-			err = -errno;
-			*failed = i;
-			break;
-		}
-		inserted++;
-	}
-	if (err) {
-		/* Undo in reverse: withdraw prefixes, then free the bodies. */
-		for (i = 0; i < inserted; i++) {
-			struct cas_prefix_key key;
-
-			cas_bulk_key(&active, &rules[i], &key);
-			bpf_map_delete_elem(key.map_fd, &key.key);
-		}
-		for (i = 0; i < written; i++)
-			cas_rule_free_slot(maps, ids[i]);
-		goto out;
-	}
-	*failed = count;
+	if (!err)
+		err = cas_bulk_publish(&active, rules, ids, count, &inserted,
+				       failed);
+	if (err)
+		cas_bulk_undo(maps, &active, rules, ids, inserted, written);
+	else
+		*failed = count;
 out:
-	free(prefixes);
 	free(ids);
 	return err;
 }
