@@ -76,5 +76,48 @@ for name in "a b" "a:b" 'a\eb'; do
 		"$B" check --config "$WORK/name.yaml"
 done
 
+# A configuration is a regular file only root can change (sshd's
+# StrictModes); anything else is refused at once with exit 1.
+mkfifo "$WORK/fifo.yaml"
+for verb in check apply; do
+	check_cmd "$verb refuses a FIFO at once" 1 "fifo.yaml: not a regular file \(a FIFO\)" -- \
+		timeout 10 "$B" $verb --config "$WORK/fifo.yaml"
+	check_cmd "$verb refuses a directory" 1 "not a regular file \(a directory\)" -- \
+		"$B" $verb --config "$WORK"
+done
+good=$WORK/good.yaml
+printf 'interfaces:\n  - name: %s\n    ports: [443]\n' "$IF" > "$good"
+chmod 600 "$good"
+chmod g+w "$good"
+check_cmd "a group-writable file is refused, with the fix" 1 "writable by group or others.*chmod go-w" -- \
+	"$B" apply --config "$good"
+chmod 602 "$good"
+check_cmd "a world-writable file is refused" 1 "writable by group or others" -- "$B" check --config "$good"
+chmod 600 "$good"
+chown nobody "$good"
+check_cmd "a file owned by another user is refused, with the fix" 1 "owned by uid [0-9]+, not root.*chown root" -- \
+	"$B" apply --config "$good"
+chown root "$good"
+mkdir -m 0777 "$WORK/open"
+cp -p "$good" "$WORK/open/good.yaml"
+check_cmd "a file in a directory others can write is refused" 1 "open is writable by group or others" -- \
+	"$B" check --config "$WORK/open/good.yaml"
+check_cmd "the same file, mode 0600 in root's directory, is accepted" 0 "" -- "$B" check --config "$good"
+
+# run: a reload that finds a FIFO refuses it at once and keeps running.
+"$B" run --config "$good" 2>"$WORK/run.log" &
+run_pid=$!
+for _ in $(seq 50); do grep -q "serving" "$WORK/run.log" 2>/dev/null && break; sleep 0.1; done
+mv "$good" "$good.saved"
+mkfifo "$good"
+kill -HUP "$run_pid"
+for _ in $(seq 50); do grep -q "reload refused" "$WORK/run.log" && break; sleep 0.1; done
+check_match "run: a reload from a FIFO is refused at once" "not a regular file \(a FIFO\)" "$(cat "$WORK/run.log")"
+check_eq "run: still running after it" yes "$(kill -0 "$run_pid" 2>/dev/null && echo yes || echo no)"
+kill -TERM "$run_pid"
+wait "$run_pid" 2>/dev/null
+rm -f "$good"
+mv "$good.saved" "$good"
+
 check_eq "the refused commands changed nothing" "$before" "$(snapshot)"
 tap_done

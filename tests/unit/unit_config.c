@@ -9,6 +9,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -146,7 +149,12 @@ struct bad {
 };
 
 static const struct bad bads[] = {
-	{ "an empty document", "", NAME ":0: (file): empty" },
+	{ "an empty document", "", NAME ":1: (file): empty" },
+	{ "a second document", "interfaces: []\n---\ninterfaces: []\n", NAME ":2: (file): a second YAML document" },
+	{ "a second document after an end marker", "interfaces: []\n...\n--- x\n", NAME ":3: (file): a second YAML document" },
+	/* libyaml reports reader errors by byte offset, not by mark */
+	{ "an invalid UTF-8 byte on line 3", "interfaces:\n  - name: eth0\n    mode: \xff\n", NAME ":3: YAML syntax: invalid leading UTF-8 octet" },
+	{ "a control byte on line 2", "interfaces: []\nmetrics: {listen: \"a\x01b\"}\n", NAME ":2: YAML syntax: control characters are not allowed" },
 	{ "a YAML syntax error", "interfaces: [\n  - name\n", NAME ":2: YAML syntax" },
 	{ "a list at the top", "- a\n", NAME ":1: (top level): expected a mapping, found a list" },
 	{ "an unknown top-level key", "interfaces: []\nfrob: 1\n", NAME ":2: (top level): unknown key 'frob' (expected one of: interfaces, metrics)" },
@@ -199,6 +207,52 @@ static void test_bad(const struct bad *bad)
 		ok = 0;
 	}
 	check_record(ok);
+}
+
+/*
+ * Nesting is refused at the first level the schema cannot hold, before
+ * libyaml builds a tree: 100,000 levels took libyaml over 20 s (its work
+ * grows with the square of the depth). Flow and block nesting alike.
+ */
+static void test_deep(void)
+{
+	static const struct {
+		const char *what, *start, *open, *close, *error;
+	} cases[] = {
+		{ "100,000 nested flow lists", "interfaces: ", "[", "]", NAME ":1: (file): nested deeper than 16" },
+		{ "100,000 nested flow mappings", "interfaces: ", "{a: ", "}", NAME ":1: (file): nested deeper than 16" },
+		{ "100,000 nested block lists", "interfaces:\n", "- ", "", NAME ":2: (file): nested deeper than 16" },
+	};
+	size_t i, level, levels = 100000;
+
+	for (i = 0; i < CAS_ARRAY_SIZE(cases); i++) {
+		size_t open = strlen(cases[i].open), close = strlen(cases[i].close);
+		char *text = malloc(levels * (open + close) + 32), *at = text;
+		char err[CAS_CONFIG_ERRBUF] = "";
+		struct cas_config config;
+		struct timespec t0, t1;
+		int ok;
+
+		check_case = cases[i].what;
+		if (!text) {
+			check_record(0);
+			continue;
+		}
+		at = stpcpy(at, cases[i].start);
+		for (level = 0; level < levels; level++)
+			at = stpcpy(at, cases[i].open);
+		at = stpcpy(at, "x");
+		for (level = 0; level < levels; level++)
+			at = stpcpy(at, cases[i].close);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		ok = CHECK_EQ(cas_config_load_string(text, NAME, &config, err), -EINVAL, "refused");
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ok &= CHECK_EQ(strstr(err, cases[i].error) != NULL, 1, err);
+		printf("  %s: refused in %.3f s\n", cases[i].what,
+		       (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+		free(text);
+		check_record(ok);
+	}
 }
 
 /*
@@ -274,6 +328,55 @@ static void test_file(void)
 	check_record(ok);
 }
 
+/*
+ * Only a regular file that only its owner (root, or the user running
+ * casshield) can write is read: a FIFO would block forever, a directory
+ * is a mistake, and a file others can write would let them change the
+ * policy (sshd's StrictModes). Each refusal says what to do.
+ */
+static void test_file_kinds(void)
+{
+	char dir[] = "/tmp/unit_config.XXXXXX", path[64], err[CAS_CONFIG_ERRBUF];
+	struct cas_config config;
+	int ok = 1, fd;
+
+	check_case = "file kinds and modes";
+	if (!mkdtemp(dir)) {
+		check_record(0);
+		return;
+	}
+	ok &= CHECK_EQ(cas_config_load(dir, &config, err), -EISDIR, "a directory");
+	ok &= CHECK_EQ(strstr(err, "not a regular file (a directory)") != NULL, 1, err);
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	ok &= CHECK_EQ(mkfifo(path, 0600), 0, "mkfifo");
+	ok &= CHECK_EQ(cas_config_load(path, &config, err), -ESPIPE, "a FIFO, at once");
+	ok &= CHECK_EQ(strstr(err, "not a regular file (a FIFO)") != NULL, 1, err);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/c.yaml", dir);
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	ok &= CHECK_EQ(fd >= 0 && write(fd, "interfaces: []\n", 15) == 15, 1, "write");
+	close(fd);
+	ok &= CHECK_EQ(cas_config_load(path, &config, err), 0, "mode 0600 is read");
+	cas_config_free(&config);
+	chmod(path, 0620);
+	ok &= CHECK_EQ(cas_config_load(path, &config, err), -EPERM, "group-writable");
+	ok &= CHECK_EQ(strstr(err, "writable by group or others") && strstr(err, "chmod go-w"), 1, err);
+	chmod(path, 0602);
+	ok &= CHECK_EQ(cas_config_load(path, &config, err), -EPERM, "world-writable");
+	chmod(path, 0644);
+	ok &= CHECK_EQ(cas_config_load(path, &config, err), 0, "readable by others is read");
+	cas_config_free(&config);
+	chmod(dir, 0777);
+	ok &= CHECK_EQ(cas_config_load(path, &config, err), -EPERM, "in a directory others can write");
+	ok &= CHECK_EQ(strstr(err, "chmod go-w") != NULL, 1, err);
+	chmod(dir, 01777);
+	ok &= CHECK_EQ(cas_config_load(path, &config, err), 0, "in a sticky directory (/tmp)");
+	cas_config_free(&config);
+	unlink(path);
+	rmdir(dir);
+	check_record(ok);
+}
+
 int main(void)
 {
 	size_t i;
@@ -282,7 +385,9 @@ int main(void)
 	test_defaults();
 	for (i = 0; i < CAS_ARRAY_SIZE(bads); i++)
 		test_bad(&bads[i]);
+	test_deep();
 	test_round_trip();
 	test_file();
+	test_file_kinds();
 	return check_summary("unit_config");
 }

@@ -194,11 +194,15 @@ static int cas_ruleset_read(struct cas_ruleset_apply *a)
 /* Plan: which rules keep their slot; the fresh slots, if they fit. */
 static int cas_ruleset_plan(struct cas_ruleset_apply *a, char *err)
 {
+	struct cas_plan plan;
 	int ret;
 
+	/* Into a local: scan-build loses a's allocations when a field's
+	 * address goes to another file's function. */
 	ret = cas_plan_ruleset(a->live.rules, a->live.count, a->bodies,
 			       a->want->rule_count, a->settings.max_rules,
-			       &a->plan, err);
+			       &plan, err);
+	a->plan = plan;
 	if (!ret) {
 		a->slots = calloc(a->plan.fresh + 1, sizeof(*a->slots));
 		ret = a->slots ? cas_rule_free_slots(a->maps, a->slots,

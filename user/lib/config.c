@@ -12,6 +12,7 @@
 #include <yaml.h>
 
 #include "config.h"
+#include "config_source.h"
 #include "rules.h"
 
 struct cas_walk {
@@ -35,7 +36,7 @@ static int cas_fail(struct cas_walk *walk, const yaml_node_t *node,
 	va_end(ap);
 	snprintf(walk->err, CAS_CONFIG_ERRBUF, "%.128s:%lu: %.96s: %s",
 		 walk->path,
-		 node ? (unsigned long)node->start_mark.line + 1 : 0UL, key,
+		 node ? (unsigned long)node->start_mark.line + 1 : 1UL, key,
 		 message);
 	return -EINVAL;
 }
@@ -627,24 +628,29 @@ static int cas_load_root(struct cas_walk *walk, struct cas_config *config)
 }
 
 /*
- * The document parser has its input; name is the path (or what stands for
- * it) that messages start with.
+ * text has passed cas_yaml_prescan (one document, bounded nesting): build
+ * its tree and walk it. name is the path (or what stands for it) that
+ * messages start with.
  */
-static int cas_config_parse(yaml_parser_t *parser, const char *name,
+static int cas_config_parse(const char *text, size_t len, const char *name,
 			    struct cas_config *config, char *err)
 {
 	struct cas_walk walk = { .path = name, .err = err };
+	yaml_parser_t parser;
 	yaml_document_t doc;
 	int ret;
 
-	if (!yaml_parser_load(parser, &doc)) {
-		snprintf(err, CAS_CONFIG_ERRBUF, "%s:%lu: YAML syntax: %s%s%s",
-			 name, (unsigned long)parser->problem_mark.line + 1,
-			 parser->problem ? parser->problem : "error",
-			 parser->context ? " " : "",
-			 parser->context ? parser->context : "");
+	if (!yaml_parser_initialize(&parser)) {
+		snprintf(err, CAS_CONFIG_ERRBUF, "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		cas_yaml_syntax_error(&parser, text, name, err);
+		yaml_parser_delete(&parser);
 		return -EINVAL;
 	}
+	yaml_parser_delete(&parser);
 	walk.doc = &doc;
 	ret = cas_load_root(&walk, config);
 	yaml_document_delete(&doc);
@@ -662,46 +668,30 @@ static void cas_config_init(struct cas_config *config)
 
 int cas_config_load(const char *path, struct cas_config *config, char *err)
 {
-	yaml_parser_t parser;
-	FILE *file;
+	size_t len;
+	char *text;
 	int ret;
 
 	cas_config_init(config);
-	file = fopen(path, "r");
-	if (!file) {
-		ret = -errno;
-		snprintf(err, CAS_CONFIG_ERRBUF, "%s: cannot open: %s", path,
-			 strerror(-ret));
+	ret = cas_config_read_file(path, &text, &len, err);
+	if (ret)
 		return ret;
-	}
-	if (!yaml_parser_initialize(&parser)) {
-		fclose(file);
-		snprintf(err, CAS_CONFIG_ERRBUF, "%s: out of memory", path);
-		return -ENOMEM;
-	}
-	yaml_parser_set_input_file(&parser, file);
-	ret = cas_config_parse(&parser, path, config, err);
-	yaml_parser_delete(&parser);
-	fclose(file);
+	ret = cas_yaml_prescan(text, len, path, err);
+	if (!ret)
+		ret = cas_config_parse(text, len, path, config, err);
+	free(text);
 	return ret;
 }
 
 int cas_config_load_string(const char *text, const char *name,
 			   struct cas_config *config, char *err)
 {
-	yaml_parser_t parser;
+	size_t len = strlen(text);
 	int ret;
 
 	cas_config_init(config);
-	if (!yaml_parser_initialize(&parser)) {
-		snprintf(err, CAS_CONFIG_ERRBUF, "%s: out of memory", name);
-		return -ENOMEM;
-	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text,
-				     strlen(text));
-	ret = cas_config_parse(&parser, name, config, err);
-	yaml_parser_delete(&parser);
-	return ret;
+	ret = cas_yaml_prescan(text, len, name, err);
+	return ret ? ret : cas_config_parse(text, len, name, config, err);
 }
 
 void cas_config_free(struct cas_config *config)
