@@ -108,6 +108,7 @@ demo: deps
 	scripts/demo.sh
 
 include scripts/bench/bench.mk
+include tests/fuzz/fuzz.mk
 
 SYSCONFDIR ?= /etc
 UNITDIR    ?= /lib/systemd/system
@@ -129,8 +130,9 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/casshield $(DESTDIR)$(PREFIX)/share/man/man8/casshield.8 \
 	      $(DESTDIR)$(UNITDIR)/casshield.service $(DESTDIR)$(COMPLETIONDIR)/casshield
 
-# The product code; test tables keep one case a line on purpose.
-FORMATTED := bpf/*.c bpf/*.h $(addsuffix /*.[ch],$(USER_DIRS)) include/*.h scripts/bench/*.[ch]
+# The product code and the fuzzers; test tables keep one case a line on purpose.
+FORMATTED := bpf/*.c bpf/*.h $(addsuffix /*.[ch],$(USER_DIRS)) include/*.h scripts/bench/*.[ch] \
+             tests/fuzz/*.[ch]
 
 format:
 	clang-format -i $(FORMATTED)

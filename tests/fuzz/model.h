@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * model.h - a reference model of the shield's policy, written from the
+ * documents (docs/design.md "What is judged" and "Fragments",
+ * docs/ratelimit.md, docs/config.md, include/casshield.h), not from bpf/.
+ * It reads a frame's bytes and a ruleset and says what the program must
+ * do with it: the XDP action, the reason, and the rule whose hit counter
+ * counts the packet. The differential fuzzer (diff.c) holds the program to
+ * it.
+ *
+ * Handshake buckets are modelled as three states, which the driver makes
+ * true in the maps: off (rate 0), open (a burst no run can spend) and
+ * empty (a theoretical arrival time so far ahead that every handshake is
+ * refused). Time then never changes a verdict.
+ */
+#ifndef CAS_FUZZ_MODEL_H
+#define CAS_FUZZ_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+#include "casshield.h"
+
+#define MODEL_MAX_RULES 256
+
+enum model_bucket { MODEL_OFF, MODEL_OPEN, MODEL_EMPTY };
+
+struct model_port {
+	__u16 port;
+	__u8 proto; /* enum cas_proto */
+};
+
+/* A bucket as the maps hold it: the state, and the numbers that make it. */
+struct model_limit {
+	enum model_bucket state;
+	__u32 rate, burst;
+};
+
+struct model_rule {
+	__u8 family; /* AF_INET or AF_INET6 */
+	__u8 prefixlen;
+	__u8 addr[16];		 /* bits past prefixlen are zero */
+	unsigned int port_count; /* 0: every protected port */
+	struct model_port ports[CAS_MAX_PROTECTED_PORTS];
+	bool match_mac, match_ttl;
+	__u8 mac[6];
+	__u8 ttl_min, ttl_max;
+	struct model_limit syn, hello;
+	/* Per source: off, or limited by the ruleset's sketch state. */
+	struct model_limit source_syn;
+	__u32 id; /* the program's rule id, set by the driver */
+};
+
+struct model_ruleset {
+	unsigned int port_count; /* the interface's protected ports */
+	struct model_port ports[CAS_MAX_PROTECTED_PORTS];
+	unsigned int rule_count;
+	struct model_rule rules[MODEL_MAX_RULES];
+	bool monitor;
+	__u16 min_tls; /* CAS_TLS_*, 0: no floor */
+	struct model_limit global_syn, global_hello;
+	/* Every cell of the per-source sketch: open or empty. */
+	enum model_bucket sketch;
+};
+
+struct model_verdict {
+	__u32 xdp;		/* XDP_PASS or XDP_DROP */
+	enum cas_reason reason; /* why */
+	int rule;		/* index of the rule counting a hit, or -1 */
+};
+
+/*
+ * Known deviations: shapes where the program departs from the documents.
+ * Each one is reported, has a failing row in tests/unit/unit_datapath.c,
+ * and stays here until the program is fixed. Judged with a deviation's
+ * flag, the model follows the program there; the fuzzer accepts either
+ * verdict for such a frame (unless --strict), so it keeps finding new
+ * disagreements, and keeps passing once the program is fixed.
+ */
+enum model_deviation {
+	/* A SYN carrying a ClientHello (TCP Fast Open) skips the TLS floor
+	 * and the hello buckets: only the SYN buckets judge it. */
+	MODEL_DEV_SYN_HELLO = 1 << 0,
+	/* A later-fragment header as the ninth extension header makes a
+	 * fragment, not a chain longer than eight. */
+	MODEL_DEV_NINTH_FRAGMENT = 1 << 1,
+	/* Every TLS extension header is read as 5 bytes: a hello whose last
+	 * extension is empty and ends the segment cannot be judged, so a
+	 * TLS 1.2 hello passes a 1.3 floor. */
+	MODEL_DEV_EXT_HEADER_5 = 1 << 2,
+	/* An SSLv2-compatible hello cut before its version (3 or 4 bytes,
+	 * message type 1 shown) is not a hello. */
+	MODEL_DEV_SSLV2_SHORT = 1 << 3,
+	/* Only the first 8 entries of supported_versions are read, and the
+	 * highest of them stands for the list: a 1.3 listed ninth is not
+	 * seen, and the hello refused by a 1.3 floor. */
+	MODEL_DEV_EIGHT_VERSIONS = 1 << 4,
+	/* A hello of exactly 32 extensions, none listing versions, cannot
+	 * be judged (the walk stops before it sees their end): its legacy
+	 * 1.2 passes a 1.3 floor. */
+	MODEL_DEV_32_EXTENSIONS = 1 << 5,
+};
+#define MODEL_DEVIATION_COUNT 6
+#define MODEL_DEVIATIONS      ((1u << MODEL_DEVIATION_COUNT) - 1)
+
+/* "SYN with a ClientHello", ...: for reports. */
+extern const char *const model_deviation_names[MODEL_DEVIATION_COUNT];
+
+/*
+ * Judge one frame, as the documents say, or with the deviations flagged
+ * in deviations as the program does. why (may be NULL) receives a line
+ * that says which documented step decided, for reports.
+ */
+void model_judge(const struct model_ruleset *set, const __u8 *frame, size_t len,
+		 unsigned int deviations, struct model_verdict *verdict,
+		 char *why, size_t why_len);
+
+/* The counter action of a verdict: pass, drop or would_drop. */
+__u32 model_action(const struct model_ruleset *set, enum cas_reason reason);
+
+#endif /* CAS_FUZZ_MODEL_H */
