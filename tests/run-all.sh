@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# run-all.sh - every test of `make check`: unit binaries (BPF_PROG_TEST_RUN),
-# then the shell suites (CLI contract, netns integration), then the same
-# unit binaries and CLI suites built with ASan + UBSan (build/san, when
-# `make san` made it), then the VM stage (tests/vm/run.sh: the same on
-# Debian 12's 6.1 kernel under systemd). Ends with one line
-# "N passed, N failed" and exits non-zero on any failure.
+# run-all.sh - every test of `make check`: unit binaries (BPF_PROG_TEST_RUN)
+# and the differential fuzz's seeded smoke (tests/fuzz), then the shell
+# suites (CLI contract, netns integration), then the same unit binaries and
+# CLI suites built with ASan + UBSan (build/san, when `make san` made it),
+# then the VM stage (tests/vm/run.sh: the same on Debian 12's 6.1 kernel
+# under systemd). Ends with one line "N passed, N failed" and exits
+# non-zero on any failure.
 #
 #   tests/run-all.sh [--unit-only | --no-vm] [SUITE...]
 #
@@ -76,6 +77,10 @@ if [ ${#suites[@]} -eq 0 ]; then
 	for bin in build/tests/unit_*; do
 		run_suite "$bin" "$bin"
 	done
+	# The differential fuzz, seeded: 100,000 frames in 50 rulesets, about
+	# a second (docs/testing.md).
+	run_suite build/fuzz/diff build/fuzz/diff --seed 1 --frames 100000 \
+		--batch 2000
 	if [ "$unit_only" -eq 0 ]; then
 		suites=(tests/cli/test_*.sh tests/integration/test_*.sh)
 		[ -x build/san/casshield ] && suites+=(san)
