@@ -37,6 +37,11 @@ size_t hello_build(const struct hello_spec *spec, __u8 *buf)
 	*p++ = 0;
 	ext_len = p;
 	p += 2;
+	for (i = 0; i < spec->small_exts; i++) {
+		p = put16(p, 0xff00 + i); /* private use */
+		p = put16(p, 1);
+		*p++ = 0;
+	}
 	if (spec->padding_ext) {
 		p = put16(p, 0x0015);
 		p = put16(p, spec->padding_ext);
@@ -49,6 +54,10 @@ size_t hello_build(const struct hello_spec *spec, __u8 *buf)
 		*p++ = 2 * spec->listed;
 		for (i = 0; i < spec->listed; i++)
 			p = put16(p, spec->versions[i]);
+	}
+	if (spec->empty_last) {
+		p = put16(p, 0x0017);
+		p = put16(p, 0);
 	}
 	put16(ext_len, p - ext_len - 2);
 	handshake_len[0] = 0;

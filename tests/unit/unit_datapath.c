@@ -21,6 +21,7 @@
 #include "frame.h"
 #include "values.h"
 #include "rules.h"
+#include "tls_hello.h"
 #include "verdicts.h"
 
 #define PROXY4 "198.51.100.10"
@@ -435,6 +436,109 @@ static void check_short_prefixes(void)
 }
 
 /*
+ * What the differential fuzz found (tests/fuzz, docs/testing.md): frames on
+ * which the program departs from the documents. Each row is what the
+ * documents say; until the program is fixed, it fails, and the fuzzer
+ * accepts the program's verdict for that shape (tests/fuzz/model.h, enum
+ * model_deviation) so that it keeps looking for others. One rule,
+ * 198.51.100.0/24, every port of 443, a hello bucket of one token.
+ */
+enum finding_payload {
+	FIND_NONE,
+	FIND_TLS12,	       /* legacy 1.2, no supported_versions */
+	FIND_TLS12_EMPTY_LAST, /* the same, its last extension empty */
+	FIND_13_NINTH,	       /* supported_versions: eight below 1.3, then 1.3 */
+	FIND_32_EXTENSIONS,    /* legacy 1.2, 32 extensions, no versions listed */
+	FIND_SSLV2_CUT,	       /* SSLv2-compatible, cut after its message type */
+	FIND_PAYLOADS,
+};
+
+static struct {
+	__u8 bytes[1024];
+	size_t len;
+} finding_payloads[FIND_PAYLOADS];
+
+static void build_finding_payloads(void)
+{
+	static const struct hello_spec specs[FIND_PAYLOADS] = {
+		[FIND_TLS12] = { .legacy_version = 0x0303, .padding_ext = 16 },
+		[FIND_TLS12_EMPTY_LAST] = { .legacy_version = 0x0303, .padding_ext = 16, .empty_last = 1 },
+		[FIND_13_NINTH] = { .legacy_version = 0x0303, .listed = 9,
+				    .versions = { 0x0300, 0x0301, 0x0302, 0x0303, 0x0a0a, 0x1a1a, 0x2a2a, 0x3a3a, 0x0304 } },
+		[FIND_32_EXTENSIONS] = { .legacy_version = 0x0303, .small_exts = 32 },
+	};
+	int kind;
+
+	for (kind = FIND_TLS12; kind <= FIND_32_EXTENSIONS; kind++)
+		finding_payloads[kind].len = hello_build(&specs[kind], finding_payloads[kind].bytes);
+	memcpy(finding_payloads[FIND_SSLV2_CUT].bytes, "\x80\x2e\x01", 3);
+	finding_payloads[FIND_SSLV2_CUT].len = 3;
+}
+
+static const struct finding {
+	const char *name;
+	struct frame_spec frame;
+	enum finding_payload payload;
+	__u16 min_tls;
+	bool hello_empty; /* the rule's hello bucket refuses every hello */
+	__u32 xdp;
+	enum cas_reason reason;
+} findings[] = {
+	{ "fuzz: a SYN carrying a TLS 1.2 hello (TCP Fast Open) meets the 1.3 floor", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x02), FIND_TLS12, CAS_TLS_1_3, false, DROP(TLS_VERSION) },
+	{ "fuzz: a TLS 1.2 hello ending with an empty extension: all walked, its legacy 1.2 meets the 1.3 floor", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_TLS12_EMPTY_LAST, CAS_TLS_1_3, false, DROP(TLS_VERSION) },
+	{ "fuzz: supported_versions lists 1.3 ninth: the highest entry passes the 1.3 floor", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_13_NINTH, CAS_TLS_1_3, false, PASS(ALLOWED) },
+	{ "fuzz: a TLS 1.2 hello of exactly 32 extensions: all walked, its legacy 1.2 meets the 1.3 floor", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_32_EXTENSIONS, CAS_TLS_1_3, false, DROP(TLS_VERSION) },
+	{ "fuzz: an SSLv2-compatible hello cut after its message type is a hello (bucket empty)", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_SSLV2_CUT, 0, true, DROP(HELLO_RATE) },
+	{ "fuzz: eight extension headers, then a later-fragment header: a chain longer than eight", V6(.src = NET6, .dport = 443, EXT(0, 60, 60, 60, 60, 60, 60, 60, IPPROTO_FRAGMENT), .ext_frag_offset = 100, .payload_len = 64), FIND_NONE, 0, false, DROP(MALFORMED) },
+};
+
+static int run_finding(struct dp_fixture *fx, __u32 rule_id,
+		       const struct finding *f)
+{
+	/* 2^62 ns ahead: every hello is refused, none is charged */
+	struct cas_rule_buckets buckets = { .hello_tat = f->hello_empty ? 1ULL << 62 : 0 };
+	__u32 slot = CAS_STATS_INDEX(f->reason, dp_counted_action(f->xdp, f->reason));
+	struct cas_policy limits = { .min_tls = f->min_tls };
+	static struct dp_snapshot before, after;
+	struct frame_spec spec = f->frame;
+	__u8 frame[FRAME_MAX];
+	size_t len;
+	int ok;
+
+	if (f->payload != FIND_NONE) {
+		spec.payload = finding_payloads[f->payload].bytes;
+		spec.payload_len = finding_payloads[f->payload].len;
+	}
+	len = frame_build(&spec, frame);
+	dp_set_limits(fx, &limits);
+	if (bpf_map_update_elem(fx->maps.rule_buckets, &rule_id, &buckets, BPF_ANY))
+		return CHECK_EQ(errno, 0, "set the hello bucket");
+	dp_snapshot(fx, &before);
+	ok = CHECK_EQ(dp_run(fx, frame, len), f->xdp, "XDP action");
+	dp_snapshot(fx, &after);
+	ok &= CHECK_EQ(after.stats[slot].packets - before.stats[slot].packets, 1, cas_reason_names[f->reason]);
+	return ok;
+}
+
+static void check_fuzz_findings(void)
+{
+	/* A hello bucket of one: full (arrival time 0) or empty, per row. */
+	struct cas_rule rule = { .hello_rate = 1, .hello_burst = 1 };
+	struct dp_fixture fx;
+	__u32 rule_id;
+	size_t i;
+
+	build_finding_payloads();
+	dp_open(&fx, "443");
+	rule_id = dp_add(&fx, "198.51.100.0/24", NULL, &rule);
+	for (i = 0; i < CAS_ARRAY_SIZE(findings); i++) {
+		check_case = findings[i].name;
+		check_record(run_finding(&fx, rule_id, &findings[i]));
+	}
+	dp_close(&fx);
+}
+
+/*
  * The kernel keeps 15 characters of a map's name (BPF_OBJ_NAME_LEN): two
  * maps that differ only after that look the same to bpftool, to the
  * benchmark's memory report and to an admin, so every name must fit.
@@ -473,5 +577,6 @@ int main(void)
 		check_record(run_case(&fx, &cases[i]));
 	dp_close(&fx);
 	check_short_prefixes();
+	check_fuzz_findings();
 	return check_summary("unit_datapath");
 }
