@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * parse_config.c - libFuzzer harness for the YAML loader, through its
+ * file API (cas_config_load): the input is written to a memfd and loaded
+ * by its /proc/self/fd path. Properties: no memory error, leak or
+ * undefined behaviour; an error names the file; a loaded
+ * configuration, written back by cas_config_write (what `apply --confirm`
+ * keeps for its rollback), loads again to the same ruleset.
+ *
+ * Known write-back defects (reported, failing in tests/unit/unit_rollback.c):
+ * cas_config_write leaves an empty list empty ("interfaces:", "allow:"),
+ * which reads back as a null value, and writes interface names unquoted
+ * ("#x" reads back as a comment). Until they are fixed, configurations of
+ * those shapes are not written back, so that the harness goes on finding
+ * others; CAS_FUZZ_ROUNDTRIP=strict writes every one back, =0 none (the
+ * loader alone).
+ */
+#define _GNU_SOURCE
+#include <stdbool.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "harness.h"
+
+struct memfile {
+	int fd;
+	char path[64];
+};
+
+static void memfile_open(struct memfile *file, const char *name)
+{
+	file->fd = memfd_create(name, 0);
+	if (file->fd < 0) {
+		perror("memfd_create");
+		abort();
+	}
+	snprintf(file->path, sizeof(file->path), "/proc/self/fd/%d", file->fd);
+}
+
+static void memfile_set(struct memfile *file, const void *data, size_t size)
+{
+	if (ftruncate(file->fd, 0) ||
+	    pwrite(file->fd, data, size, 0) != (ssize_t)size) {
+		perror("memfd");
+		abort();
+	}
+}
+
+/* What `casshield check` prints of a configuration. */
+static char *printed(const struct cas_config *config)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	if (!out)
+		abort();
+	cas_config_print(out, config);
+	fclose(out);
+	return text;
+}
+
+/* A name YAML reads back as itself without quotes. */
+static bool plain_name(const char *name)
+{
+	return name[0] != '-' &&
+	       strspn(name,
+		      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		      "0123456789._-") == strlen(name);
+}
+
+/* The shapes of the known write-back defects. */
+static bool known_defect(const struct cas_config *config)
+{
+	size_t i;
+
+	if (!config->iface_count)
+		return true;
+	for (i = 0; i < config->iface_count; i++)
+		if (!config->ifaces[i].rule_count ||
+		    !plain_name(config->ifaces[i].name))
+			return true;
+	return false;
+}
+
+static void round_trip(const struct cas_config *config, const char *input)
+{
+	static struct memfile second;
+	struct cas_config again;
+	char *written = NULL, *first_text, *again_text;
+	char err[CAS_CONFIG_ERRBUF];
+	size_t len = 0;
+	FILE *out;
+
+	if (!second.path[0])
+		memfile_open(&second, "written");
+	out = open_memstream(&written, &len);
+	if (!out)
+		abort();
+	cas_config_write(out, config);
+	fclose(out);
+	memfile_set(&second, written, len);
+	FZ_REQUIRE(!cas_config_load(second.path, &again, err), input,
+		   "what cas_config_write wrote does not load: %s\n%s", err,
+		   written);
+	first_text = printed(config);
+	again_text = printed(&again);
+	FZ_REQUIRE(
+		!strcmp(first_text, again_text), input,
+		"written and loaded again, it is another configuration:\n%s\nbecame\n%s",
+		first_text, again_text);
+	free(first_text);
+	free(again_text);
+	free(written);
+	cas_config_free(&again);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct memfile first;
+	static int check_round_trip = -1; /* 0 none, 1 known excepted, 2 all */
+	char err[CAS_CONFIG_ERRBUF] = "";
+	struct cas_config config;
+	char *input;
+
+	if (check_round_trip < 0) {
+		const char *env = getenv("CAS_FUZZ_ROUNDTRIP");
+
+		check_round_trip = !env			  ? 1 :
+				   !strcmp(env, "0")	  ? 0 :
+				   !strcmp(env, "strict") ? 2 :
+							    1;
+		memfile_open(&first, "config");
+	}
+	memfile_set(&first, data, size);
+	input = fz_cstring(data, size < 200 ? size : 200);
+	if (cas_config_load(first.path, &config, err)) {
+		FZ_REQUIRE(!strncmp(err, first.path, strlen(first.path)), input,
+			   "the error does not name the file: %s", err);
+	} else {
+		if (check_round_trip == 2 ||
+		    (check_round_trip == 1 && !known_defect(&config)))
+			round_trip(&config, input);
+		cas_config_free(&config);
+	}
+	free(input);
+	return 0;
+}
