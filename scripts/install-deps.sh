@@ -18,6 +18,8 @@ packages=(
 	mmdebstrap qemu-system-x86 qemu-utils e2fsprogs
 	# benchmarks
 	gnuplot-nox
+	# make fuzz: libFuzzer and the sanitizers' runtimes for Debian 12's clang
+	libclang-rt-14-dev
 )
 
 missing=()
