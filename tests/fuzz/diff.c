@@ -84,6 +84,12 @@ static const char *xdp_name(__u32 xdp)
 				 "XDP_?";
 }
 
+static int same_verdict(const struct model_verdict *a,
+			const struct model_verdict *b)
+{
+	return a->xdp == b->xdp && a->reason == b->reason && a->rule == b->rule;
+}
+
 /* What the program did, when known from counters (reason < 0: unknown). */
 struct observed {
 	__u32 xdp;
@@ -94,35 +100,37 @@ static void report(struct run *r, unsigned int at, const struct observed *got)
 {
 	const struct model_verdict *want = &r->verdicts[at];
 	const __u8 *frame = r->frames[at];
+	struct model_verdict doc, dev;
 	size_t len = r->lengths[at];
-	char why[256];
+	char why[256], dev_why[256];
 	int i;
 
-	struct model_verdict dev;
-	char dev_why[256];
-
-	model_judge(&r->set, frame, len, 0, &dev, why, sizeof(why));
+	/* the model again, for its reasons in words */
+	model_judge(&r->set, frame, len, 0, &doc, why, sizeof(why));
 	model_judge(&r->set, frame, len, MODEL_DEVIATIONS, &dev, dev_why,
 		    sizeof(dev_why));
 	fprintf(stderr,
 		"\nDISAGREEMENT seed %llu, batch %llu, frame %llu\n"
-		"  replay: diff --seed %llu --batch %llu --first-batch %llu --frames %llu\n",
+		"  replay: build/fuzz/diff --seed %llu --batch %llu --first-batch %llu --frames %llu%s\n",
 		(unsigned long long)r->opt.seed, (unsigned long long)r->batch,
 		(unsigned long long)(r->frame_index + at),
 		(unsigned long long)r->opt.seed,
 		(unsigned long long)r->opt.batch, (unsigned long long)r->batch,
-		(unsigned long long)r->opt.batch);
+		(unsigned long long)r->opt.batch,
+		r->opt.strict ? " --strict" : "");
 	fprintf(stderr, "  model:   %s, %s, rule %d (id %d): %s\n",
 		xdp_name(want->xdp), cas_reason_names[want->reason], want->rule,
 		want->rule >= 0 ? (int)r->set.rules[want->rule].id : -1, why);
-	if (dev.xdp != want->xdp || dev.reason != want->reason ||
-	    dev.rule != want->rule)
+	if (!same_verdict(&dev, &doc))
 		fprintf(stderr,
 			"  model with the known deviations: %s, %s: %s\n",
 			xdp_name(dev.xdp), cas_reason_names[dev.reason],
 			dev_why);
 	fprintf(stderr, "  program: %s", xdp_name(got->xdp));
-	if (got->reason >= 0)
+	if (got->reason >= CAS_REASON_COUNT || got->action >= CAS_ACTION_COUNT)
+		fprintf(stderr, ", counter slot (%d, %d)", got->reason,
+			got->action);
+	else if (got->reason >= 0)
 		fprintf(stderr, ", %s (%s)", cas_reason_names[got->reason],
 			cas_action_names[got->action]);
 	if (got->rule_id >= 0) {
@@ -160,12 +168,6 @@ static void moved(struct run *r, const struct fz_counters *before,
 static int verdict_rule_id(const struct run *r, const struct model_verdict *v)
 {
 	return v->rule >= 0 ? (int)r->set.rules[v->rule].id : -1;
-}
-
-static int same_verdict(const struct model_verdict *a,
-			const struct model_verdict *b)
-{
-	return a->xdp == b->xdp && a->reason == b->reason && a->rule == b->rule;
 }
 
 /* What the program did is what the model says. */
