@@ -336,10 +336,14 @@ const char *const model_deviation_names[MODEL_DEVIATION_COUNT] = {
 	"32 extensions not judged",
 };
 
-/* n bytes at off of the hello: inside the segment and the scan limit. */
+/*
+ * n bytes at off of the hello: inside the segment, and starting within
+ * the scan limit. "Within the first 2048 bytes" is read as the program
+ * reads it, a read that starts there (it may end a few bytes past).
+ */
 static int tls_has(size_t len, size_t off, size_t n)
 {
-	return off + n <= len && off + n <= TLS_SCAN_LIMIT;
+	return off + n <= len && off < TLS_SCAN_LIMIT;
 }
 
 /*
