@@ -246,6 +246,25 @@ static void put_extension(struct out *o, struct fz_rng *rng)
 		put_random(o, rng, len);
 }
 
+/*
+ * A padding extension that makes the next one start at offset target of
+ * the hello (if there is room): where the walk meets its 2048-byte limit.
+ */
+static void put_padding_to(struct out *o, struct fz_rng *rng, size_t hello,
+			   size_t target)
+{
+	size_t at = o->len - hello;
+
+	if (at + 4 > target)
+		return;
+	put16(o, 0x0015);
+	put16(o, target - at - 4);
+	if (fz_chance(rng, 50))
+		put_fill(o, 0, target - at - 4);
+	else
+		put_random(o, rng, target - at - 4);
+}
+
 /* A TLS record carrying a ClientHello, lengths mostly right. */
 static void put_client_hello(struct out *o, struct fz_rng *rng)
 {
@@ -283,6 +302,9 @@ static void put_client_hello(struct out *o, struct fz_rng *rng)
 			 fz_range(rng, 32, 40);
 	sv = fz_chance(rng, 75) ? fz_range(rng, 0, count) : count + 1;
 	for (i = 0; i <= count; i++) {
+		if (i == sv && fz_chance(rng, 10))
+			put_padding_to(o, rng, record,
+				       fz_range(rng, 2036, 2052));
 		if (i == sv)
 			put_supported_versions(o, rng);
 		if (i < count)

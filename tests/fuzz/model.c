@@ -339,7 +339,9 @@ const char *const model_deviation_names[MODEL_DEVIATION_COUNT] = {
 /*
  * n bytes at off of the hello: inside the segment, and starting within
  * the scan limit. "Within the first 2048 bytes" is read as the program
- * reads it, a read that starts there (it may end a few bytes past).
+ * reads it, a read that starts there (it may end a few bytes past): the
+ * cipher suites' length, an extension's header (with the version list's
+ * length for supported_versions), a listed version.
  */
 static int tls_has(size_t len, size_t off, size_t n)
 {
@@ -388,7 +390,8 @@ static int tls_offered(const __u8 *p, size_t len, int legacy,
 			off += 4 + be16(p + off + 2);
 			continue;
 		}
-		if (!tls_has(len, off + 4, 1))
+		/* the list's length, read with the header that it ends */
+		if (!tls_has(len, off, 5))
 			return TLS_VERSION_UNKNOWN;
 		count = p[off + 4] / 2;
 		if (count > 8 && (deviations & MODEL_DEV_EIGHT_VERSIONS))
