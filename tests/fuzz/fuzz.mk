@@ -19,7 +19,7 @@ FUZZ_DIFF_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(addprefix tests/fuzz/,diff.c mod
 FUZZ_HARNESSES := cidr ports rate identity config
 FUZZ_BINS     := $(addprefix $(FUZZ_DIR)/parse_,$(FUZZ_HARNESSES))
 FUZZ_FRAMES   ?= 10000000
-FUZZ_BATCH    ?= 10000
+FUZZ_BATCH    ?= 2000
 FUZZ_SEED     ?= $(shell date +%s)
 FUZZ_TIME     ?= 60
 FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
