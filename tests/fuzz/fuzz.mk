@@ -28,7 +28,8 @@ FUZZ_CFLAGS   := -O1 -g -std=gnu11 -Wall -Wextra -Werror -MMD -MP -Iinclude \
                  $(addprefix -I,$(USER_DIRS)) -I$(BUILD) $(FUZZ_SAN)
 FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_DIR)/%.o,$(wildcard user/lib/*.c))
 .PHONY: fuzz fuzz-diff fuzz-parsers fuzz-bins fuzz-merge
-.PRECIOUS: $(FUZZ_DIR)/%.o
+# A harness's object is reached only through the pattern rule: keep it.
+.SECONDARY: $(patsubst %,$(FUZZ_DIR)/tests/fuzz/parse_%.o,$(FUZZ_HARNESSES))
 
 all: $(FUZZ_DIFF)
 
