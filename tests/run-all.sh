@@ -77,7 +77,7 @@ if [ ${#suites[@]} -eq 0 ]; then
 	for bin in build/tests/unit_*; do
 		run_suite "$bin" "$bin"
 	done
-	# The differential fuzz, seeded: 100,000 frames in 50 rulesets, about
+	# The differential fuzz, seeded: 100,000 frames in 50 rulesets, under
 	# a second (docs/testing.md).
 	run_suite build/fuzz/diff build/fuzz/diff --seed 1 --frames 100000 \
 		--batch 2000
