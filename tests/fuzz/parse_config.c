@@ -8,16 +8,18 @@
  * keeps for its rollback), loads again to the same ruleset.
  *
  * Known write-back defects (reported, failing in tests/unit/unit_rollback.c):
- * cas_config_write leaves an empty list empty ("interfaces:", "allow:"),
+ * cas_config_write leaves an empty interface list empty ("interfaces:"),
  * which reads back as a null value, and writes interface names unquoted
  * ("#x" reads back as a comment). Until they are fixed, configurations of
  * those shapes are not written back, so that the harness goes on finding
  * others; CAS_FUZZ_ROUNDTRIP=strict writes every one back, =0 none (the
- * loader alone).
+ * loader alone). (An interface without rules, "allow:", was the third; it
+ * is fixed.)
  */
 #define _GNU_SOURCE
 #include <stdbool.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -31,7 +33,8 @@ struct memfile {
 static void memfile_open(struct memfile *file, const char *name)
 {
 	file->fd = memfd_create(name, 0);
-	if (file->fd < 0) {
+	/* the loader refuses a file others may write (StrictModes) */
+	if (file->fd < 0 || fchmod(file->fd, 0600)) {
 		perror("memfd_create");
 		abort();
 	}
@@ -78,8 +81,7 @@ static bool known_defect(const struct cas_config *config)
 	if (!config->iface_count)
 		return true;
 	for (i = 0; i < config->iface_count; i++)
-		if (!config->ifaces[i].rule_count ||
-		    !plain_name(config->ifaces[i].name))
+		if (!plain_name(config->ifaces[i].name))
 			return true;
 	return false;
 }
