@@ -5,9 +5,8 @@
  * cas_config_load to the same configuration. One row per configuration:
  * the YAML loaded, written, loaded again, and both printed the way `check`
  * prints them. The rows after the first are what the config harness
- * found (tests/fuzz/parse_config.c, docs/testing.md); the interface
- * without rules is fixed (179f959), the two others fail until
- * cas_config_write is.
+ * found (tests/fuzz/parse_config.c, docs/testing.md), each fixed in
+ * cas_config_write.
  */
 #define _GNU_SOURCE
 #include <stdio.h>

@@ -802,18 +802,37 @@ static void cas_write_bucket(FILE *out, const char *rate_key,
 			burst);
 }
 
+/*
+ * A double-quoted YAML scalar: an interface name may hold what YAML reads
+ * otherwise bare ("#vpn" is a comment). Control bytes cannot occur
+ * (cas_valid_ifname refuses them); quote and backslash are escaped.
+ */
+static void cas_write_quoted(FILE *out, const char *text)
+{
+	fputc('"', out);
+	for (; *text; text++) {
+		if (*text == '"' || *text == '\\')
+			fputc('\\', out);
+		fputc(*text, out);
+	}
+	fputc('"', out);
+}
+
 void cas_config_write(FILE *out, const struct cas_config *config)
 {
 	size_t i, j;
 
-	fputs("# written by casshield\ninterfaces:\n", out);
+	/* "interfaces:" alone would read back as null, not a list. */
+	fputs(config->iface_count ? "# written by casshield\ninterfaces:\n" :
+				    "# written by casshield\ninterfaces: []\n",
+	      out);
 	for (i = 0; i < config->iface_count; i++) {
 		const struct cas_config_iface *iface = &config->ifaces[i];
 		const struct cas_config_limits *l = &iface->limits;
 
-		fprintf(out,
-			"  - name: %s\n    mode: %s\n    monitor: %s\n    ports: ",
-			iface->name,
+		fputs("  - name: ", out);
+		cas_write_quoted(out, iface->name);
+		fprintf(out, "\n    mode: %s\n    monitor: %s\n    ports: ",
 			iface->mode == CAS_MODE_SKB ? "skb" : "native",
 			iface->monitor ? "true" : "false");
 		cas_write_ports(out, &iface->ports);
