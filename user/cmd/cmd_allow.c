@@ -9,122 +9,183 @@
 #include "rules.h"
 #include "shield.h"
 
-/* Options every allow sub-verb may carry; each sub-verb checks its own. */
+/* The forms of allow, for the scope of its options. */
+enum cas_allow_form {
+	CAS_ALLOW_ADD = 1 << 0,	 /* allow add CIDR [options] */
+	CAS_ALLOW_FILE = 1 << 1, /* allow add -i IFACE --file FILE */
+	CAS_ALLOW_LINE = 1 << 2, /* a line of that file: CIDR [options] */
+	CAS_ALLOW_DEL = 1 << 3,
+	CAS_ALLOW_LIST = 1 << 4,
+};
+
+/* A rule's MAC and TTL binding, and whether each was given. */
+struct cas_mac_opt {
+	bool given;
+	__u8 mac[6];
+};
+
+struct cas_ttl_opt {
+	bool given;
+	__u8 min, max;
+};
+
+/* Options of every allow form; each form takes its own (the table's scope). */
 struct cas_allow_args {
 	const char *ifname;
-	const char *cidr;
+	const char *cidr; /* the operand */
 	const char *name;
-	bool has_ports;
-	struct cas_port_list ports;
+	struct cas_port_list ports; /* empty: every protected port */
 	bool json;
 	bool replace;
 	const char *file;
 	struct cas_bucket_args buckets[CAS_BUCKET_COUNT];
-	bool has_mac, has_ttl;
-	__u8 mac[6];
-	__u8 ttl_min, ttl_max;
+	struct cas_mac_opt mac;
+	struct cas_ttl_opt ttl;
 };
 
-static int cas_allow_parse(int argc, char **argv, const char *verb,
-			   bool wants_cidr, const char *allowed_opts,
-			   struct cas_allow_args *args)
+static const char *const cas_bucket_names[CAS_BUCKET_COUNT] = {
+	[CAS_BUCKET_SYN] = "syn",
+	[CAS_BUCKET_SOURCE_SYN] = "source-syn",
+	[CAS_BUCKET_HELLO] = "hello",
+};
+
+static int cas_parse_rule_name(const char *text, void *target, char *err)
 {
-	static const struct option options[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "ports", required_argument, NULL, 'p' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "replace", no_argument, NULL, CAS_OPT_REPLACE },
-		{ "file", required_argument, NULL, 'f' },
-		{ "syn-rate", required_argument, NULL, CAS_OPT_SYN_RATE },
-		{ "syn-burst", required_argument, NULL, CAS_OPT_SYN_BURST },
-		{ "source-syn-rate", required_argument, NULL,
-		  CAS_OPT_SOURCE_SYN_RATE },
-		{ "source-syn-burst", required_argument, NULL,
-		  CAS_OPT_SOURCE_SYN_BURST },
-		{ "hello-rate", required_argument, NULL, CAS_OPT_HELLO_RATE },
-		{ "hello-burst", required_argument, NULL, CAS_OPT_HELLO_BURST },
-		{ "mac", required_argument, NULL, CAS_OPT_MAC },
-		{ "ttl", required_argument, NULL, CAS_OPT_TTL },
-		{ 0 },
-	};
-	char err_text[CAS_ERRBUF];
-	int opt, handled;
+	if (!cas_valid_rule_name(text)) {
+		snprintf(
+			err, CAS_ERRBUF,
+			"invalid name '%s' (1-%d characters of A-Z a-z 0-9 . _ -)",
+			text, CAS_RULE_NAME_LEN - 1);
+		return -EINVAL;
+	}
+	*(const char **)target = text;
+	return 0;
+}
+
+static int cas_parse_mac_opt(const char *text, void *target, char *err)
+{
+	struct cas_mac_opt *mac = target;
+
+	mac->given = true;
+	return cas_parse_mac(text, mac->mac, err);
+}
+
+static int cas_parse_ttl_opt(const char *text, void *target, char *err)
+{
+	struct cas_ttl_opt *ttl = target;
+
+	ttl->given = true;
+	return cas_parse_ttl(text, &ttl->min, &ttl->max, err);
+}
+
+/* What a rule is made of: on the command line and in a file's lines. */
+#define CAS_RULE_OPTS (CAS_ALLOW_ADD | CAS_ALLOW_LINE)
+
+static const struct cas_opt cas_allow_opts[] = {
+	CAS_OPT_IFACE(struct cas_allow_args, ifname,
+		      CAS_ALLOW_ADD | CAS_ALLOW_FILE | CAS_ALLOW_DEL |
+			      CAS_ALLOW_LIST),
+	{ .name = "ports",
+	  .kind = CAS_OPT_PORTS,
+	  .offset = offsetof(struct cas_allow_args, ports),
+	  .value = "LIST",
+	  .help = "protected ports the rule allows (default: all)",
+	  .scope = CAS_RULE_OPTS },
+	{ .name = "name",
+	  .kind = CAS_OPT_CUSTOM,
+	  .parse = cas_parse_rule_name,
+	  .offset = offsetof(struct cas_allow_args, name),
+	  .value = "NAME",
+	  .help = "rule label: up to 31 of A-Z a-z 0-9 . _ -",
+	  .scope = CAS_RULE_OPTS },
+	{ .name = "replace",
+	  .kind = CAS_OPT_FLAG,
+	  .offset = offsetof(struct cas_allow_args, replace),
+	  .help = "atomically swap the prefix's existing rule",
+	  .scope = CAS_RULE_OPTS },
+	CAS_OPT_BUCKET(struct cas_allow_args, buckets[CAS_BUCKET_SYN], "syn",
+		       "SYNs/s, shared by the rule's sources", CAS_RULE_OPTS),
+	CAS_OPT_BUCKET(struct cas_allow_args, buckets[CAS_BUCKET_SOURCE_SYN],
+		       "source-syn", "SYNs/s of each source (IPv6: each /64)",
+		       CAS_RULE_OPTS),
+	CAS_OPT_BUCKET(struct cas_allow_args, buckets[CAS_BUCKET_HELLO],
+		       "hello", "TLS ClientHellos/s of the rule",
+		       CAS_RULE_OPTS),
+	{ .name = "mac",
+	  .kind = CAS_OPT_CUSTOM,
+	  .parse = cas_parse_mac_opt,
+	  .offset = offsetof(struct cas_allow_args, mac),
+	  .value = "MAC",
+	  .help = "require this Ethernet source (else: spoofed)",
+	  .scope = CAS_RULE_OPTS },
+	{ .name = "ttl",
+	  .kind = CAS_OPT_CUSTOM,
+	  .parse = cas_parse_ttl_opt,
+	  .offset = offsetof(struct cas_allow_args, ttl),
+	  .value = "MIN[-MAX]",
+	  .help = "require a TTL or hop limit in this window",
+	  .scope = CAS_RULE_OPTS },
+	{ .name = "file",
+	  .kind = CAS_OPT_STRING,
+	  .offset = offsetof(struct cas_allow_args, file),
+	  .value = "FILE|-",
+	  .help = "add FILE's rules (-: stdin), all or none",
+	  .scope = CAS_ALLOW_FILE,
+	  .own_line = true },
+	CAS_OPT_JSON(struct cas_allow_args, json, CAS_ALLOW_LIST),
+	{ 0 },
+};
+
+static const struct cas_syntax cas_allow_add_syntax = {
+	.words = "allow add",
+	.verb = "allow",
+	.opts = cas_allow_opts,
+	.scope = CAS_ALLOW_ADD | CAS_ALLOW_FILE,
+	.operands = "CIDR",
+	.max_operands = 1, /* none with --file */
+};
+/* Only a usage line: allow add parses --file. */
+static const struct cas_syntax cas_allow_file_syntax = {
+	.words = "allow add",
+	.operands = "-i IFACE --file FILE|-",
+	.note = "(one rule a line, as above)",
+};
+static const struct cas_syntax cas_allow_line_syntax = {
+	.verb = "allow",
+	.opts = cas_allow_opts,
+	.scope = CAS_ALLOW_LINE,
+	.operands = "CIDR",
+	.min_operands = 1,
+	.max_operands = 1,
+};
+static const struct cas_syntax cas_allow_del_syntax = {
+	.words = "allow del",
+	.verb = "allow",
+	.opts = cas_allow_opts,
+	.scope = CAS_ALLOW_DEL,
+	.operands = "CIDR",
+	.min_operands = 1,
+	.max_operands = 1,
+};
+static const struct cas_syntax cas_allow_list_syntax = {
+	.words = "allow list",
+	.verb = "allow",
+	.opts = cas_allow_opts,
+	.scope = CAS_ALLOW_LIST,
+};
+
+/* Parse argv by syntax into args; the CIDR operand, if any, in args->cidr. */
+static int cas_allow_parse(const struct cas_syntax *syntax, int argc,
+			   char **argv, struct cas_allow_args *args)
+{
+	char **operands;
+	int count, err;
 
 	memset(args, 0, sizeof(*args));
-	while ((opt = cas_getopt(argc, argv, "i:", options, verb)) != -1) {
-		if (opt == '?')
-			return CAS_EXIT_USAGE;
-		/* Options past 255 belong to `allow add` only ('+'). */
-		if (!strchr(allowed_opts, opt > 255 ? '+' : opt)) {
-			cas_err("%s: option '%s' does not apply (see 'casshield allow --help')",
-				verb, argv[optind - 1]);
-			return CAS_EXIT_USAGE;
-		}
-		switch (opt) {
-		case 'i':
-			args->ifname = optarg;
-			break;
-		case 'p':
-			if (cas_parse_port_list(optarg, &args->ports,
-						err_text)) {
-				cas_err("%s: %s", verb, err_text);
-				return CAS_EXIT_USAGE;
-			}
-			args->has_ports = true;
-			break;
-		case 'n':
-			if (!cas_valid_rule_name(optarg)) {
-				cas_err("%s: invalid name '%s' (1-%d characters of A-Z a-z 0-9 . _ -)",
-					verb, optarg, CAS_RULE_NAME_LEN - 1);
-				return CAS_EXIT_USAGE;
-			}
-			args->name = optarg;
-			break;
-		case 'j':
-			args->json = true;
-			break;
-		case 'f':
-			args->file = optarg;
-			break;
-		case CAS_OPT_REPLACE:
-			args->replace = true;
-			break;
-		case CAS_OPT_MAC:
-			if (cas_parse_mac(optarg, args->mac, err_text)) {
-				cas_err("%s: %s", verb, err_text);
-				return CAS_EXIT_USAGE;
-			}
-			args->has_mac = true;
-			break;
-		case CAS_OPT_TTL:
-			if (cas_parse_ttl(optarg, &args->ttl_min,
-					  &args->ttl_max, err_text)) {
-				cas_err("%s: %s", verb, err_text);
-				return CAS_EXIT_USAGE;
-			}
-			args->has_ttl = true;
-			break;
-		default:
-			handled = cas_bucket_option(opt, optarg, verb,
-						    args->buckets);
-			if (handled <= 0)
-				return CAS_EXIT_USAGE;
-		}
-	}
-	if (wants_cidr && !args->file) {
-		if (optind >= argc) {
-			cas_err("%s: missing CIDR (see 'casshield allow --help')",
-				verb);
-			return CAS_EXIT_USAGE;
-		}
-		args->cidr = argv[optind++];
-	}
-	if (optind != argc) {
-		cas_err("%s: unexpected argument '%s'", verb, argv[optind]);
-		return CAS_EXIT_USAGE;
-	}
-	return CAS_EXIT_OK;
+	err = cas_opts_parse(syntax, argc, argv, args, &operands, &count);
+	if (!err && count)
+		args->cidr = operands[0];
+	return err;
 }
 
 /* Limits and binding of a new rule from its options; prints its errors. */
@@ -143,23 +204,23 @@ static int cas_allow_rule_limits(const struct cas_allow_args *args,
 	for (kind = 0; kind < CAS_BUCKET_COUNT; kind++) {
 		const struct cas_bucket_args *bucket = &args->buckets[kind];
 
-		*fields[kind][0] = bucket->rate;
-		*fields[kind][1] = bucket->burst;
-		if (cas_check_bucket(cas_bucket_names[kind], bucket->rate,
-				     bucket->burst_set, fields[kind][1],
+		*fields[kind][0] = bucket->rate.value;
+		*fields[kind][1] = bucket->burst.value;
+		if (cas_check_bucket(cas_bucket_names[kind], bucket->rate.value,
+				     bucket->burst.given, fields[kind][1],
 				     err_text)) {
 			cas_err("allow add: %s", err_text);
 			return -1;
 		}
 	}
-	if (args->has_mac) {
+	if (args->mac.given) {
 		rule->flags |= CAS_RULE_MATCH_MAC;
-		memcpy(rule->mac, args->mac, sizeof(rule->mac));
+		memcpy(rule->mac, args->mac.mac, sizeof(rule->mac));
 	}
-	if (args->has_ttl) {
+	if (args->ttl.given) {
 		rule->flags |= CAS_RULE_MATCH_TTL;
-		rule->ttl_min = args->ttl_min;
-		rule->ttl_max = args->ttl_max;
+		rule->ttl_min = args->ttl.min;
+		rule->ttl_max = args->ttl.max;
 	}
 	return 0;
 }
@@ -206,6 +267,7 @@ static int cas_allow_parse_line(char *text, const char *where,
 				const struct cas_iface *iface,
 				struct cas_rule *rule)
 {
+	struct cas_syntax syntax = cas_allow_line_syntax;
 	char *argv[64], *save = NULL, *word, err_text[CAS_ERRBUF];
 	struct cas_allow_args args;
 	struct cas_port unprotected;
@@ -222,8 +284,8 @@ static int cas_allow_parse_line(char *text, const char *where,
 		argv[argc++] = word;
 	}
 	argv[argc] = NULL;
-	optind = 0; /* a fresh argv for getopt */
-	err = cas_allow_parse(argc, argv, where, true, "pn+", &args);
+	syntax.words = where;
+	err = cas_allow_parse(&syntax, argc, argv, &args);
 	if (err)
 		return err;
 	if (cas_parse_prefix(args.cidr, &prefix, err_text)) {
@@ -251,6 +313,17 @@ static int cas_allow_parse_line(char *text, const char *where,
 	return CAS_EXIT_OK;
 }
 
+static bool cas_buckets_given(const struct cas_allow_args *args)
+{
+	int kind;
+
+	for (kind = 0; kind < CAS_BUCKET_COUNT; kind++)
+		if (args->buckets[kind].rate.given ||
+		    args->buckets[kind].burst.given)
+			return true;
+	return false;
+}
+
 /*
  * allow add --file FILE: every line parsed and checked first, then all
  * rules added at once (cas_rules_add_bulk), or none. The protected ports
@@ -267,8 +340,8 @@ static int cas_allow_add_file(const struct cas_allow_args *args)
 	FILE *in;
 	int err;
 
-	if (args->name || args->has_ports || args->has_mac || args->has_ttl ||
-	    args->replace || args->cidr) {
+	if (args->name || args->ports.count || args->mac.given ||
+	    args->ttl.given || args->replace || cas_buckets_given(args)) {
 		cas_err("allow add: --file takes the rules from the file; give only -i with it");
 		return CAS_EXIT_USAGE;
 	}
@@ -340,11 +413,15 @@ static int cas_allow_add(int argc, char **argv)
 	__u32 id;
 	int err;
 
-	err = cas_allow_parse(argc, argv, "allow add", true, "ipnf+", &args);
+	err = cas_allow_parse(&cas_allow_add_syntax, argc, argv, &args);
 	if (err)
 		return err;
+	if (args.file && args.cidr)
+		return cas_opts_unexpected(&cas_allow_add_syntax, args.cidr);
 	if (args.file)
 		return cas_allow_add_file(&args);
+	if (!args.cidr)
+		return cas_opts_missing(&cas_allow_add_syntax);
 	if (cas_parse_prefix(args.cidr, &prefix, err_text)) {
 		cas_err("allow add: %s", err_text);
 		return CAS_EXIT_USAGE;
@@ -398,7 +475,7 @@ static int cas_allow_del(int argc, char **argv)
 	struct cas_iface iface;
 	int err;
 
-	err = cas_allow_parse(argc, argv, "allow del", true, "i", &args);
+	err = cas_allow_parse(&cas_allow_del_syntax, argc, argv, &args);
 	if (err)
 		return err;
 	if (cas_parse_prefix(args.cidr, &prefix, err_text)) {
@@ -579,7 +656,7 @@ static int cas_allow_list(int argc, char **argv)
 	size_t count;
 	int err;
 
-	err = cas_allow_parse(argc, argv, "allow list", false, "ij", &args);
+	err = cas_allow_parse(&cas_allow_list_syntax, argc, argv, &args);
 	if (err)
 		return err;
 	err = cas_allow_open(&args, false, &iface);
@@ -600,7 +677,7 @@ static int cas_allow_list(int argc, char **argv)
 	return err ? CAS_EXIT_FAIL : CAS_EXIT_OK;
 }
 
-int cas_cmd_allow(int argc, char **argv)
+static int cas_cmd_allow(int argc, char **argv)
 {
 	static const struct cas_subverb subverbs[] = {
 		{ "add", cas_allow_add },    { "del", cas_allow_del },
@@ -611,3 +688,13 @@ int cas_cmd_allow(int argc, char **argv)
 	return cas_run_subverb(argc, argv, "allow", "add, del or list",
 			       subverbs);
 }
+
+static const struct cas_syntax *const cas_allow_forms[] = {
+	&cas_allow_add_syntax, &cas_allow_file_syntax, &cas_allow_del_syntax,
+	&cas_allow_list_syntax, NULL
+};
+
+const struct cas_verb cas_verb_allow = {
+	"allow", cas_cmd_allow, cas_allow_forms,
+	"manage the sources allowed to reach protected ports"
+};

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* cmd_shield.c - the load, unload and status verbs. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,104 +9,103 @@
 #include "rules.h"
 #include "shield.h"
 
-static int cas_parse_mode(const char *text, enum cas_attach_mode *mode)
+/* --mode native|skb */
+static int cas_parse_mode(const char *text, void *target, char *err)
 {
+	enum cas_attach_mode *mode = target;
+
 	if (!strcmp(text, "native"))
 		*mode = CAS_MODE_NATIVE;
 	else if (!strcmp(text, "skb"))
 		*mode = CAS_MODE_SKB;
 	else {
-		cas_err("load: invalid mode '%s' (expected native or skb)",
-			text);
-		return -1;
+		snprintf(err, CAS_ERRBUF,
+			 "invalid mode '%s' (expected native or skb)", text);
+		return -EINVAL;
 	}
 	return 0;
 }
 
-/* Exactly one positional IFACE after the options. */
-static const char *cas_one_operand(int argc, char **argv, const char *verb)
-{
-	if (optind != argc - 1) {
-		cas_err(optind >= argc ?
-				"%s: missing IFACE (see 'casshield %s --help')" :
-				"%s: unexpected argument (see 'casshield %s --help')",
-			verb, verb);
-		return NULL;
-	}
-	return argv[optind];
-}
+#define CAS_MAX_RULES_TEXT CAS_STR(CAS_MAX_RULES)
 
-int cas_cmd_load(int argc, char **argv)
+static const struct cas_opt cas_load_opts[] = {
+	{ .name = "mode",
+	  .kind = CAS_OPT_CUSTOM,
+	  .parse = cas_parse_mode,
+	  .offset = offsetof(struct cas_load_options, mode),
+	  .value = "native|skb",
+	  .help = "native (default: in the driver) or skb (generic)" },
+	{ .name = "ports",
+	  .kind = CAS_OPT_PORTS,
+	  .offset = offsetof(struct cas_load_options, ports),
+	  .value = "LIST",
+	  .help = "protected ports, at most 64 (default 443/tcp)" },
+	{ .name = "monitor",
+	  .kind = CAS_OPT_FLAG,
+	  .offset = offsetof(struct cas_load_options, monitor),
+	  .help = "drop nothing; count would_drop instead" },
+	{ .name = "max-rules",
+	  .kind = CAS_OPT_U32,
+	  .offset = offsetof(struct cas_load_options, max_rules),
+	  .value = "N",
+	  .min = 1,
+	  .max = CAS_MAX_RULES_LIMIT,
+	  .help = "size of the rule tables (default " CAS_MAX_RULES_TEXT ")" },
+	{ 0 },
+};
+
+static const struct cas_syntax cas_load_syntax = {
+	.words = "load",
+	.verb = "load",
+	.opts = cas_load_opts,
+	.operands = "IFACE",
+	.min_operands = 1,
+	.max_operands = 1,
+};
+
+static int cas_cmd_load(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "mode", required_argument, NULL, 'm' },
-		{ "ports", required_argument, NULL, 'p' },
-		{ "monitor", no_argument, NULL, 'M' },
-		{ "max-rules", required_argument, NULL, 'R' },
-		{ 0 },
-	};
 	struct cas_load_options opts = { .mode = CAS_MODE_NATIVE };
-	char err_text[CAS_ERRBUF];
-	const char *ifname;
-	int opt, ret;
+	char err_text[CAS_ERRBUF], **operands;
+	int count, ret;
 
 	cas_parse_port_list("443/tcp", &opts.ports, err_text);
-	while ((opt = cas_getopt(argc, argv, "", options, "load")) != -1) {
-		switch (opt) {
-		case 'm':
-			if (cas_parse_mode(optarg, &opts.mode))
-				return CAS_EXIT_USAGE;
-			break;
-		case 'p':
-			if (cas_parse_port_list(optarg, &opts.ports,
-						err_text)) {
-				cas_err("load: %s", err_text);
-				return CAS_EXIT_USAGE;
-			}
-			break;
-		case 'M':
-			opts.monitor = true;
-			break;
-		case 'R':
-			if (cas_parse_u32(optarg, 1, CAS_MAX_RULES_LIMIT,
-					  &opts.max_rules, err_text)) {
-				cas_err("load: --max-rules: %s", err_text);
-				return CAS_EXIT_USAGE;
-			}
-			break;
-		default:
-			return CAS_EXIT_USAGE;
-		}
-	}
-	ifname = cas_one_operand(argc, argv, "load");
-	if (!ifname)
-		return CAS_EXIT_USAGE;
+	ret = cas_opts_parse(&cas_load_syntax, argc, argv, &opts, &operands,
+			     &count);
+	if (ret)
+		return ret;
 	ret = cas_verb_privileges();
 	if (ret)
 		return ret;
-	return cas_report(cas_shield_load(ifname, &opts, err_text), err_text);
+	return cas_report(cas_shield_load(operands[0], &opts, err_text),
+			  err_text);
 }
 
-int cas_cmd_unload(int argc, char **argv)
-{
-	static const struct option options[] = { { 0 } };
-	char err[CAS_ERRBUF];
-	const char *ifname;
-	int ret;
+static const struct cas_syntax cas_unload_syntax = {
+	.words = "unload",
+	.verb = "unload",
+	.operands = "IFACE",
+	.min_operands = 1,
+	.max_operands = 1,
+};
 
-	if (cas_getopt(argc, argv, "", options, "unload") != -1)
-		return CAS_EXIT_USAGE;
-	ifname = cas_one_operand(argc, argv, "unload");
-	if (!ifname)
-		return CAS_EXIT_USAGE;
+static int cas_cmd_unload(int argc, char **argv)
+{
+	char err[CAS_ERRBUF], **operands;
+	int count, ret;
+
+	ret = cas_opts_parse(&cas_unload_syntax, argc, argv, NULL, &operands,
+			     &count);
+	if (ret)
+		return ret;
 	ret = cas_verb_privileges();
 	if (ret)
 		return ret;
-	if (!cas_is_shielded(ifname)) {
-		cas_err("%s is not shielded", ifname);
+	if (!cas_is_shielded(operands[0])) {
+		cas_err("%s is not shielded", operands[0]);
 		return CAS_EXIT_FAIL;
 	}
-	return cas_report(cas_shield_unload(ifname, err), err);
+	return cas_report(cas_shield_unload(operands[0], err), err);
 }
 
 /* Everything status reports about one interface. */
@@ -203,32 +203,38 @@ static void cas_status_text(FILE *out, const char *ifname,
 		CAS_PIN_ROOT, ifname);
 }
 
-int cas_cmd_status(int argc, char **argv)
-{
-	static const struct option options[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "json", no_argument, NULL, 'j' },
-		{ 0 },
-	};
-	char(*names)[IF_NAMESIZE] = NULL;
-	const char *ifname = NULL;
-	struct cas_status status;
-	bool json = false;
-	size_t count, i;
-	int opt, err;
+struct cas_status_args {
+	const char *ifname;
+	bool json;
+};
 
-	while ((opt = cas_getopt(argc, argv, "i:", options, "status")) != -1) {
-		if (opt == 'i')
-			ifname = optarg;
-		else if (opt == 'j')
-			json = true;
-		else
-			return CAS_EXIT_USAGE;
-	}
-	if (optind != argc) {
-		cas_err("status: unexpected argument '%s'", argv[optind]);
-		return CAS_EXIT_USAGE;
-	}
+static const struct cas_opt cas_status_opts[] = {
+	CAS_OPT_IFACE(struct cas_status_args, ifname, 0),
+	CAS_OPT_JSON(struct cas_status_args, json, 0),
+	{ 0 },
+};
+
+static const struct cas_syntax cas_status_syntax = {
+	.words = "status",
+	.verb = "status",
+	.opts = cas_status_opts,
+};
+
+static int cas_cmd_status(int argc, char **argv)
+{
+	struct cas_status_args args = {};
+	char(*names)[IF_NAMESIZE] = NULL;
+	const char *ifname;
+	struct cas_status status;
+	bool json;
+	size_t count, i;
+	int err;
+
+	err = cas_opts_parse(&cas_status_syntax, argc, argv, &args, NULL, NULL);
+	if (err)
+		return err;
+	ifname = args.ifname;
+	json = args.json;
 	err = cas_verb_privileges();
 	if (err)
 		return err;
@@ -277,3 +283,21 @@ int cas_cmd_status(int argc, char **argv)
 	free(names);
 	return err;
 }
+
+static const struct cas_syntax *const cas_load_forms[] = { &cas_load_syntax,
+							   NULL };
+static const struct cas_syntax *const cas_unload_forms[] = { &cas_unload_syntax,
+							     NULL };
+static const struct cas_syntax *const cas_status_forms[] = { &cas_status_syntax,
+							     NULL };
+
+const struct cas_verb cas_verb_load = { "load", cas_cmd_load, cas_load_forms,
+					"attach the shield to an interface" };
+const struct cas_verb cas_verb_unload = {
+	"unload", cas_cmd_unload, cas_unload_forms,
+	"detach the shield and remove its pinned state"
+};
+const struct cas_verb cas_verb_status = {
+	"status", cas_cmd_status, cas_status_forms,
+	"show shielded interfaces, attachment and rules"
+};

@@ -187,8 +187,10 @@ static int cas_stats_watch(const char *ifname, double interval)
 	return err;
 }
 
-static int cas_parse_interval(const char *text, double *seconds)
+/* --watch SECONDS */
+static int cas_parse_interval(const char *text, void *target, char *err)
 {
+	double *seconds = target;
 	char *end;
 	double value;
 
@@ -196,7 +198,9 @@ static int cas_parse_interval(const char *text, double *seconds)
 	value = strtod(text, &end);
 	if (errno || end == text || *end || !isfinite(value) ||
 	    value < CAS_WATCH_MIN_S || value > CAS_WATCH_MAX_S) {
-		cas_err("stats: invalid --watch interval '%s' (expected seconds, %g to %g)",
+		snprintf(
+			err, CAS_ERRBUF,
+			"invalid --watch interval '%s' (expected seconds, %g to %g)",
 			text, CAS_WATCH_MIN_S, CAS_WATCH_MAX_S);
 		return -EINVAL;
 	}
@@ -204,52 +208,64 @@ static int cas_parse_interval(const char *text, double *seconds)
 	return 0;
 }
 
-int cas_cmd_stats(int argc, char **argv)
-{
-	static const struct option options[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "watch", required_argument, NULL, 'w' },
-		{ 0 },
-	};
-	const char *ifname_opt = NULL;
-	char ifname[IF_NAMESIZE], errbuf[CAS_ERRBUF];
-	double interval = 0;
-	bool json = false;
-	size_t count;
-	int opt, err;
-	struct cas_verdict_count counts[CAS_VERDICT_PAIRS];
+struct cas_stats_args {
+	const char *ifname;
+	bool json;
+	double interval; /* --watch; 0: print once */
+};
 
-	while ((opt = cas_getopt(argc, argv, "i:", options, "stats")) != -1) {
-		if (opt == 'i')
-			ifname_opt = optarg;
-		else if (opt == 'j')
-			json = true;
-		else if (opt == 'w') {
-			if (cas_parse_interval(optarg, &interval))
-				return CAS_EXIT_USAGE;
-		} else
-			return CAS_EXIT_USAGE;
-	}
-	if (optind != argc) {
-		cas_err("stats: unexpected argument '%s'", argv[optind]);
-		return CAS_EXIT_USAGE;
-	}
-	if (json && interval) {
+static const struct cas_opt cas_stats_opts[] = {
+	CAS_OPT_IFACE(struct cas_stats_args, ifname, 0),
+	CAS_OPT_JSON(struct cas_stats_args, json, 0),
+	{ .name = "watch",
+	  .kind = CAS_OPT_CUSTOM,
+	  .parse = cas_parse_interval,
+	  .offset = offsetof(struct cas_stats_args, interval),
+	  .value = "SECONDS",
+	  .help = "redraw per-reason rates every SECONDS" },
+	{ 0 },
+};
+
+static const struct cas_syntax cas_stats_syntax = {
+	.words = "stats",
+	.verb = "stats",
+	.opts = cas_stats_opts,
+};
+
+static int cas_cmd_stats(int argc, char **argv)
+{
+	struct cas_verdict_count counts[CAS_VERDICT_PAIRS];
+	char ifname[IF_NAMESIZE], errbuf[CAS_ERRBUF];
+	struct cas_stats_args args = {};
+	size_t count;
+	int err;
+
+	err = cas_opts_parse(&cas_stats_syntax, argc, argv, &args, NULL, NULL);
+	if (err)
+		return err;
+	if (args.json && args.interval) {
 		cas_err("stats: --watch is for the console; scripts use --json alone, or 'casshield metrics'");
 		return CAS_EXIT_USAGE;
 	}
 	err = cas_verb_privileges();
 	if (err)
 		return err;
-	err = cas_resolve_iface(ifname_opt, ifname, errbuf);
+	err = cas_resolve_iface(args.ifname, ifname, errbuf);
 	if (err)
 		return cas_report(err, errbuf);
-	if (interval)
-		return cas_stats_watch(ifname, interval);
+	if (args.interval)
+		return cas_stats_watch(ifname, args.interval);
 	err = cas_stats_read(ifname, counts, &count);
 	if (err)
 		return err;
-	cas_stats_print(ifname, counts, count, json);
+	cas_stats_print(ifname, counts, count, args.json);
 	return CAS_EXIT_OK;
 }
+
+static const struct cas_syntax *const cas_stats_forms[] = { &cas_stats_syntax,
+							    NULL };
+
+const struct cas_verb cas_verb_stats = {
+	"stats", cas_cmd_stats, cas_stats_forms,
+	"show packet and byte counters by action and reason"
+};
