@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(
 	# build
 	make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
-	libmicrohttpd-dev libyaml-dev libsystemd-dev
+	libmicrohttpd-dev libyaml-dev libsystemd-dev libjson-c-dev
 	# tests and the demo lab
 	iproute2 iputils-ping nftables iptables xdp-tools hping3 python3 python3-scapy
 	curl jq prometheus

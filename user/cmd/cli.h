@@ -50,8 +50,6 @@ struct cas_iface;
 int cas_verb_iface(const char *ifname_opt, bool writer,
 		   struct cas_iface *iface);
 
-void cas_json_string(FILE *out, const char *text);
-
 #define CAS_STR_(x) #x
 #define CAS_STR(x)  CAS_STR_(x)
 

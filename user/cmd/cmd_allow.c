@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "common.h"
+#include "json_print.h"
 #include "rules.h"
 #include "shield.h"
 
@@ -496,26 +497,6 @@ static int cas_allow_del(int argc, char **argv)
 	return err ? CAS_EXIT_FAIL : CAS_EXIT_OK;
 }
 
-/* "443/tcp,80/tcp" from a port mask, or "all". */
-static void cas_mask_ports(__u64 mask, const struct cas_port_list *ports,
-			   bool json, FILE *out)
-{
-	unsigned int i, shown = 0;
-
-	if (mask == CAS_ALL_PORTS) {
-		fputs(json ? "\"all\"" : "all", out);
-		return;
-	}
-	for (i = 0; i < ports->count; i++) {
-		if (!(mask & (1ULL << i)))
-			continue;
-		fprintf(out, json ? "%s\"%u/%s\"" : "%s%u/%s",
-			shown++ ? (json ? ", " : ",") : "",
-			ports->ports[i].port,
-			cas_proto_name(ports->ports[i].proto));
-	}
-}
-
 static void cas_mac_text(const __u8 *mac, char *buf, size_t len)
 {
 	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
@@ -530,25 +511,28 @@ static void cas_ttl_text(const struct cas_rule *rule, char *buf, size_t len)
 		snprintf(buf, len, "%u-%u", rule->ttl_min, rule->ttl_max);
 }
 
-/* Limits (0 = unlimited) and binding (null = none) of a rule, as JSON fields. */
-static void cas_rule_extras_json(FILE *out, const struct cas_rule *rule)
+/* Limits (0 = unlimited) and binding (null = none) of a rule, as members. */
+static void cas_rule_extras_json(struct json_object *obj,
+				 const struct cas_rule *rule)
 {
 	char text[32];
 
-	fprintf(out,
-		", \"syn_rate\": %u, \"syn_burst\": %u, \"source_syn_rate\": %u, \"source_syn_burst\": %u, \"hello_rate\": %u, \"hello_burst\": %u",
-		rule->syn_rate, rule->syn_burst, rule->source_syn_rate,
-		rule->source_syn_burst, rule->hello_rate, rule->hello_burst);
+	cas_json_add_u64(obj, "syn_rate", rule->syn_rate);
+	cas_json_add_u64(obj, "syn_burst", rule->syn_burst);
+	cas_json_add_u64(obj, "source_syn_rate", rule->source_syn_rate);
+	cas_json_add_u64(obj, "source_syn_burst", rule->source_syn_burst);
+	cas_json_add_u64(obj, "hello_rate", rule->hello_rate);
+	cas_json_add_u64(obj, "hello_burst", rule->hello_burst);
 	cas_mac_text(rule->mac, text, sizeof(text));
-	fprintf(out,
-		rule->flags & CAS_RULE_MATCH_MAC ? ", \"mac\": \"%s\"" :
-						   ", \"mac\": null",
-		text);
+	json_object_object_add(obj, "mac",
+			       rule->flags & CAS_RULE_MATCH_MAC ?
+				       json_object_new_string(text) :
+				       NULL);
 	cas_ttl_text(rule, text, sizeof(text));
-	fprintf(out,
-		rule->flags & CAS_RULE_MATCH_TTL ? ", \"ttl\": \"%s\"" :
-						   ", \"ttl\": null",
-		text);
+	json_object_object_add(obj, "ttl",
+			       rule->flags & CAS_RULE_MATCH_TTL ?
+				       json_object_new_string(text) :
+				       NULL);
 }
 
 /* A second, indented line for rules that have limits or a binding. */
@@ -587,64 +571,81 @@ static void cas_rule_extras_text(FILE *out, const struct cas_rule *rule)
 		fputc('\n', out);
 }
 
-static void cas_rules_print(FILE *out, const char *ifname,
-			    const struct cas_rule_entry *entries, size_t count,
-			    const struct cas_port_list *ports, bool json)
+static struct json_object *cas_rule_json(const struct cas_rule_entry *entry,
+					 const struct cas_port_list *ports)
+{
+	struct json_object *obj = json_object_new_object();
+	const struct cas_rule *rule = &entry->rule;
+	struct cas_port_list subset;
+	struct cas_prefix prefix;
+	char cidr[64];
+
+	cas_rule_prefix(rule, &prefix);
+	cas_format_prefix(&prefix, cidr, sizeof(cidr));
+	cas_json_add_u64(obj, "id", entry->id);
+	cas_json_add_string(obj, "cidr", cidr);
+	cas_json_add_string(obj, "family",
+			    prefix.family == AF_INET ? "ipv4" : "ipv6");
+	json_object_object_add(
+		obj, "name",
+		json_object_new_string_len(
+			rule->name, strnlen(rule->name, sizeof(rule->name))));
+	cas_port_list_from_mask(ports, rule->port_mask, &subset);
+	json_object_object_add(obj, "ports",
+			       rule->port_mask == CAS_ALL_PORTS ?
+				       json_object_new_string("all") :
+				       cas_json_ports(&subset));
+	cas_json_add_u64(obj, "hits", entry->hits.packets);
+	cas_json_add_u64(obj, "bytes", entry->hits.bytes);
+	cas_rule_extras_json(obj, rule);
+	return obj;
+}
+
+/* {"interface": ..., "rules": [...]}, one rule at a time. */
+static void cas_rules_json(FILE *out, const char *ifname,
+			   const struct cas_rule_entry *entries, size_t count,
+			   const struct cas_port_list *ports)
+{
+	struct json_object *head = json_object_new_object();
+	struct cas_json_stream stream;
+	size_t i;
+
+	cas_json_add_string(head, "interface", ifname);
+	cas_json_stream_begin(&stream, out, head, "rules");
+	for (i = 0; i < count; i++)
+		cas_json_stream_item(&stream,
+				     cas_rule_json(&entries[i], ports));
+	cas_json_stream_end(&stream);
+}
+
+static void cas_rules_text(FILE *out, const struct cas_rule_entry *entries,
+			   size_t count, const struct cas_port_list *ports)
 {
 	size_t i;
 
-	if (json) {
-		fputs("{\"interface\": ", out);
-		cas_json_string(out, ifname);
-		fputs(", \"rules\": [", out);
-	} else {
-		fprintf(out, "%-6s %-43s %-20s %-16s %12s %14s\n", "ID", "CIDR",
-			"NAME", "PORTS", "HITS", "BYTES");
-	}
+	fprintf(out, "%-6s %-43s %-20s %-16s %12s %14s\n", "ID", "CIDR", "NAME",
+		"PORTS", "HITS", "BYTES");
 	for (i = 0; i < count; i++) {
 		const struct cas_rule_entry *entry = &entries[i];
+		char cidr[64], port_text[CAS_PORTS_TEXT];
+		struct cas_port_list subset;
 		struct cas_prefix prefix;
-		char cidr[64], *port_buf = NULL;
-		size_t port_len = 0;
-		FILE *port_text;
 
 		cas_rule_prefix(&entry->rule, &prefix);
 		cas_format_prefix(&prefix, cidr, sizeof(cidr));
-		if (json) {
-			fprintf(out,
-				"%s{\"id\": %u, \"cidr\": \"%s\", \"family\": \"%s\", \"name\": ",
-				i ? ", " : "", entry->id, cidr,
-				prefix.family == AF_INET ? "ipv4" : "ipv6");
-			cas_json_string(out, entry->rule.name);
-			fputs(", \"ports\": ", out);
-			if (entry->rule.port_mask != CAS_ALL_PORTS)
-				fputc('[', out);
-			cas_mask_ports(entry->rule.port_mask, ports, true, out);
-			if (entry->rule.port_mask != CAS_ALL_PORTS)
-				fputc(']', out);
-			fprintf(out, ", \"hits\": %llu, \"bytes\": %llu",
-				(unsigned long long)entry->hits.packets,
-				(unsigned long long)entry->hits.bytes);
-			cas_rule_extras_json(out, &entry->rule);
-			fputc('}', out);
-			continue;
-		}
-		fprintf(out, "%-6u %-43s %-20s ", entry->id, cidr,
-			entry->rule.name[0] ? entry->rule.name : "-");
-		port_text = open_memstream(&port_buf, &port_len);
-		if (port_text) {
-			cas_mask_ports(entry->rule.port_mask, ports, false,
-				       port_text);
-			fclose(port_text);
-		}
-		fprintf(out, "%-16s %12llu %14llu\n", port_buf ? port_buf : "?",
+		cas_port_list_from_mask(ports, entry->rule.port_mask, &subset);
+		if (entry->rule.port_mask == CAS_ALL_PORTS)
+			snprintf(port_text, sizeof(port_text), "all");
+		else
+			cas_port_list_format(&subset, ",", port_text,
+					     sizeof(port_text));
+		fprintf(out, "%-6u %-43s %-20s %-16s %12llu %14llu\n",
+			entry->id, cidr,
+			entry->rule.name[0] ? entry->rule.name : "-", port_text,
 			(unsigned long long)entry->hits.packets,
 			(unsigned long long)entry->hits.bytes);
 		cas_rule_extras_text(out, &entry->rule);
-		free(port_buf);
 	}
-	if (json)
-		fputs("]}\n", out);
 }
 
 static int cas_allow_list(int argc, char **argv)
@@ -669,8 +670,11 @@ static int cas_allow_list(int argc, char **argv)
 		cas_err("allow list: cannot read the rules of %s: %s",
 			iface.name, strerror(-err));
 	} else {
-		cas_rules_print(stdout, iface.name, entries, count, &ports,
-				args.json);
+		if (args.json)
+			cas_rules_json(stdout, iface.name, entries, count,
+				       &ports);
+		else
+			cas_rules_text(stdout, entries, count, &ports);
 	}
 	free(entries);
 	cas_iface_close(&iface);

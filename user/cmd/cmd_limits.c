@@ -4,20 +4,26 @@
 
 #include "cli.h"
 #include "common.h"
+#include "json_print.h"
 #include "shield.h"
 
-static void cas_limits_print(FILE *out, const char *ifname,
-			     const struct cas_policy *s, bool json)
+static int cas_limits_json(FILE *out, const char *ifname,
+			   const struct cas_policy *s)
 {
-	if (json) {
-		fputs("{\"interface\": ", out);
-		cas_json_string(out, ifname);
-		fprintf(out,
-			", \"syn_rate\": %u, \"syn_burst\": %u, \"hello_rate\": %u, \"hello_burst\": %u, \"min_tls\": \"%s\"}\n",
-			s->syn_rate, s->syn_burst, s->hello_rate,
-			s->hello_burst, cas_tls_version_name(s->min_tls));
-		return;
-	}
+	struct json_object *obj = json_object_new_object();
+
+	cas_json_add_string(obj, "interface", ifname);
+	cas_json_add_u64(obj, "syn_rate", s->syn_rate);
+	cas_json_add_u64(obj, "syn_burst", s->syn_burst);
+	cas_json_add_u64(obj, "hello_rate", s->hello_rate);
+	cas_json_add_u64(obj, "hello_burst", s->hello_burst);
+	cas_json_add_string(obj, "min_tls", cas_tls_version_name(s->min_tls));
+	return cas_json_print(out, obj);
+}
+
+static void cas_limits_text(FILE *out, const char *ifname,
+			    const struct cas_policy *s)
+{
 	fprintf(out,
 		"%s: global handshake limits (per second; 0 = unlimited)\n",
 		ifname);
@@ -181,7 +187,9 @@ static int cas_limits_show(int argc, char **argv)
 			iface.name, strerror(-err));
 		return CAS_EXIT_FAIL;
 	}
-	cas_limits_print(stdout, iface.name, &settings, args.json);
+	if (args.json)
+		return cas_limits_json(stdout, iface.name, &settings);
+	cas_limits_text(stdout, iface.name, &settings);
 	return CAS_EXIT_OK;
 }
 

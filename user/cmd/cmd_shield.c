@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "common.h"
+#include "json_print.h"
 #include "rules.h"
 #include "shield.h"
 
@@ -154,29 +155,30 @@ static int cas_status_read(const char *ifname, struct cas_status *status)
 	return CAS_EXIT_OK;
 }
 
-static void cas_status_json(FILE *out, const char *ifname,
-			    const struct cas_status *status)
+static struct json_object *cas_status_json(const char *ifname,
+					   const struct cas_status *status)
 {
-	unsigned int i;
+	struct json_object *obj = json_object_new_object();
+	struct json_object *rules = json_object_new_object();
+	char pin_dir[64 + IF_NAMESIZE];
 
-	fputs("{\"interface\": ", out);
-	cas_json_string(out, ifname);
-	fprintf(out,
-		", \"attached\": %s, \"mode\": \"%s\", \"monitor\": %s, \"ifindex\": %u, \"prog_id\": %u, \"link_id\": %u, \"ports\": [",
-		status->attachment.attached ? "true" : "false",
-		cas_mode_name(status->settings.attach_mode),
-		status->policy.monitor ? "true" : "false",
-		status->settings.ifindex, status->attachment.prog_id,
-		status->attachment.link_id);
-	for (i = 0; i < status->ports.count; i++)
-		fprintf(out, "%s\"%u/%s\"", i ? ", " : "",
-			status->ports.ports[i].port,
-			cas_proto_name(status->ports.ports[i].proto));
-	fprintf(out,
-		"], \"rules\": {\"ipv4\": %zu, \"ipv6\": %zu}, \"max_rules\": %u, \"loaded_at\": %llu, \"pin_dir\": \"%s/%s\"}",
-		status->rules_v4, status->rules_v6, status->settings.max_rules,
-		(unsigned long long)status->settings.loaded_at, CAS_PIN_ROOT,
-		ifname);
+	cas_json_add_string(obj, "interface", ifname);
+	cas_json_add_bool(obj, "attached", status->attachment.attached);
+	cas_json_add_string(obj, "mode",
+			    cas_mode_name(status->settings.attach_mode));
+	cas_json_add_bool(obj, "monitor", status->policy.monitor);
+	cas_json_add_u64(obj, "ifindex", status->settings.ifindex);
+	cas_json_add_u64(obj, "prog_id", status->attachment.prog_id);
+	cas_json_add_u64(obj, "link_id", status->attachment.link_id);
+	json_object_object_add(obj, "ports", cas_json_ports(&status->ports));
+	cas_json_add_u64(rules, "ipv4", status->rules_v4);
+	cas_json_add_u64(rules, "ipv6", status->rules_v6);
+	json_object_object_add(obj, "rules", rules);
+	cas_json_add_u64(obj, "max_rules", status->settings.max_rules);
+	cas_json_add_u64(obj, "loaded_at", status->settings.loaded_at);
+	snprintf(pin_dir, sizeof(pin_dir), "%s/%s", CAS_PIN_ROOT, ifname);
+	cas_json_add_string(obj, "pin_dir", pin_dir);
+	return obj;
 }
 
 static void cas_status_text(FILE *out, const char *ifname,
@@ -220,66 +222,97 @@ static const struct cas_syntax cas_status_syntax = {
 	.opts = cas_status_opts,
 };
 
+/* The interfaces status reports: -i's, or every shielded one. */
+static int cas_status_names(const char *ifname_opt, char (**names)[IF_NAMESIZE],
+			    size_t *count)
+{
+	char resolved[IF_NAMESIZE], errbuf[CAS_ERRBUF];
+	int err;
+
+	if (!ifname_opt) {
+		err = cas_shielded_list(names, count);
+		if (err)
+			cas_err("cannot list %s: %s", CAS_PIN_ROOT,
+				strerror(-err));
+		return err ? CAS_EXIT_FAIL : CAS_EXIT_OK;
+	}
+	err = cas_resolve_iface(ifname_opt, resolved, errbuf);
+	if (err)
+		return cas_report(err, errbuf);
+	*names = calloc(1, sizeof(**names));
+	if (!*names)
+		return CAS_EXIT_FAIL;
+	snprintf((*names)[0], IF_NAMESIZE, "%s", resolved);
+	*count = 1;
+	return CAS_EXIT_OK;
+}
+
+/*
+ * One interface: its object, as stats prints; none or several:
+ * {"interfaces": [...]}. A failure stops at that interface, after
+ * printing the ones before it.
+ */
+static int cas_status_print_json(char (*names)[IF_NAMESIZE], size_t count)
+{
+	struct json_object *root, *list;
+	struct cas_status status;
+	size_t i;
+	int err = CAS_EXIT_OK;
+
+	if (count == 1) {
+		err = cas_status_read(names[0], &status);
+		return err ? err :
+			     cas_json_print(stdout,
+					    cas_status_json(names[0], &status));
+	}
+	root = json_object_new_object();
+	list = json_object_new_array();
+	json_object_object_add(root, "interfaces", list);
+	for (i = 0; i < count && !err; i++) {
+		err = cas_status_read(names[i], &status);
+		if (!err)
+			json_object_array_add(
+				list, cas_status_json(names[i], &status));
+	}
+	cas_json_print(stdout, root);
+	return err;
+}
+
+static int cas_status_print_text(char (*names)[IF_NAMESIZE], size_t count)
+{
+	struct cas_status status;
+	size_t i;
+	int err;
+
+	if (!count)
+		puts("no interface is shielded");
+	for (i = 0; i < count; i++) {
+		err = cas_status_read(names[i], &status);
+		if (err)
+			return err;
+		cas_status_text(stdout, names[i], &status);
+	}
+	return CAS_EXIT_OK;
+}
+
 static int cas_cmd_status(int argc, char **argv)
 {
 	struct cas_status_args args = {};
 	char(*names)[IF_NAMESIZE] = NULL;
-	const char *ifname;
-	struct cas_status status;
-	bool json;
-	size_t count, i;
+	size_t count;
 	int err;
 
 	err = cas_opts_parse(&cas_status_syntax, argc, argv, &args, NULL, NULL);
+	if (!err)
+		err = cas_verb_privileges();
+	if (!err)
+		err = cas_status_names(args.ifname, &names, &count);
 	if (err)
 		return err;
-	ifname = args.ifname;
-	json = args.json;
-	err = cas_verb_privileges();
-	if (err)
-		return err;
-
-	if (ifname) {
-		char resolved[IF_NAMESIZE], errbuf[CAS_ERRBUF];
-
-		err = cas_resolve_iface(ifname, resolved, errbuf);
-		if (err)
-			return cas_report(err, errbuf);
-		names = calloc(1, sizeof(*names));
-		if (!names)
-			return CAS_EXIT_FAIL;
-		snprintf(names[0], IF_NAMESIZE, "%s", resolved);
-		count = 1;
-	} else if ((err = cas_shielded_list(&names, &count))) {
-		cas_err("cannot list %s: %s", CAS_PIN_ROOT, strerror(-err));
-		return CAS_EXIT_FAIL;
-	}
-	if (!count) {
-		if (json)
-			puts("{\"interfaces\": []}");
-		else
-			puts("no interface is shielded");
-		free(names);
-		return CAS_EXIT_OK;
-	}
-
-	/* One interface: one object, as stats prints; several: a list. */
-	if (json && count > 1)
-		fputs("{\"interfaces\": [", stdout);
-	for (i = 0; i < count; i++) {
-		err = cas_status_read(names[i], &status);
-		if (err)
-			break;
-		if (json) {
-			if (i)
-				fputs(", ", stdout);
-			cas_status_json(stdout, names[i], &status);
-		} else {
-			cas_status_text(stdout, names[i], &status);
-		}
-	}
-	if (json)
-		fputs(count > 1 ? "]}\n" : "\n", stdout);
+	if (args.json)
+		err = cas_status_print_json(names, count);
+	else
+		err = cas_status_print_text(names, count);
 	free(names);
 	return err;
 }

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "common.h"
+#include "json_print.h"
 #include "shield.h"
 #include "verdicts.h"
 
@@ -53,31 +54,38 @@ static int cas_stats_read(const char *ifname, struct cas_verdict_count *counts,
 	return CAS_EXIT_OK;
 }
 
-static void cas_stats_print(const char *ifname,
-			    const struct cas_verdict_count *counts,
-			    size_t count, bool json)
+static int cas_stats_json(const char *ifname,
+			  const struct cas_verdict_count *counts, size_t count)
+{
+	struct json_object *obj = json_object_new_object();
+	struct json_object *list = json_object_new_array();
+	size_t i;
+
+	cas_json_add_string(obj, "interface", ifname);
+	for (i = 0; i < count; i++) {
+		struct json_object *pair = json_object_new_object();
+
+		cas_json_add_string(pair, "action", counts[i].action);
+		cas_json_add_string(pair, "reason", counts[i].reason);
+		cas_json_add_u64(pair, "packets", counts[i].counter.packets);
+		cas_json_add_u64(pair, "bytes", counts[i].counter.bytes);
+		json_object_array_add(list, pair);
+	}
+	json_object_object_add(obj, "counters", list);
+	return cas_json_print(stdout, obj);
+}
+
+static void cas_stats_text(const struct cas_verdict_count *counts, size_t count)
 {
 	size_t i;
 
-	if (json) {
-		fputs("{\"interface\": ", stdout);
-		cas_json_string(stdout, ifname);
-		fputs(", \"counters\": [", stdout);
-	} else {
-		printf("%-12s %-16s %16s %18s\n", "ACTION", "REASON", "PACKETS",
-		       "BYTES");
-	}
-	for (i = 0; i < count; i++) {
-		const struct cas_verdict_count *c = &counts[i];
-
-		printf(json ? "%s{\"action\": \"%s\", \"reason\": \"%s\", \"packets\": %llu, \"bytes\": %llu}" :
-			      "%s%-12s %-16s %16llu %18llu\n",
-		       json && i ? ", " : "", c->action, c->reason,
-		       (unsigned long long)c->counter.packets,
-		       (unsigned long long)c->counter.bytes);
-	}
-	if (json)
-		fputs("]}\n", stdout);
+	printf("%-12s %-16s %16s %18s\n", "ACTION", "REASON", "PACKETS",
+	       "BYTES");
+	for (i = 0; i < count; i++)
+		printf("%-12s %-16s %16llu %18llu\n", counts[i].action,
+		       counts[i].reason,
+		       (unsigned long long)counts[i].counter.packets,
+		       (unsigned long long)counts[i].counter.bytes);
 }
 
 static double cas_now(void)
@@ -258,7 +266,9 @@ static int cas_cmd_stats(int argc, char **argv)
 	err = cas_stats_read(ifname, counts, &count);
 	if (err)
 		return err;
-	cas_stats_print(ifname, counts, count, args.json);
+	if (args.json)
+		return cas_stats_json(ifname, counts, count);
+	cas_stats_text(counts, count);
 	return CAS_EXIT_OK;
 }
 

@@ -70,19 +70,3 @@ int cas_run_subverb(int argc, char **argv, const char *verb,
 		expected);
 	return CAS_EXIT_USAGE;
 }
-
-void cas_json_string(FILE *out, const char *text)
-{
-	fputc('"', out);
-	for (; *text; text++) {
-		unsigned char c = *text;
-
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
-}
