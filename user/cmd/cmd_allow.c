@@ -226,13 +226,6 @@ static int cas_allow_rule_limits(const struct cas_allow_args *args,
 	return 0;
 }
 
-/* Resolve the interface, lock, open its maps; prints its own errors. */
-static int cas_allow_open(const struct cas_allow_args *args, bool writer,
-			  struct cas_iface *iface)
-{
-	return cas_verb_iface(args->ifname, writer, iface);
-}
-
 /* Rules parsed from a file, with the line each came from. */
 struct cas_rule_batch {
 	struct cas_rule *rules;
@@ -346,7 +339,7 @@ static int cas_allow_add_file(const struct cas_allow_args *args)
 		cas_err("allow add: --file takes the rules from the file; give only -i with it");
 		return CAS_EXIT_USAGE;
 	}
-	err = cas_allow_open(args, true, &iface);
+	err = cas_verb_iface(args->ifname, true, &iface);
 	if (err)
 		return err;
 	in = strcmp(path, "-") ? fopen(path, "r") : stdin;
@@ -430,7 +423,7 @@ static int cas_allow_add(int argc, char **argv)
 	cas_rule_set_prefix(&rule, &prefix);
 	if (cas_allow_rule_limits(&args, &rule))
 		return CAS_EXIT_USAGE;
-	err = cas_allow_open(&args, true, &iface);
+	err = cas_verb_iface(args.ifname, true, &iface);
 	if (err)
 		return err;
 
@@ -483,7 +476,7 @@ static int cas_allow_del(int argc, char **argv)
 		cas_err("allow del: %s", err_text);
 		return CAS_EXIT_USAGE;
 	}
-	err = cas_allow_open(&args, true, &iface);
+	err = cas_verb_iface(args.ifname, true, &iface);
 	if (err)
 		return err;
 	cas_format_prefix(&prefix, cidr, sizeof(cidr));
@@ -660,7 +653,7 @@ static int cas_allow_list(int argc, char **argv)
 	err = cas_allow_parse(&cas_allow_list_syntax, argc, argv, &args);
 	if (err)
 		return err;
-	err = cas_allow_open(&args, false, &iface);
+	err = cas_verb_iface(args.ifname, false, &iface);
 	if (err)
 		return err;
 	err = cas_ports_get_active(&iface.maps, &ports);
