@@ -318,6 +318,64 @@ static bool cas_buckets_given(const struct cas_allow_args *args)
 	return false;
 }
 
+/* A file's rules, each line parsed and its ports checked; an exit code. */
+static int cas_allow_read_file(FILE *in, const char *name,
+			       const struct cas_iface *iface,
+			       struct cas_rule_batch *batch)
+{
+	unsigned int line_no = 0;
+	char *line = NULL, where[300];
+	size_t line_cap = 0;
+	int err = CAS_EXIT_OK;
+
+	while (!err && getline(&line, &line_cap, in) > 0) {
+		char *hash = strchr(line, '#');
+		struct cas_rule rule;
+
+		line_no++;
+		if (hash)
+			*hash = '\0';
+		if (strspn(line, " \t\r\n") == strlen(line))
+			continue;
+		snprintf(where, sizeof(where), "allow add: %.200s:%u", name,
+			 line_no);
+		err = cas_allow_parse_line(line, where, iface, &rule);
+		if (!err && cas_batch_push(batch, &rule, line_no)) {
+			cas_err("allow add: out of memory at line %u", line_no);
+			err = CAS_EXIT_FAIL;
+		}
+	}
+	free(line);
+	return err;
+}
+
+/* The batch added at once, or none of it; an exit code. */
+static int cas_allow_add_batch(const struct cas_iface *iface,
+			       const struct cas_rule_batch *batch,
+			       const char *path, const char *name)
+{
+	struct cas_prefix prefix;
+	char cidr[64];
+	size_t failed;
+	int err;
+
+	err = cas_rules_add_bulk(&iface->maps, batch->rules, batch->count,
+				 &failed);
+	if (err == -EEXIST) {
+		cas_rule_prefix(&batch->rules[failed], &prefix);
+		cas_format_prefix(&prefix, cidr, sizeof(cidr));
+		cas_err("allow add: %s:%u: %s already has a rule (nothing was added)",
+			name, batch->lines[failed], cidr);
+	} else if (err == -ENOSPC) {
+		cas_err("allow add: %zu rules do not fit in the rule table of %s (see load --max-rules; nothing was added)",
+			batch->count, iface->name);
+	} else if (err) {
+		cas_err("allow add: cannot add the rules of %s: %s (nothing was added)",
+			path, strerror(-err));
+	}
+	return err ? CAS_EXIT_FAIL : CAS_EXIT_OK;
+}
+
 /*
  * allow add --file FILE: every line parsed and checked first, then all
  * rules added at once (cas_rules_add_bulk), or none. The protected ports
@@ -327,10 +385,8 @@ static int cas_allow_add_file(const struct cas_allow_args *args)
 {
 	struct cas_rule_batch batch = {};
 	const char *path = args->file;
-	unsigned int line_no = 0;
+	const char *name = strcmp(path, "-") ? path : "stdin";
 	struct cas_iface iface;
-	char *line = NULL, where[300];
-	size_t line_cap = 0, failed;
 	FILE *in;
 	int err;
 
@@ -348,52 +404,52 @@ static int cas_allow_add_file(const struct cas_allow_args *args)
 		cas_iface_close(&iface);
 		return CAS_EXIT_FAIL;
 	}
-	while (getline(&line, &line_cap, in) > 0) {
-		char *hash = strchr(line, '#');
-		struct cas_rule rule;
-
-		line_no++;
-		if (hash)
-			*hash = '\0';
-		if (strspn(line, " \t\r\n") == strlen(line))
-			continue;
-		snprintf(where, sizeof(where), "allow add: %.200s:%u",
-			 strcmp(path, "-") ? path : "stdin", line_no);
-		err = cas_allow_parse_line(line, where, &iface, &rule);
-		if (!err && cas_batch_push(&batch, &rule, line_no)) {
-			cas_err("allow add: out of memory at line %u", line_no);
-			err = CAS_EXIT_FAIL;
-		}
-		if (err)
-			goto out;
-	}
-	err = cas_rules_add_bulk(&iface.maps, batch.rules, batch.count,
-				 &failed);
-	if (err == -EEXIST) {
-		struct cas_prefix prefix;
-		char cidr[64];
-
-		cas_rule_prefix(&batch.rules[failed], &prefix);
-		cas_format_prefix(&prefix, cidr, sizeof(cidr));
-		cas_err("allow add: %s:%u: %s already has a rule (nothing was added)",
-			strcmp(path, "-") ? path : "stdin", batch.lines[failed],
-			cidr);
-	} else if (err == -ENOSPC) {
-		cas_err("allow add: %zu rules do not fit in the rule table of %s (see load --max-rules; nothing was added)",
-			batch.count, iface.name);
-	} else if (err) {
-		cas_err("allow add: cannot add the rules of %s: %s (nothing was added)",
-			path, strerror(-err));
-	}
-	err = err ? CAS_EXIT_FAIL : CAS_EXIT_OK;
-out:
+	err = cas_allow_read_file(in, name, &iface, &batch);
+	if (!err)
+		err = cas_allow_add_batch(&iface, &batch, path, name);
 	if (in != stdin)
 		fclose(in);
-	free(line);
 	free(batch.rules);
 	free(batch.lines);
 	cas_iface_close(&iface);
 	return err;
+}
+
+/* rule, its prefix and limits set, completed and added on iface. */
+static int cas_allow_add_rule(const struct cas_allow_args *args,
+			      const struct cas_iface *iface,
+			      struct cas_rule *rule, const char *cidr)
+{
+	struct cas_port unprotected;
+	__u32 id;
+	int err;
+
+	if (args->name)
+		snprintf(rule->name, sizeof(rule->name), "%s", args->name);
+	err = cas_ports_mask(&iface->maps, &args->ports, &rule->port_mask,
+			     &unprotected);
+	if (err == -ENOENT) {
+		cas_err("allow add: port %u/%s is not protected on %s (see 'casshield status')",
+			unprotected.port, cas_proto_name(unprotected.proto),
+			iface->name);
+		return CAS_EXIT_FAIL;
+	}
+	if (!err)
+		err = args->replace ?
+			      cas_rule_replace(&iface->maps, rule, &id) :
+			      cas_rule_add(&iface->maps, rule, &id);
+	if (err == -EEXIST)
+		cas_err("allow add: %s already has a rule on %s (use --replace to change it)",
+			cidr, iface->name);
+	else if (err == -ENOENT && args->replace)
+		cas_err("allow add: --replace: no rule for %s on %s", cidr,
+			iface->name);
+	else if (err == -ENOSPC)
+		cas_err("allow add: the rule table of %s is full", iface->name);
+	else if (err)
+		cas_err("allow add: cannot add %s on %s: %s", cidr, iface->name,
+			strerror(-err));
+	return err ? CAS_EXIT_FAIL : CAS_EXIT_OK;
 }
 
 static int cas_allow_add(int argc, char **argv)
@@ -403,8 +459,6 @@ static int cas_allow_add(int argc, char **argv)
 	struct cas_prefix prefix;
 	struct cas_rule rule = {};
 	struct cas_iface iface;
-	struct cas_port unprotected;
-	__u32 id;
 	int err;
 
 	err = cas_allow_parse(&cas_allow_add_syntax, argc, argv, &args);
@@ -426,39 +480,10 @@ static int cas_allow_add(int argc, char **argv)
 	err = cas_verb_iface(args.ifname, true, &iface);
 	if (err)
 		return err;
-
 	cas_format_prefix(&prefix, cidr, sizeof(cidr));
-	if (args.name)
-		snprintf(rule.name, sizeof(rule.name), "%s", args.name);
-	err = cas_ports_mask(&iface.maps, &args.ports, &rule.port_mask,
-			     &unprotected);
-	if (err == -ENOENT) {
-		cas_err("allow add: port %u/%s is not protected on %s (see 'casshield status')",
-			unprotected.port, cas_proto_name(unprotected.proto),
-			iface.name);
-		goto fail;
-	}
-	if (!err)
-		err = args.replace ? cas_rule_replace(&iface.maps, &rule, &id) :
-				     cas_rule_add(&iface.maps, &rule, &id);
-	if (err == -EEXIST)
-		cas_err("allow add: %s already has a rule on %s (use --replace to change it)",
-			cidr, iface.name);
-	else if (err == -ENOENT && args.replace)
-		cas_err("allow add: --replace: no rule for %s on %s", cidr,
-			iface.name);
-	else if (err == -ENOSPC)
-		cas_err("allow add: the rule table of %s is full", iface.name);
-	else if (err)
-		cas_err("allow add: cannot add %s on %s: %s", cidr, iface.name,
-			strerror(-err));
-	if (err)
-		goto fail;
+	err = cas_allow_add_rule(&args, &iface, &rule, cidr);
 	cas_iface_close(&iface);
-	return CAS_EXIT_OK;
-fail:
-	cas_iface_close(&iface);
-	return CAS_EXIT_FAIL;
+	return err;
 }
 
 static int cas_allow_del(int argc, char **argv)
