@@ -535,22 +535,18 @@ static void cas_rule_extras_json(struct json_object *obj,
 {
 	char text[32];
 
-	cas_json_add_u64(obj, "syn_rate", rule->syn_rate);
-	cas_json_add_u64(obj, "syn_burst", rule->syn_burst);
-	cas_json_add_u64(obj, "source_syn_rate", rule->source_syn_rate);
-	cas_json_add_u64(obj, "source_syn_burst", rule->source_syn_burst);
-	cas_json_add_u64(obj, "hello_rate", rule->hello_rate);
-	cas_json_add_u64(obj, "hello_burst", rule->hello_burst);
+	cas_json_set_u64(obj, "syn_rate", rule->syn_rate);
+	cas_json_set_u64(obj, "syn_burst", rule->syn_burst);
+	cas_json_set_u64(obj, "source_syn_rate", rule->source_syn_rate);
+	cas_json_set_u64(obj, "source_syn_burst", rule->source_syn_burst);
+	cas_json_set_u64(obj, "hello_rate", rule->hello_rate);
+	cas_json_set_u64(obj, "hello_burst", rule->hello_burst);
 	cas_mac_text(rule->mac, text, sizeof(text));
-	json_object_object_add(obj, "mac",
-			       rule->flags & CAS_RULE_MATCH_MAC ?
-				       json_object_new_string(text) :
-				       NULL);
+	cas_json_set_string(obj, "mac",
+			    rule->flags & CAS_RULE_MATCH_MAC ? text : NULL);
 	cas_ttl_text(rule, text, sizeof(text));
-	json_object_object_add(obj, "ttl",
-			       rule->flags & CAS_RULE_MATCH_TTL ?
-				       json_object_new_string(text) :
-				       NULL);
+	cas_json_set_string(obj, "ttl",
+			    rule->flags & CAS_RULE_MATCH_TTL ? text : NULL);
 }
 
 /* A second, indented line for rules that have limits or a binding. */
@@ -589,51 +585,61 @@ static void cas_rule_extras_text(FILE *out, const struct cas_rule *rule)
 		fputc('\n', out);
 }
 
-static struct json_object *cas_rule_json(const struct cas_rule_entry *entry,
-					 const struct cas_port_list *ports)
+/* A rule's members, set in obj (the same object for every rule). */
+static void cas_rule_json(struct json_object *obj,
+			  const struct cas_rule_entry *entry,
+			  const struct cas_port_list *ports)
 {
-	struct json_object *obj = json_object_new_object();
 	const struct cas_rule *rule = &entry->rule;
+	char cidr[64], name[sizeof(rule->name) + 1];
 	struct cas_port_list subset;
 	struct cas_prefix prefix;
-	char cidr[64];
 
 	cas_rule_prefix(rule, &prefix);
 	cas_format_prefix(&prefix, cidr, sizeof(cidr));
-	cas_json_add_u64(obj, "id", entry->id);
-	cas_json_add_string(obj, "cidr", cidr);
-	cas_json_add_string(obj, "family",
+	snprintf(name, sizeof(name), "%.*s", (int)sizeof(rule->name),
+		 rule->name);
+	cas_json_set_u64(obj, "id", entry->id);
+	cas_json_set_string(obj, "cidr", cidr);
+	cas_json_set_string(obj, "family",
 			    prefix.family == AF_INET ? "ipv4" : "ipv6");
-	json_object_object_add(
-		obj, "name",
-		json_object_new_string_len(
-			rule->name, strnlen(rule->name, sizeof(rule->name))));
-	cas_port_list_from_mask(ports, rule->port_mask, &subset);
-	json_object_object_add(obj, "ports",
-			       rule->port_mask == CAS_ALL_PORTS ?
-				       json_object_new_string("all") :
-				       cas_json_ports(&subset));
-	cas_json_add_u64(obj, "hits", entry->hits.packets);
-	cas_json_add_u64(obj, "bytes", entry->hits.bytes);
+	cas_json_set_string(obj, "name", name);
+	if (rule->port_mask == CAS_ALL_PORTS) {
+		cas_json_set_string(obj, "ports", "all");
+	} else {
+		cas_port_list_from_mask(ports, rule->port_mask, &subset);
+		json_object_object_add(obj, "ports", cas_json_ports(&subset));
+	}
+	cas_json_set_u64(obj, "hits", entry->hits.packets);
+	cas_json_set_u64(obj, "bytes", entry->hits.bytes);
 	cas_rule_extras_json(obj, rule);
-	return obj;
 }
 
 /* {"interface": ..., "rules": [...]}, one rule at a time. */
-static void cas_rules_json(FILE *out, const char *ifname,
-			   const struct cas_rule_entry *entries, size_t count,
-			   const struct cas_port_list *ports)
+static int cas_rules_json(FILE *out, const char *ifname,
+			  const struct cas_rule_entry *entries, size_t count,
+			  const struct cas_port_list *ports)
 {
 	struct json_object *head = json_object_new_object();
+	struct json_object *rule = json_object_new_object();
 	struct cas_json_stream stream;
 	size_t i;
 
-	cas_json_add_string(head, "interface", ifname);
+	if (!head || !rule) {
+		json_object_put(head);
+		json_object_put(rule);
+		cas_err("allow list: out of memory");
+		return CAS_EXIT_FAIL;
+	}
+	cas_json_set_string(head, "interface", ifname);
 	cas_json_stream_begin(&stream, out, head, "rules");
-	for (i = 0; i < count; i++)
-		cas_json_stream_item(&stream,
-				     cas_rule_json(&entries[i], ports));
+	for (i = 0; i < count; i++) {
+		cas_rule_json(rule, &entries[i], ports);
+		cas_json_stream_item(&stream, rule);
+	}
 	cas_json_stream_end(&stream);
+	json_object_put(rule);
+	return CAS_EXIT_OK;
 }
 
 static void cas_rules_text(FILE *out, const struct cas_rule_entry *entries,
@@ -689,8 +695,8 @@ static int cas_allow_list(int argc, char **argv)
 			iface.name, strerror(-err));
 	} else {
 		if (args.json)
-			cas_rules_json(stdout, iface.name, entries, count,
-				       &ports);
+			err = cas_rules_json(stdout, iface.name, entries, count,
+					     &ports);
 		else
 			cas_rules_text(stdout, entries, count, &ports);
 	}

@@ -12,12 +12,12 @@ static int cas_limits_json(FILE *out, const char *ifname,
 {
 	struct json_object *obj = json_object_new_object();
 
-	cas_json_add_string(obj, "interface", ifname);
-	cas_json_add_u64(obj, "syn_rate", s->syn_rate);
-	cas_json_add_u64(obj, "syn_burst", s->syn_burst);
-	cas_json_add_u64(obj, "hello_rate", s->hello_rate);
-	cas_json_add_u64(obj, "hello_burst", s->hello_burst);
-	cas_json_add_string(obj, "min_tls", cas_tls_version_name(s->min_tls));
+	cas_json_set_string(obj, "interface", ifname);
+	cas_json_set_u64(obj, "syn_rate", s->syn_rate);
+	cas_json_set_u64(obj, "syn_burst", s->syn_burst);
+	cas_json_set_u64(obj, "hello_rate", s->hello_rate);
+	cas_json_set_u64(obj, "hello_burst", s->hello_burst);
+	cas_json_set_string(obj, "min_tls", cas_tls_version_name(s->min_tls));
 	return cas_json_print(out, obj);
 }
 

@@ -162,22 +162,22 @@ static struct json_object *cas_status_json(const char *ifname,
 	struct json_object *rules = json_object_new_object();
 	char pin_dir[64 + IF_NAMESIZE];
 
-	cas_json_add_string(obj, "interface", ifname);
-	cas_json_add_bool(obj, "attached", status->attachment.attached);
-	cas_json_add_string(obj, "mode",
+	cas_json_set_string(obj, "interface", ifname);
+	cas_json_set_bool(obj, "attached", status->attachment.attached);
+	cas_json_set_string(obj, "mode",
 			    cas_mode_name(status->settings.attach_mode));
-	cas_json_add_bool(obj, "monitor", status->policy.monitor);
-	cas_json_add_u64(obj, "ifindex", status->settings.ifindex);
-	cas_json_add_u64(obj, "prog_id", status->attachment.prog_id);
-	cas_json_add_u64(obj, "link_id", status->attachment.link_id);
+	cas_json_set_bool(obj, "monitor", status->policy.monitor);
+	cas_json_set_u64(obj, "ifindex", status->settings.ifindex);
+	cas_json_set_u64(obj, "prog_id", status->attachment.prog_id);
+	cas_json_set_u64(obj, "link_id", status->attachment.link_id);
 	json_object_object_add(obj, "ports", cas_json_ports(&status->ports));
-	cas_json_add_u64(rules, "ipv4", status->rules_v4);
-	cas_json_add_u64(rules, "ipv6", status->rules_v6);
+	cas_json_set_u64(rules, "ipv4", status->rules_v4);
+	cas_json_set_u64(rules, "ipv6", status->rules_v6);
 	json_object_object_add(obj, "rules", rules);
-	cas_json_add_u64(obj, "max_rules", status->settings.max_rules);
-	cas_json_add_u64(obj, "loaded_at", status->settings.loaded_at);
+	cas_json_set_u64(obj, "max_rules", status->settings.max_rules);
+	cas_json_set_u64(obj, "loaded_at", status->settings.loaded_at);
 	snprintf(pin_dir, sizeof(pin_dir), "%s/%s", CAS_PIN_ROOT, ifname);
-	cas_json_add_string(obj, "pin_dir", pin_dir);
+	cas_json_set_string(obj, "pin_dir", pin_dir);
 	return obj;
 }
 

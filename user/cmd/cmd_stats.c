@@ -61,14 +61,14 @@ static int cas_stats_json(const char *ifname,
 	struct json_object *list = json_object_new_array();
 	size_t i;
 
-	cas_json_add_string(obj, "interface", ifname);
+	cas_json_set_string(obj, "interface", ifname);
 	for (i = 0; i < count; i++) {
 		struct json_object *pair = json_object_new_object();
 
-		cas_json_add_string(pair, "action", counts[i].action);
-		cas_json_add_string(pair, "reason", counts[i].reason);
-		cas_json_add_u64(pair, "packets", counts[i].counter.packets);
-		cas_json_add_u64(pair, "bytes", counts[i].counter.bytes);
+		cas_json_set_string(pair, "action", counts[i].action);
+		cas_json_set_string(pair, "reason", counts[i].reason);
+		cas_json_set_u64(pair, "packets", counts[i].counter.packets);
+		cas_json_set_u64(pair, "bytes", counts[i].counter.bytes);
 		json_object_array_add(list, pair);
 	}
 	json_object_object_add(obj, "counters", list);

@@ -58,7 +58,6 @@ void cas_json_stream_item(struct cas_json_stream *stream,
 	if (stream->items++)
 		fputc(',', stream->out);
 	cas_json_put(stream->out, item);
-	json_object_put(item);
 }
 
 void cas_json_stream_end(struct cas_json_stream *stream)
@@ -81,18 +80,49 @@ struct json_object *cas_json_ports(const struct cas_port_list *ports)
 	return list;
 }
 
-void cas_json_add_string(struct json_object *obj, const char *key,
+/* The member key of obj if it has that type, else NULL. */
+static struct json_object *cas_json_member(struct json_object *obj,
+					   const char *key, json_type type)
+{
+	struct json_object *member;
+
+	if (json_object_object_get_ex(obj, key, &member) &&
+	    json_object_is_type(member, type))
+		return member;
+	return NULL;
+}
+
+void cas_json_set_string(struct json_object *obj, const char *key,
 			 const char *value)
 {
-	json_object_object_add(obj, key, json_object_new_string(value));
+	struct json_object *member;
+
+	member = value ? cas_json_member(obj, key, json_type_string) : NULL;
+	if (member)
+		json_object_set_string(member, value);
+	else
+		json_object_object_add(
+			obj, key, value ? json_object_new_string(value) : NULL);
 }
 
-void cas_json_add_u64(struct json_object *obj, const char *key, __u64 value)
+void cas_json_set_u64(struct json_object *obj, const char *key, __u64 value)
 {
-	json_object_object_add(obj, key, json_object_new_uint64(value));
+	struct json_object *member = cas_json_member(obj, key, json_type_int);
+
+	if (member)
+		json_object_set_uint64(member, value);
+	else
+		json_object_object_add(obj, key, json_object_new_uint64(value));
 }
 
-void cas_json_add_bool(struct json_object *obj, const char *key, bool value)
+void cas_json_set_bool(struct json_object *obj, const char *key, bool value)
 {
-	json_object_object_add(obj, key, json_object_new_boolean(value));
+	struct json_object *member;
+
+	member = cas_json_member(obj, key, json_type_boolean);
+	if (member)
+		json_object_set_boolean(member, value);
+	else
+		json_object_object_add(obj, key,
+				       json_object_new_boolean(value));
 }

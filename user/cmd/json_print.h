@@ -20,7 +20,8 @@ int cas_json_print(FILE *out, struct json_object *obj);
 /*
  * A list too long to hold as JSON objects (allow list: a million rules) is
  * written as it comes: the members of head, then "key": [item, ...]. Each
- * item is one object, printed and released; the list never exists whole.
+ * item is one object, printed as it is given; the caller may then change
+ * it for the next item (cas_json_set_*), so the list never exists whole.
  */
 struct cas_json_stream {
 	FILE *out;
@@ -37,10 +38,14 @@ void cas_json_stream_end(struct cas_json_stream *stream);
 /* ["443/tcp", "53/udp"] */
 struct json_object *cas_json_ports(const struct cas_port_list *ports);
 
-/* Shorthands for members; json-c owns what they add. */
-void cas_json_add_string(struct json_object *obj, const char *key,
+/*
+ * Set a member of obj: in place if it has one of that type (a streamed
+ * list's object is reused, not allocated anew for each item), else added.
+ * A NULL string is JSON null.
+ */
+void cas_json_set_string(struct json_object *obj, const char *key,
 			 const char *value);
-void cas_json_add_u64(struct json_object *obj, const char *key, __u64 value);
-void cas_json_add_bool(struct json_object *obj, const char *key, bool value);
+void cas_json_set_u64(struct json_object *obj, const char *key, __u64 value);
+void cas_json_set_bool(struct json_object *obj, const char *key, bool value);
 
 #endif /* CAS_JSON_PRINT_H */
