@@ -97,7 +97,10 @@ void cas_json_set_string(struct json_object *obj, const char *key,
 {
 	struct json_object *member;
 
-	member = value ? cas_json_member(obj, key, json_type_string) : NULL;
+	/* Not "" in place: json-c 0.16 (Debian 12) then loses the buffer
+	 * of the longer string it held (json-c issue 780, fixed in 0.17). */
+	member = value && *value ? cas_json_member(obj, key, json_type_string) :
+				   NULL;
 	if (member)
 		json_object_set_string(member, value);
 	else
