@@ -69,15 +69,7 @@ int cas_verb_iface(const char *ifname_opt, bool writer,
 		.scope = (scope_),                                         \
 	}
 
-/* The handshake buckets an allow rule has; limits sets syn and hello. */
-enum cas_bucket_kind {
-	CAS_BUCKET_SYN,
-	CAS_BUCKET_SOURCE_SYN,
-	CAS_BUCKET_HELLO,
-	CAS_BUCKET_COUNT
-};
-
-/* A (rate, burst) pair as given on the command line. */
+/* A handshake bucket's (rate, burst) as given: allow add, limits set. */
 struct cas_bucket_args {
 	struct cas_rate_opt rate, burst;
 };

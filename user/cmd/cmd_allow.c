@@ -19,6 +19,14 @@ enum cas_allow_form {
 	CAS_ALLOW_LIST = 1 << 4,
 };
 
+/* The handshake buckets of a rule. */
+enum cas_bucket_kind {
+	CAS_BUCKET_SYN,
+	CAS_BUCKET_SOURCE_SYN,
+	CAS_BUCKET_HELLO,
+	CAS_BUCKET_COUNT
+};
+
 /* A rule's MAC and TTL binding, and whether each was given. */
 struct cas_mac_opt {
 	bool given;
