@@ -34,7 +34,7 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror 
               -MMD -MP -Iinclude -I/usr/include/$(shell uname -m)-linux-gnu
 # Test tables leave trailing fields of a row to their zero default.
 TEST_CFLAGS := -Wno-missing-field-initializers -Itests/lib
-LDLIBS     := -Wl,-Bstatic -lbpf -Wl,-Bdynamic -lelf -lz -lmicrohttpd -lyaml -lsystemd -lpthread
+LDLIBS     := -Wl,-Bstatic -lbpf -Wl,-Bdynamic -lelf -lz -lmicrohttpd -lyaml -lsystemd -ljson-c -lpthread
 ifeq ($(SAN),1)
 CFLAGS     += -fsanitize=address,undefined -fno-sanitize-recover=all \
               -fno-omit-frame-pointer

@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(
 	# build
 	make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
-	libmicrohttpd-dev libyaml-dev libsystemd-dev
+	libmicrohttpd-dev libyaml-dev libsystemd-dev libjson-c-dev
 	# style, the static analyzer (scan-build) and the sanitizer build
 	clang-format clang-tools
 	# tests and the demo lab

@@ -8,11 +8,14 @@ source tests/lib/tap.sh
 B=$CASSHIELD
 IF=cascli0
 PEER=cascli1
+QIF='cascli"q\0' # a name JSON must escape
 NOBODY_DIR=
 
 cleanup() {
 	"$B" unload "$IF" >/dev/null 2>&1
+	"$B" unload "$QIF" >/dev/null 2>&1
 	ip link del "$IF" 2>/dev/null
+	ip link del "$QIF" 2>/dev/null
 	[ -n "$NOBODY_DIR" ] && rm -rf "$NOBODY_DIR"
 }
 trap cleanup EXIT
@@ -20,6 +23,8 @@ cleanup
 ip link add "$IF" type veth peer name "$PEER"
 ip link set "$IF" up
 ip link set "$PEER" up
+ip link add "$QIF" type veth peer name cascli3
+ip link set "$QIF" up
 
 snapshot() { # what must not change after a refused command
 	{ "$B" allow list -i "$IF" --json; "$B" status -i "$IF" --json | jq -c 'del(.loaded_at)'; } 2>&1
@@ -32,6 +37,59 @@ check_eq "--version" "casshield 0.1.0" "$("$B" --version)"
 check_cmd "no verb is a usage error" 2 "usage" -- "$B"
 check_cmd "unknown verb" 2 "unknown verb 'frobnicate'" -- "$B" frobnicate
 check_cmd "unknown global option" 2 "unknown option" -- "$B" --frob status
+check_cmd "-v alone is a usage error" 2 "usage" -- "$B" -v
+
+# The option parser: one table per verb, every usage error worded once.
+VERBS="load unload status allow limits check apply confirm run stats metrics"
+for verb in $VERBS; do
+	check_cmd "$verb --help exits 0" 0 "" -- "$B" "$verb" --help
+	check_match "$verb --help has a usage line" "^usage: casshield $verb" "$("$B" "$verb" --help)"
+done
+check_cmd "-h after a sub-verb is help" 0 "" -- "$B" allow add -h
+check_match "the help explains each option" "--ttl MIN\[-MAX\] +require a TTL" "$("$B" allow --help)"
+# The options each verb's usage lines name, from --help, README and man page.
+help_opts() { # VERB
+	"$B" "$1" --help | awk '/^usage:/ { u = 1 } u && !/^(usage:| )/ { exit } u' |
+		grep -oE '(^|[][ ])--?[a-z][a-z-]*' | tr -d '[ ' | sort -u | tr '\n' ' '
+}
+readme_opts() { # VERB
+	sed -n '/^## Commands/,/^- /p' README.md |
+		awk -v v="$1" '/^casshield / { u = ($2 == v) } /^casshield |^ / { if (u) print }' |
+		grep -oE '(^|[][ ])--?[a-z][a-z-]*' | tr -d '[ ' | sort -u | tr '\n' ' '
+}
+man_opts() { # VERB
+	sed -n '/^\.SH SYNOPSIS/,/^\.SH DESCRIPTION/p' docs/casshield.8 | sed 's/\\-/-/g' |
+		awk -v v="$1" '/^\.B casshield / { u = ($3 == v) } /^\.br/ { u = 0 } u' |
+		grep -oE '(^|[][ ])--?[a-z][a-z-]*' | tr -d '[ ' | sort -u | tr '\n' ' '
+}
+for verb in $VERBS; do
+	check_eq "README names the options of $verb --help" "$(help_opts "$verb")" "$(readme_opts "$verb")"
+	check_eq "the man page names the options of $verb --help" "$(help_opts "$verb")" "$(man_opts "$verb")"
+done
+for cmd in "status" "stats" "limits show" "allow list" "check" "apply" "run" "confirm" "metrics" "unload x" "load x"; do
+	words=${cmd% x} # load and unload take an IFACE
+	check_cmd "$cmd: unknown option" 2 "^casshield: $words: unknown option '--frob' \(see 'casshield ${cmd%% *} --help'\)$" -- "$B" $cmd --frob
+	check_cmd "$cmd: unknown short option" 2 "^casshield: $words: unknown option '-q'" -- "$B" $cmd -q
+done
+for cmd in "status" "stats" "limits show" "allow list" "check" "apply" "run" "confirm" "metrics"; do
+	check_cmd "$cmd: unexpected argument" 2 "^casshield: $cmd: unexpected argument 'extra' \(see 'casshield ${cmd%% *} --help'\)$" -- "$B" $cmd extra
+done
+check_cmd "unload: unexpected argument" 2 "^casshield: unload: unexpected argument 'b'" -- "$B" unload a b
+check_cmd "load: unexpected argument" 2 "^casshield: load: unexpected argument 'b'" -- "$B" load a b --mode skb
+check_cmd "allow del: unexpected argument" 2 "^casshield: allow del: unexpected argument '192.0.2.2'" -- "$B" allow del 192.0.2.1 192.0.2.2
+check_cmd "allow add: unexpected argument" 2 "^casshield: allow add: unexpected argument '192.0.2.2'" -- "$B" allow add 192.0.2.1 192.0.2.2
+check_cmd "unload without IFACE" 2 "^casshield: unload: missing IFACE \(see 'casshield unload --help'\)$" -- "$B" unload
+check_cmd "allow del without CIDR" 2 "^casshield: allow del: missing CIDR" -- "$B" allow del -i "$IF"
+check_cmd "short option without its value" 2 "^casshield: status: option -i needs a value$" -- "$B" status -i
+check_cmd "long option without its value" 2 "^casshield: stats: option --watch needs a value$" -- "$B" stats --watch
+check_cmd "long option without its value (load)" 2 "^casshield: load: option --ports needs a value$" -- "$B" load "$IF" --ports
+check_cmd "number option without its value" 2 "^casshield: apply: option --confirm needs a value$" -- "$B" apply --confirm
+check_cmd "a flag given a value" 2 "^casshield: status: option --json takes no value$" -- "$B" status --json=yes
+check_cmd "an option of another sub-verb" 2 "^casshield: allow list: option '--name' does not apply \(see 'casshield allow --help'\)$" -- "$B" allow list --name a
+check_cmd "an option of another sub-verb (add)" 2 "option '--json' does not apply" -- "$B" allow add 192.0.2.1 --json
+check_cmd "apply's options are not run's" 2 "^casshield: run: unknown option '--prune'" -- "$B" run --prune
+check_cmd "a bad number names its option" 2 "^casshield: load: --max-rules: invalid number '0x10'" -- "$B" load "$IF" --max-rules 0x10
+check_cmd "a bad rate names its option" 2 "^casshield: limits set: --hello-burst: " -- "$B" limits set --hello-burst lots
 
 # load: input errors first, then requests that cannot be carried out
 check_cmd "load without IFACE" 2 "missing IFACE" -- "$B" load
@@ -56,6 +114,7 @@ check_cmd "load with --max-rules 0" 2 "--max-rules" -- "$B" load "$IF" --max-rul
 
 check_cmd "load" 0 "" -- "$B" load "$IF" --ports 443,80/tcp,53/udp --mode skb
 check_cmd "load twice" 1 "already shielded" -- "$B" load "$IF"
+check_cmd "-v before the verb" 0 "" -- "$B" -v status -i "$IF"
 check_cmd "allow add proxy" 0 "" -- "$B" allow add 198.51.100.10 -i "$IF" --name proxy-a --ports 443
 check_cmd "allow add v6 net" 0 "" -- "$B" allow add 2001:db8:10::/48 -i "$IF" --ports 80,53/udp
 before=$(snapshot)
@@ -161,7 +220,25 @@ check_eq "--file: a repeat adds nothing" "$before_bulk" "$(snapshot)"
 check_cmd "--file with a CIDR too" 2 "unexpected argument '203.0.113.9'" -- "$B" allow add -i "$IF" 203.0.113.9 --file "$NOBODY_DIR/dup.txt"
 check_eq "refused files added nothing" "$before_bulk" "$(snapshot)"
 check_cmd "allow add --file - (stdin)" 0 "" -- sh -c "printf '203.0.113.80\n' | '$B' allow add -i '$IF' --file -"
+before_opts=$(snapshot)
+printf '203.0.113.90 -i %s\n' "$IF" > "$NOBODY_DIR/iface.txt"
+check_cmd "--file: an option that does not apply names its line" 2 "iface.txt:1: option '--interface' does not apply" -- "$B" allow add -i "$IF" --file "$NOBODY_DIR/iface.txt"
+printf '203.0.113.91 --frob\n' > "$NOBODY_DIR/frob.txt"
+check_cmd "--file: an unknown option names its line" 2 "frob.txt:1: unknown option '--frob' \(see 'casshield allow --help'\)" -- "$B" allow add -i "$IF" --file "$NOBODY_DIR/frob.txt"
+printf '203.0.113.92 --name\n' > "$NOBODY_DIR/novalue.txt"
+check_cmd "--file: a missing value names its line" 2 "novalue.txt:1: option --name needs a value" -- "$B" allow add -i "$IF" --file "$NOBODY_DIR/novalue.txt"
+check_cmd "--file with rule options" 2 "give only -i with it" -- "$B" allow add -i "$IF" --file "$NOBODY_DIR/dup.txt" --syn-rate 5
+check_eq "refused option lines added nothing" "$before_opts" "$(snapshot)"
 for c in 203.0.113.1 203.0.113.2 2001:db8:77::/48 203.0.113.80; do "$B" allow del "$c" -i "$IF"; done
+
+# getopt's forms: options after operands, --opt=value, -iIFACE, "--" ends the options.
+check_cmd "options after the operand, --opt=value" 0 "" -- "$B" allow add 203.0.113.93 --name=eq-form -i"$IF" --ports=443
+check_eq "the rule has them" '["203.0.113.93/32","eq-form",["443/tcp"]]' "$("$B" allow list -i "$IF" --json | jq -c '.rules[] | select(.name == "eq-form") | [.cidr, .name, .ports]')"
+check_cmd "-- ends the options" 0 "" -- "$B" allow del -i "$IF" -- 203.0.113.93
+check_cmd "a rule on every protected port" 0 "" -- "$B" allow add 203.0.113.94 -i "$IF"
+check_eq "allow list --json: every port is \"all\"" '"all"' "$("$B" allow list -i "$IF" --json | jq -c '.rules[] | select(.cidr == "203.0.113.94/32") | .ports')"
+check_match "allow list: every port is all" "203.0.113.94/32 +- +all " "$("$B" allow list -i "$IF")"
+check_cmd "allow del that rule" 0 "" -- "$B" allow del 203.0.113.94 -i "$IF"
 
 check_cmd "allow del" 0 "" -- "$B" allow del 198.51.100.10/32 -i "$IF"
 check_eq "rule gone" '["2001:db8:10::/48"]' "$("$B" allow list -i "$IF" --json | jq -c '[.rules[].cidr]')"
@@ -193,4 +270,29 @@ out=$("$B" status -i "$IF" 2>&1)
 check_match "status during a load says no shield is there yet" "holds no shield yet: a load is under way, or one failed or was interrupted" "$out"
 check_eq "status during a load does not blame another version" "" "$(grep -o 'another casshield version' <<<"$out")"
 check_cmd "unload clears an interrupted load" 0 "" -- "$B" unload "$IF"
+
+# --config: the long form, its letter and --config=FILE read the same file.
+printf 'interfaces:\n  - name: %s\n    ports: [443/tcp]\n' "$IF" > "$NOBODY_DIR/c.yaml"
+chmod 600 "$NOBODY_DIR/c.yaml"
+want=$("$B" check --config "$NOBODY_DIR/c.yaml")
+check_match "check --config" "$IF" "$want"
+check_eq "check -c" "$want" "$("$B" check -c "$NOBODY_DIR/c.yaml")"
+check_eq "check --config=FILE" "$want" "$("$B" check --config="$NOBODY_DIR/c.yaml")"
+
+# JSON strings are escaped by the library: an interface name with a quote
+# and a backslash (the kernel allows both) round-trips through jq.
+check_cmd "load an interface whose name needs escaping" 0 "" -- "$B" load "$QIF" --mode skb
+check_cmd "a rule on it" 0 "" -- "$B" allow add 192.0.2.1 -i "$QIF"
+check_cmd "load a second interface" 0 "" -- "$B" load "$IF" --mode skb
+check_eq "status --json: interface" "$QIF" "$("$B" status -i "$QIF" --json | jq -r .interface)"
+check_eq "status --json: pin_dir" "/sys/fs/bpf/casshield/$QIF" "$("$B" status -i "$QIF" --json | jq -r .pin_dir)"
+check_eq "status --json, two interfaces: both listed" "true" \
+	"$("$B" status --json | jq --arg a "$IF" --arg b "$QIF" '[.interfaces[].interface] | (index([$a]) != null) and (index([$b]) != null)')"
+check_eq "allow list --json: interface" "$QIF" "$("$B" allow list -i "$QIF" --json | jq -r .interface)"
+check_eq "allow list --json: rule" '[["192.0.2.1/32","ipv4","","all",0,null,null]]' \
+	"$("$B" allow list -i "$QIF" --json | jq -c '[.rules[] | [.cidr, .family, .name, .ports, .hits, .mac, .ttl]]')"
+check_eq "stats --json: interface" "$QIF" "$("$B" stats -i "$QIF" --json | jq -r .interface)"
+check_eq "limits show --json: interface" "$QIF" "$("$B" limits show -i "$QIF" --json | jq -r .interface)"
+check_cmd "unload it" 0 "" -- "$B" unload "$QIF"
+check_cmd "unload the second" 0 "" -- "$B" unload "$IF"
 tap_done

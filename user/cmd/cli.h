@@ -3,35 +3,25 @@
 #ifndef CAS_CLI_H
 #define CAS_CLI_H
 
-#include <getopt.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <linux/types.h>
 
+#include "options.h"
+
+/* A verb: what it runs, its usage lines (--help) and its line in the list. */
 struct cas_verb {
 	const char *name;
 	int (*run)(int argc, char **argv);
-	const char *usage;   /* synopsis lines, without the program name */
-	const char *summary; /* one line for the verb list */
+	const struct cas_syntax *const *forms; /* ends with NULL */
+	const char *summary;
 };
 
-int cas_cmd_load(int argc, char **argv);
-int cas_cmd_unload(int argc, char **argv);
-int cas_cmd_status(int argc, char **argv);
-int cas_cmd_allow(int argc, char **argv);
-int cas_cmd_limits(int argc, char **argv);
-int cas_cmd_check(int argc, char **argv);
-int cas_cmd_apply(int argc, char **argv);
-int cas_cmd_confirm(int argc, char **argv);
-int cas_cmd_run(int argc, char **argv);
-
-/* --config FILE for check/apply/run, with extra options handled by on_extra
- * (returning non-zero to stop). The path, or NULL after a usage error. */
-const char *cas_config_option(int argc, char **argv, const char *verb,
-			      const struct option *extra,
-			      int (*on_extra)(int opt));
-int cas_cmd_stats(int argc, char **argv);
-int cas_cmd_metrics(int argc, char **argv);
+/* Each verb is declared in its own file, main.c lists them. */
+extern const struct cas_verb cas_verb_load, cas_verb_unload, cas_verb_status,
+	cas_verb_allow, cas_verb_limits, cas_verb_check, cas_verb_apply,
+	cas_verb_confirm, cas_verb_run, cas_verb_stats, cas_verb_metrics;
 
 /* Sub-verbs of allow and limits; a table ends with a NULL name. */
 struct cas_subverb {
@@ -60,56 +50,44 @@ struct cas_iface;
 int cas_verb_iface(const char *ifname_opt, bool writer,
 		   struct cas_iface *iface);
 
-/* The verb table lives in main.c; verbs print their usage through it. */
-const struct cas_verb *cas_find_verb(const char *name);
-void cas_print_usage(FILE *out, const struct cas_verb *verb);
+#define CAS_STR_(x) #x
+#define CAS_STR(x)  CAS_STR_(x)
 
-/*
- * getopt_long for a verb: returns the option, or -1 at the end. Prints a
- * one-line error for an unknown option or a missing value and returns '?'.
- * --help (returned as 'h') is handled by the caller.
- */
-int cas_getopt(int argc, char **argv, const char *shortopts,
-	       const struct option *longopts, const char *verb);
+/* Options several verbs take, for their tables. */
+#define CAS_OPT_IFACE(type, field, scope_)                                    \
+	{                                                                     \
+		.name = "interface", .letter = 'i', .kind = CAS_OPT_STRING,   \
+		.offset = offsetof(type, field), .value = "IFACE",            \
+		.help = "the interface (not needed if only one is shielded)", \
+		.scope = (scope_),                                            \
+	}
+#define CAS_OPT_JSON(type, field, scope_)                                  \
+	{                                                                  \
+		.name = "json", .kind = CAS_OPT_FLAG,                      \
+		.offset = offsetof(type, field),                           \
+		.help = "print JSON with stable field names, for scripts", \
+		.scope = (scope_),                                         \
+	}
 
-/* Returned by verb parsers to stop with an exit code before running. */
-#define CAS_HELP_SHOWN (-100)
-
-void cas_json_string(FILE *out, const char *text);
-
-/* Long options shared by `allow add` and `limits set` (values > 255). */
-enum cas_long_option {
-	CAS_OPT_SYN_RATE = 256,
-	CAS_OPT_SYN_BURST,
-	CAS_OPT_SOURCE_SYN_RATE,
-	CAS_OPT_SOURCE_SYN_BURST,
-	CAS_OPT_HELLO_RATE,
-	CAS_OPT_HELLO_BURST,
-	CAS_OPT_MAC,
-	CAS_OPT_TTL,
-	CAS_OPT_MIN_TLS,
-	CAS_OPT_REPLACE,
-};
-
-enum cas_bucket_kind {
-	CAS_BUCKET_SYN,
-	CAS_BUCKET_SOURCE_SYN,
-	CAS_BUCKET_HELLO,
-	CAS_BUCKET_COUNT
-};
-
-/* A (rate, burst) pair as given on the command line. */
+/* A handshake bucket's (rate, burst) as given: allow add, limits set. */
 struct cas_bucket_args {
-	__u32 rate, burst;
-	bool rate_set, burst_set;
+	struct cas_rate_opt rate, burst;
 };
 
-/*
- * Parse one of the rate/burst options into buckets[]; 1 if opt was one of
- * them, 0 if not, -1 (after printing why) if its value is invalid.
- */
-int cas_bucket_option(int opt, const char *arg, const char *verb,
-		      struct cas_bucket_args buckets[CAS_BUCKET_COUNT]);
-extern const char *const cas_bucket_names[CAS_BUCKET_COUNT];
+/* --NAME-rate N and --NAME-burst N of a bucket, for a table. */
+#define CAS_OPT_BUCKET(type, field, flag, rate_help, scope_)                \
+	{                                                                   \
+		.name = flag "-rate",                                       \
+		.kind = CAS_OPT_RATE,                                       \
+		.offset = offsetof(type, field.rate),                       \
+		.value = "N",                                               \
+		.help = rate_help,                                          \
+		.scope = (scope_),                                          \
+	},                                                                  \
+	{                                                                   \
+		.name = flag "-burst", .kind = CAS_OPT_RATE,                \
+		.offset = offsetof(type, field.burst), .value = "N",        \
+		.help = "its burst (default: the rate)", .scope = (scope_), \
+	}
 
 #endif /* CAS_CLI_H */

@@ -6,125 +6,195 @@
 
 #include "cli.h"
 #include "common.h"
+#include "json_print.h"
 #include "rules.h"
 #include "shield.h"
 
-/* Options every allow sub-verb may carry; each sub-verb checks its own. */
+/* The forms of allow, for the scope of its options. */
+enum cas_allow_form {
+	CAS_ALLOW_ADD = 1 << 0,	 /* allow add CIDR [options] */
+	CAS_ALLOW_FILE = 1 << 1, /* allow add -i IFACE --file FILE */
+	CAS_ALLOW_LINE = 1 << 2, /* a line of that file: CIDR [options] */
+	CAS_ALLOW_DEL = 1 << 3,
+	CAS_ALLOW_LIST = 1 << 4,
+};
+
+/* The handshake buckets of a rule. */
+enum cas_bucket_kind {
+	CAS_BUCKET_SYN,
+	CAS_BUCKET_SOURCE_SYN,
+	CAS_BUCKET_HELLO,
+	CAS_BUCKET_COUNT
+};
+
+/* A rule's MAC and TTL binding, and whether each was given. */
+struct cas_mac_opt {
+	bool given;
+	__u8 mac[6];
+};
+
+struct cas_ttl_opt {
+	bool given;
+	__u8 min, max;
+};
+
+/* Options of every allow form; each form takes its own (the table's scope). */
 struct cas_allow_args {
 	const char *ifname;
-	const char *cidr;
+	const char *cidr; /* the operand */
 	const char *name;
-	bool has_ports;
-	struct cas_port_list ports;
+	struct cas_port_list ports; /* empty: every protected port */
 	bool json;
 	bool replace;
 	const char *file;
 	struct cas_bucket_args buckets[CAS_BUCKET_COUNT];
-	bool has_mac, has_ttl;
-	__u8 mac[6];
-	__u8 ttl_min, ttl_max;
+	struct cas_mac_opt mac;
+	struct cas_ttl_opt ttl;
 };
 
-static int cas_allow_parse(int argc, char **argv, const char *verb,
-			   bool wants_cidr, const char *allowed_opts,
-			   struct cas_allow_args *args)
+static const char *const cas_bucket_names[CAS_BUCKET_COUNT] = {
+	[CAS_BUCKET_SYN] = "syn",
+	[CAS_BUCKET_SOURCE_SYN] = "source-syn",
+	[CAS_BUCKET_HELLO] = "hello",
+};
+
+static int cas_parse_rule_name(const char *text, void *target, char *err)
 {
-	static const struct option options[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "ports", required_argument, NULL, 'p' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "replace", no_argument, NULL, CAS_OPT_REPLACE },
-		{ "file", required_argument, NULL, 'f' },
-		{ "syn-rate", required_argument, NULL, CAS_OPT_SYN_RATE },
-		{ "syn-burst", required_argument, NULL, CAS_OPT_SYN_BURST },
-		{ "source-syn-rate", required_argument, NULL,
-		  CAS_OPT_SOURCE_SYN_RATE },
-		{ "source-syn-burst", required_argument, NULL,
-		  CAS_OPT_SOURCE_SYN_BURST },
-		{ "hello-rate", required_argument, NULL, CAS_OPT_HELLO_RATE },
-		{ "hello-burst", required_argument, NULL, CAS_OPT_HELLO_BURST },
-		{ "mac", required_argument, NULL, CAS_OPT_MAC },
-		{ "ttl", required_argument, NULL, CAS_OPT_TTL },
-		{ 0 },
-	};
-	char err_text[CAS_ERRBUF];
-	int opt, handled;
+	if (!cas_valid_rule_name(text)) {
+		snprintf(
+			err, CAS_ERRBUF,
+			"invalid name '%s' (1-%d characters of A-Z a-z 0-9 . _ -)",
+			text, CAS_RULE_NAME_LEN - 1);
+		return -EINVAL;
+	}
+	*(const char **)target = text;
+	return 0;
+}
+
+static int cas_parse_mac_opt(const char *text, void *target, char *err)
+{
+	struct cas_mac_opt *mac = target;
+
+	mac->given = true;
+	return cas_parse_mac(text, mac->mac, err);
+}
+
+static int cas_parse_ttl_opt(const char *text, void *target, char *err)
+{
+	struct cas_ttl_opt *ttl = target;
+
+	ttl->given = true;
+	return cas_parse_ttl(text, &ttl->min, &ttl->max, err);
+}
+
+/* What a rule is made of: on the command line and in a file's lines. */
+#define CAS_RULE_OPTS (CAS_ALLOW_ADD | CAS_ALLOW_LINE)
+
+static const struct cas_opt cas_allow_opts[] = {
+	CAS_OPT_IFACE(struct cas_allow_args, ifname,
+		      CAS_ALLOW_ADD | CAS_ALLOW_FILE | CAS_ALLOW_DEL |
+			      CAS_ALLOW_LIST),
+	{ .name = "ports",
+	  .kind = CAS_OPT_PORTS,
+	  .offset = offsetof(struct cas_allow_args, ports),
+	  .value = "LIST",
+	  .help = "protected ports the rule allows (default: all)",
+	  .scope = CAS_RULE_OPTS },
+	{ .name = "name",
+	  .kind = CAS_OPT_CUSTOM,
+	  .parse = cas_parse_rule_name,
+	  .offset = offsetof(struct cas_allow_args, name),
+	  .value = "NAME",
+	  .help = "rule label: up to 31 of A-Z a-z 0-9 . _ -",
+	  .scope = CAS_RULE_OPTS },
+	{ .name = "replace",
+	  .kind = CAS_OPT_FLAG,
+	  .offset = offsetof(struct cas_allow_args, replace),
+	  .help = "atomically swap the prefix's existing rule",
+	  .scope = CAS_RULE_OPTS },
+	CAS_OPT_BUCKET(struct cas_allow_args, buckets[CAS_BUCKET_SYN], "syn",
+		       "SYNs/s, shared by the rule's sources", CAS_RULE_OPTS),
+	CAS_OPT_BUCKET(struct cas_allow_args, buckets[CAS_BUCKET_SOURCE_SYN],
+		       "source-syn", "SYNs/s of each source (IPv6: each /64)",
+		       CAS_RULE_OPTS),
+	CAS_OPT_BUCKET(struct cas_allow_args, buckets[CAS_BUCKET_HELLO],
+		       "hello", "TLS ClientHellos/s of the rule",
+		       CAS_RULE_OPTS),
+	{ .name = "mac",
+	  .kind = CAS_OPT_CUSTOM,
+	  .parse = cas_parse_mac_opt,
+	  .offset = offsetof(struct cas_allow_args, mac),
+	  .value = "MAC",
+	  .help = "require this Ethernet source (else: spoofed)",
+	  .scope = CAS_RULE_OPTS },
+	{ .name = "ttl",
+	  .kind = CAS_OPT_CUSTOM,
+	  .parse = cas_parse_ttl_opt,
+	  .offset = offsetof(struct cas_allow_args, ttl),
+	  .value = "MIN[-MAX]",
+	  .help = "require a TTL or hop limit in this window",
+	  .scope = CAS_RULE_OPTS },
+	{ .name = "file",
+	  .kind = CAS_OPT_STRING,
+	  .offset = offsetof(struct cas_allow_args, file),
+	  .value = "FILE|-",
+	  .help = "add FILE's rules (-: stdin), all or none",
+	  .scope = CAS_ALLOW_FILE,
+	  .own_line = true },
+	CAS_OPT_JSON(struct cas_allow_args, json, CAS_ALLOW_LIST),
+	{ 0 },
+};
+
+static const struct cas_syntax cas_allow_add_syntax = {
+	.words = "allow add",
+	.verb = "allow",
+	.opts = cas_allow_opts,
+	.scope = CAS_ALLOW_ADD | CAS_ALLOW_FILE,
+	.operands = "CIDR",
+	.max_operands = 1, /* none with --file */
+};
+/* Only a usage line: allow add parses --file. */
+static const struct cas_syntax cas_allow_file_syntax = {
+	.words = "allow add",
+	.operands = "-i IFACE --file FILE|-",
+	.note = "(one rule a line, as above)",
+};
+static const struct cas_syntax cas_allow_line_syntax = {
+	.verb = "allow",
+	.opts = cas_allow_opts,
+	.scope = CAS_ALLOW_LINE,
+	.operands = "CIDR",
+	.min_operands = 1,
+	.max_operands = 1,
+};
+static const struct cas_syntax cas_allow_del_syntax = {
+	.words = "allow del",
+	.verb = "allow",
+	.opts = cas_allow_opts,
+	.scope = CAS_ALLOW_DEL,
+	.operands = "CIDR",
+	.min_operands = 1,
+	.max_operands = 1,
+};
+static const struct cas_syntax cas_allow_list_syntax = {
+	.words = "allow list",
+	.verb = "allow",
+	.opts = cas_allow_opts,
+	.scope = CAS_ALLOW_LIST,
+};
+
+/* Parse argv by syntax into args; the CIDR operand, if any, in args->cidr. */
+static int cas_allow_parse(const struct cas_syntax *syntax, int argc,
+			   char **argv, struct cas_allow_args *args)
+{
+	char **operands;
+	int count, err;
 
 	memset(args, 0, sizeof(*args));
-	while ((opt = cas_getopt(argc, argv, "i:", options, verb)) != -1) {
-		if (opt == '?')
-			return CAS_EXIT_USAGE;
-		/* Options past 255 belong to `allow add` only ('+'). */
-		if (!strchr(allowed_opts, opt > 255 ? '+' : opt)) {
-			cas_err("%s: option '%s' does not apply (see 'casshield allow --help')",
-				verb, argv[optind - 1]);
-			return CAS_EXIT_USAGE;
-		}
-		switch (opt) {
-		case 'i':
-			args->ifname = optarg;
-			break;
-		case 'p':
-			if (cas_parse_port_list(optarg, &args->ports,
-						err_text)) {
-				cas_err("%s: %s", verb, err_text);
-				return CAS_EXIT_USAGE;
-			}
-			args->has_ports = true;
-			break;
-		case 'n':
-			if (!cas_valid_rule_name(optarg)) {
-				cas_err("%s: invalid name '%s' (1-%d characters of A-Z a-z 0-9 . _ -)",
-					verb, optarg, CAS_RULE_NAME_LEN - 1);
-				return CAS_EXIT_USAGE;
-			}
-			args->name = optarg;
-			break;
-		case 'j':
-			args->json = true;
-			break;
-		case 'f':
-			args->file = optarg;
-			break;
-		case CAS_OPT_REPLACE:
-			args->replace = true;
-			break;
-		case CAS_OPT_MAC:
-			if (cas_parse_mac(optarg, args->mac, err_text)) {
-				cas_err("%s: %s", verb, err_text);
-				return CAS_EXIT_USAGE;
-			}
-			args->has_mac = true;
-			break;
-		case CAS_OPT_TTL:
-			if (cas_parse_ttl(optarg, &args->ttl_min,
-					  &args->ttl_max, err_text)) {
-				cas_err("%s: %s", verb, err_text);
-				return CAS_EXIT_USAGE;
-			}
-			args->has_ttl = true;
-			break;
-		default:
-			handled = cas_bucket_option(opt, optarg, verb,
-						    args->buckets);
-			if (handled <= 0)
-				return CAS_EXIT_USAGE;
-		}
-	}
-	if (wants_cidr && !args->file) {
-		if (optind >= argc) {
-			cas_err("%s: missing CIDR (see 'casshield allow --help')",
-				verb);
-			return CAS_EXIT_USAGE;
-		}
-		args->cidr = argv[optind++];
-	}
-	if (optind != argc) {
-		cas_err("%s: unexpected argument '%s'", verb, argv[optind]);
-		return CAS_EXIT_USAGE;
-	}
-	return CAS_EXIT_OK;
+	err = cas_opts_parse(syntax, argc, argv, args, &operands, &count);
+	if (!err && count)
+		args->cidr = operands[0];
+	return err;
 }
 
 /* Limits and binding of a new rule from its options; prints its errors. */
@@ -143,32 +213,25 @@ static int cas_allow_rule_limits(const struct cas_allow_args *args,
 	for (kind = 0; kind < CAS_BUCKET_COUNT; kind++) {
 		const struct cas_bucket_args *bucket = &args->buckets[kind];
 
-		*fields[kind][0] = bucket->rate;
-		*fields[kind][1] = bucket->burst;
-		if (cas_check_bucket(cas_bucket_names[kind], bucket->rate,
-				     bucket->burst_set, fields[kind][1],
+		*fields[kind][0] = bucket->rate.value;
+		*fields[kind][1] = bucket->burst.value;
+		if (cas_check_bucket(cas_bucket_names[kind], bucket->rate.value,
+				     bucket->burst.given, fields[kind][1],
 				     err_text)) {
 			cas_err("allow add: %s", err_text);
 			return -1;
 		}
 	}
-	if (args->has_mac) {
+	if (args->mac.given) {
 		rule->flags |= CAS_RULE_MATCH_MAC;
-		memcpy(rule->mac, args->mac, sizeof(rule->mac));
+		memcpy(rule->mac, args->mac.mac, sizeof(rule->mac));
 	}
-	if (args->has_ttl) {
+	if (args->ttl.given) {
 		rule->flags |= CAS_RULE_MATCH_TTL;
-		rule->ttl_min = args->ttl_min;
-		rule->ttl_max = args->ttl_max;
+		rule->ttl_min = args->ttl.min;
+		rule->ttl_max = args->ttl.max;
 	}
 	return 0;
-}
-
-/* Resolve the interface, lock, open its maps; prints its own errors. */
-static int cas_allow_open(const struct cas_allow_args *args, bool writer,
-			  struct cas_iface *iface)
-{
-	return cas_verb_iface(args->ifname, writer, iface);
 }
 
 /* Rules parsed from a file, with the line each came from. */
@@ -206,6 +269,7 @@ static int cas_allow_parse_line(char *text, const char *where,
 				const struct cas_iface *iface,
 				struct cas_rule *rule)
 {
+	struct cas_syntax syntax = cas_allow_line_syntax;
 	char *argv[64], *save = NULL, *word, err_text[CAS_ERRBUF];
 	struct cas_allow_args args;
 	struct cas_port unprotected;
@@ -222,8 +286,8 @@ static int cas_allow_parse_line(char *text, const char *where,
 		argv[argc++] = word;
 	}
 	argv[argc] = NULL;
-	optind = 0; /* a fresh argv for getopt */
-	err = cas_allow_parse(argc, argv, where, true, "pn+", &args);
+	syntax.words = where;
+	err = cas_allow_parse(&syntax, argc, argv, &args);
 	if (err)
 		return err;
 	if (cas_parse_prefix(args.cidr, &prefix, err_text)) {
@@ -251,6 +315,75 @@ static int cas_allow_parse_line(char *text, const char *where,
 	return CAS_EXIT_OK;
 }
 
+static bool cas_buckets_given(const struct cas_allow_args *args)
+{
+	int kind;
+
+	for (kind = 0; kind < CAS_BUCKET_COUNT; kind++)
+		if (args->buckets[kind].rate.given ||
+		    args->buckets[kind].burst.given)
+			return true;
+	return false;
+}
+
+/* A file's rules, each line parsed and its ports checked; an exit code. */
+static int cas_allow_read_file(FILE *in, const char *name,
+			       const struct cas_iface *iface,
+			       struct cas_rule_batch *batch)
+{
+	unsigned int line_no = 0;
+	char *line = NULL, where[300];
+	size_t line_cap = 0;
+	int err = CAS_EXIT_OK;
+
+	while (!err && getline(&line, &line_cap, in) > 0) {
+		char *hash = strchr(line, '#');
+		struct cas_rule rule;
+
+		line_no++;
+		if (hash)
+			*hash = '\0';
+		if (strspn(line, " \t\r\n") == strlen(line))
+			continue;
+		snprintf(where, sizeof(where), "allow add: %.200s:%u", name,
+			 line_no);
+		err = cas_allow_parse_line(line, where, iface, &rule);
+		if (!err && cas_batch_push(batch, &rule, line_no)) {
+			cas_err("allow add: out of memory at line %u", line_no);
+			err = CAS_EXIT_FAIL;
+		}
+	}
+	free(line);
+	return err;
+}
+
+/* The batch added at once, or none of it; an exit code. */
+static int cas_allow_add_batch(const struct cas_iface *iface,
+			       const struct cas_rule_batch *batch,
+			       const char *path, const char *name)
+{
+	struct cas_prefix prefix;
+	char cidr[64];
+	size_t failed;
+	int err;
+
+	err = cas_rules_add_bulk(&iface->maps, batch->rules, batch->count,
+				 &failed);
+	if (err == -EEXIST && failed < batch->count) {
+		cas_rule_prefix(&batch->rules[failed], &prefix);
+		cas_format_prefix(&prefix, cidr, sizeof(cidr));
+		cas_err("allow add: %s:%u: %s already has a rule (nothing was added)",
+			name, batch->lines[failed], cidr);
+	} else if (err == -ENOSPC) {
+		cas_err("allow add: %zu rules do not fit in the rule table of %s (see load --max-rules; nothing was added)",
+			batch->count, iface->name);
+	} else if (err) {
+		cas_err("allow add: cannot add the rules of %s: %s (nothing was added)",
+			path, strerror(-err));
+	}
+	return err ? CAS_EXIT_FAIL : CAS_EXIT_OK;
+}
+
 /*
  * allow add --file FILE: every line parsed and checked first, then all
  * rules added at once (cas_rules_add_bulk), or none. The protected ports
@@ -260,19 +393,17 @@ static int cas_allow_add_file(const struct cas_allow_args *args)
 {
 	struct cas_rule_batch batch = {};
 	const char *path = args->file;
-	unsigned int line_no = 0;
+	const char *name = strcmp(path, "-") ? path : "stdin";
 	struct cas_iface iface;
-	char *line = NULL, where[300];
-	size_t line_cap = 0, failed;
 	FILE *in;
 	int err;
 
-	if (args->name || args->has_ports || args->has_mac || args->has_ttl ||
-	    args->replace || args->cidr) {
+	if (args->name || args->ports.count || args->mac.given ||
+	    args->ttl.given || args->replace || cas_buckets_given(args)) {
 		cas_err("allow add: --file takes the rules from the file; give only -i with it");
 		return CAS_EXIT_USAGE;
 	}
-	err = cas_allow_open(args, true, &iface);
+	err = cas_verb_iface(args->ifname, true, &iface);
 	if (err)
 		return err;
 	in = strcmp(path, "-") ? fopen(path, "r") : stdin;
@@ -281,52 +412,52 @@ static int cas_allow_add_file(const struct cas_allow_args *args)
 		cas_iface_close(&iface);
 		return CAS_EXIT_FAIL;
 	}
-	while (getline(&line, &line_cap, in) > 0) {
-		char *hash = strchr(line, '#');
-		struct cas_rule rule;
-
-		line_no++;
-		if (hash)
-			*hash = '\0';
-		if (strspn(line, " \t\r\n") == strlen(line))
-			continue;
-		snprintf(where, sizeof(where), "allow add: %.200s:%u",
-			 strcmp(path, "-") ? path : "stdin", line_no);
-		err = cas_allow_parse_line(line, where, &iface, &rule);
-		if (!err && cas_batch_push(&batch, &rule, line_no)) {
-			cas_err("allow add: out of memory at line %u", line_no);
-			err = CAS_EXIT_FAIL;
-		}
-		if (err)
-			goto out;
-	}
-	err = cas_rules_add_bulk(&iface.maps, batch.rules, batch.count,
-				 &failed);
-	if (err == -EEXIST && failed < batch.count) {
-		struct cas_prefix prefix;
-		char cidr[64];
-
-		cas_rule_prefix(&batch.rules[failed], &prefix);
-		cas_format_prefix(&prefix, cidr, sizeof(cidr));
-		cas_err("allow add: %s:%u: %s already has a rule (nothing was added)",
-			strcmp(path, "-") ? path : "stdin", batch.lines[failed],
-			cidr);
-	} else if (err == -ENOSPC) {
-		cas_err("allow add: %zu rules do not fit in the rule table of %s (see load --max-rules; nothing was added)",
-			batch.count, iface.name);
-	} else if (err) {
-		cas_err("allow add: cannot add the rules of %s: %s (nothing was added)",
-			path, strerror(-err));
-	}
-	err = err ? CAS_EXIT_FAIL : CAS_EXIT_OK;
-out:
+	err = cas_allow_read_file(in, name, &iface, &batch);
+	if (!err)
+		err = cas_allow_add_batch(&iface, &batch, path, name);
 	if (in != stdin)
 		fclose(in);
-	free(line);
 	free(batch.rules);
 	free(batch.lines);
 	cas_iface_close(&iface);
 	return err;
+}
+
+/* rule, its prefix and limits set, completed and added on iface. */
+static int cas_allow_add_rule(const struct cas_allow_args *args,
+			      const struct cas_iface *iface,
+			      struct cas_rule *rule, const char *cidr)
+{
+	struct cas_port unprotected;
+	__u32 id;
+	int err;
+
+	if (args->name)
+		snprintf(rule->name, sizeof(rule->name), "%s", args->name);
+	err = cas_ports_mask(&iface->maps, &args->ports, &rule->port_mask,
+			     &unprotected);
+	if (err == -ENOENT) {
+		cas_err("allow add: port %u/%s is not protected on %s (see 'casshield status')",
+			unprotected.port, cas_proto_name(unprotected.proto),
+			iface->name);
+		return CAS_EXIT_FAIL;
+	}
+	if (!err)
+		err = args->replace ?
+			      cas_rule_replace(&iface->maps, rule, &id) :
+			      cas_rule_add(&iface->maps, rule, &id);
+	if (err == -EEXIST)
+		cas_err("allow add: %s already has a rule on %s (use --replace to change it)",
+			cidr, iface->name);
+	else if (err == -ENOENT && args->replace)
+		cas_err("allow add: --replace: no rule for %s on %s", cidr,
+			iface->name);
+	else if (err == -ENOSPC)
+		cas_err("allow add: the rule table of %s is full", iface->name);
+	else if (err)
+		cas_err("allow add: cannot add %s on %s: %s", cidr, iface->name,
+			strerror(-err));
+	return err ? CAS_EXIT_FAIL : CAS_EXIT_OK;
 }
 
 static int cas_allow_add(int argc, char **argv)
@@ -336,15 +467,17 @@ static int cas_allow_add(int argc, char **argv)
 	struct cas_prefix prefix;
 	struct cas_rule rule = {};
 	struct cas_iface iface;
-	struct cas_port unprotected;
-	__u32 id;
 	int err;
 
-	err = cas_allow_parse(argc, argv, "allow add", true, "ipnf+", &args);
+	err = cas_allow_parse(&cas_allow_add_syntax, argc, argv, &args);
 	if (err)
 		return err;
+	if (args.file && args.cidr)
+		return cas_opts_unexpected(&cas_allow_add_syntax, args.cidr);
 	if (args.file)
 		return cas_allow_add_file(&args);
+	if (!args.cidr)
+		return cas_opts_missing(&cas_allow_add_syntax);
 	if (cas_parse_prefix(args.cidr, &prefix, err_text)) {
 		cas_err("allow add: %s", err_text);
 		return CAS_EXIT_USAGE;
@@ -352,42 +485,13 @@ static int cas_allow_add(int argc, char **argv)
 	cas_rule_set_prefix(&rule, &prefix);
 	if (cas_allow_rule_limits(&args, &rule))
 		return CAS_EXIT_USAGE;
-	err = cas_allow_open(&args, true, &iface);
+	err = cas_verb_iface(args.ifname, true, &iface);
 	if (err)
 		return err;
-
 	cas_format_prefix(&prefix, cidr, sizeof(cidr));
-	if (args.name)
-		snprintf(rule.name, sizeof(rule.name), "%s", args.name);
-	err = cas_ports_mask(&iface.maps, &args.ports, &rule.port_mask,
-			     &unprotected);
-	if (err == -ENOENT) {
-		cas_err("allow add: port %u/%s is not protected on %s (see 'casshield status')",
-			unprotected.port, cas_proto_name(unprotected.proto),
-			iface.name);
-		goto fail;
-	}
-	if (!err)
-		err = args.replace ? cas_rule_replace(&iface.maps, &rule, &id) :
-				     cas_rule_add(&iface.maps, &rule, &id);
-	if (err == -EEXIST)
-		cas_err("allow add: %s already has a rule on %s (use --replace to change it)",
-			cidr, iface.name);
-	else if (err == -ENOENT && args.replace)
-		cas_err("allow add: --replace: no rule for %s on %s", cidr,
-			iface.name);
-	else if (err == -ENOSPC)
-		cas_err("allow add: the rule table of %s is full", iface.name);
-	else if (err)
-		cas_err("allow add: cannot add %s on %s: %s", cidr, iface.name,
-			strerror(-err));
-	if (err)
-		goto fail;
+	err = cas_allow_add_rule(&args, &iface, &rule, cidr);
 	cas_iface_close(&iface);
-	return CAS_EXIT_OK;
-fail:
-	cas_iface_close(&iface);
-	return CAS_EXIT_FAIL;
+	return err;
 }
 
 static int cas_allow_del(int argc, char **argv)
@@ -398,14 +502,14 @@ static int cas_allow_del(int argc, char **argv)
 	struct cas_iface iface;
 	int err;
 
-	err = cas_allow_parse(argc, argv, "allow del", true, "i", &args);
+	err = cas_allow_parse(&cas_allow_del_syntax, argc, argv, &args);
 	if (err)
 		return err;
 	if (cas_parse_prefix(args.cidr, &prefix, err_text)) {
 		cas_err("allow del: %s", err_text);
 		return CAS_EXIT_USAGE;
 	}
-	err = cas_allow_open(&args, true, &iface);
+	err = cas_verb_iface(args.ifname, true, &iface);
 	if (err)
 		return err;
 	cas_format_prefix(&prefix, cidr, sizeof(cidr));
@@ -417,26 +521,6 @@ static int cas_allow_del(int argc, char **argv)
 			iface.name, strerror(-err));
 	cas_iface_close(&iface);
 	return err ? CAS_EXIT_FAIL : CAS_EXIT_OK;
-}
-
-/* "443/tcp,80/tcp" from a port mask, or "all". */
-static void cas_mask_ports(__u64 mask, const struct cas_port_list *ports,
-			   bool json, FILE *out)
-{
-	unsigned int i, shown = 0;
-
-	if (mask == CAS_ALL_PORTS) {
-		fputs(json ? "\"all\"" : "all", out);
-		return;
-	}
-	for (i = 0; i < ports->count; i++) {
-		if (!(mask & (1ULL << i)))
-			continue;
-		fprintf(out, json ? "%s\"%u/%s\"" : "%s%u/%s",
-			shown++ ? (json ? ", " : ",") : "",
-			ports->ports[i].port,
-			cas_proto_name(ports->ports[i].proto));
-	}
 }
 
 static void cas_mac_text(const __u8 *mac, char *buf, size_t len)
@@ -453,25 +537,24 @@ static void cas_ttl_text(const struct cas_rule *rule, char *buf, size_t len)
 		snprintf(buf, len, "%u-%u", rule->ttl_min, rule->ttl_max);
 }
 
-/* Limits (0 = unlimited) and binding (null = none) of a rule, as JSON fields. */
-static void cas_rule_extras_json(FILE *out, const struct cas_rule *rule)
+/* Limits (0 = unlimited) and binding (null = none) of a rule, as members. */
+static void cas_rule_extras_json(struct json_object *obj,
+				 const struct cas_rule *rule)
 {
 	char text[32];
 
-	fprintf(out,
-		", \"syn_rate\": %u, \"syn_burst\": %u, \"source_syn_rate\": %u, \"source_syn_burst\": %u, \"hello_rate\": %u, \"hello_burst\": %u",
-		rule->syn_rate, rule->syn_burst, rule->source_syn_rate,
-		rule->source_syn_burst, rule->hello_rate, rule->hello_burst);
+	cas_json_set_u64(obj, "syn_rate", rule->syn_rate);
+	cas_json_set_u64(obj, "syn_burst", rule->syn_burst);
+	cas_json_set_u64(obj, "source_syn_rate", rule->source_syn_rate);
+	cas_json_set_u64(obj, "source_syn_burst", rule->source_syn_burst);
+	cas_json_set_u64(obj, "hello_rate", rule->hello_rate);
+	cas_json_set_u64(obj, "hello_burst", rule->hello_burst);
 	cas_mac_text(rule->mac, text, sizeof(text));
-	fprintf(out,
-		rule->flags & CAS_RULE_MATCH_MAC ? ", \"mac\": \"%s\"" :
-						   ", \"mac\": null",
-		text);
+	cas_json_set_string(obj, "mac",
+			    rule->flags & CAS_RULE_MATCH_MAC ? text : NULL);
 	cas_ttl_text(rule, text, sizeof(text));
-	fprintf(out,
-		rule->flags & CAS_RULE_MATCH_TTL ? ", \"ttl\": \"%s\"" :
-						   ", \"ttl\": null",
-		text);
+	cas_json_set_string(obj, "ttl",
+			    rule->flags & CAS_RULE_MATCH_TTL ? text : NULL);
 }
 
 /* A second, indented line for rules that have limits or a binding. */
@@ -510,64 +593,91 @@ static void cas_rule_extras_text(FILE *out, const struct cas_rule *rule)
 		fputc('\n', out);
 }
 
-static void cas_rules_print(FILE *out, const char *ifname,
-			    const struct cas_rule_entry *entries, size_t count,
-			    const struct cas_port_list *ports, bool json)
+/* A rule's members, set in obj (the same object for every rule). */
+static void cas_rule_json(struct json_object *obj,
+			  const struct cas_rule_entry *entry,
+			  const struct cas_port_list *ports)
+{
+	const struct cas_rule *rule = &entry->rule;
+	char cidr[64], name[sizeof(rule->name) + 1];
+	struct cas_port_list subset;
+	struct cas_prefix prefix;
+
+	cas_rule_prefix(rule, &prefix);
+	cas_format_prefix(&prefix, cidr, sizeof(cidr));
+	snprintf(name, sizeof(name), "%.*s", (int)sizeof(rule->name),
+		 rule->name);
+	cas_json_set_u64(obj, "id", entry->id);
+	cas_json_set_string(obj, "cidr", cidr);
+	cas_json_set_string(obj, "family",
+			    prefix.family == AF_INET ? "ipv4" : "ipv6");
+	cas_json_set_string(obj, "name", name);
+	if (rule->port_mask == CAS_ALL_PORTS) {
+		cas_json_set_string(obj, "ports", "all");
+	} else {
+		cas_port_list_from_mask(ports, rule->port_mask, &subset);
+		json_object_object_add(obj, "ports", cas_json_ports(&subset));
+	}
+	cas_json_set_u64(obj, "hits", entry->hits.packets);
+	cas_json_set_u64(obj, "bytes", entry->hits.bytes);
+	cas_rule_extras_json(obj, rule);
+}
+
+/* {"interface": ..., "rules": [...]}, one rule at a time. */
+static int cas_rules_json(FILE *out, const char *ifname,
+			  const struct cas_rule_entry *entries, size_t count,
+			  const struct cas_port_list *ports)
+{
+	struct json_object *head = json_object_new_object();
+	struct json_object *rule = json_object_new_object();
+	struct cas_json_stream stream;
+	size_t i;
+
+	if (!head || !rule) {
+		json_object_put(head);
+		json_object_put(rule);
+		cas_err("allow list: out of memory");
+		return CAS_EXIT_FAIL;
+	}
+	cas_json_set_string(head, "interface", ifname);
+	cas_json_stream_begin(&stream, out, head, "rules");
+	for (i = 0; i < count; i++) {
+		cas_rule_json(rule, &entries[i], ports);
+		cas_json_stream_item(&stream, rule);
+	}
+	cas_json_stream_end(&stream);
+	json_object_put(rule);
+	return CAS_EXIT_OK;
+}
+
+static void cas_rules_text(FILE *out, const struct cas_rule_entry *entries,
+			   size_t count, const struct cas_port_list *ports)
 {
 	size_t i;
 
-	if (json) {
-		fputs("{\"interface\": ", out);
-		cas_json_string(out, ifname);
-		fputs(", \"rules\": [", out);
-	} else {
-		fprintf(out, "%-6s %-43s %-20s %-16s %12s %14s\n", "ID", "CIDR",
-			"NAME", "PORTS", "HITS", "BYTES");
-	}
+	fprintf(out, "%-6s %-43s %-20s %-16s %12s %14s\n", "ID", "CIDR", "NAME",
+		"PORTS", "HITS", "BYTES");
 	for (i = 0; i < count; i++) {
 		const struct cas_rule_entry *entry = &entries[i];
+		char cidr[64], port_text[CAS_PORTS_TEXT];
+		struct cas_port_list subset;
 		struct cas_prefix prefix;
-		char cidr[64], *port_buf = NULL;
-		size_t port_len = 0;
-		FILE *port_text;
 
 		cas_rule_prefix(&entry->rule, &prefix);
 		cas_format_prefix(&prefix, cidr, sizeof(cidr));
-		if (json) {
-			fprintf(out,
-				"%s{\"id\": %u, \"cidr\": \"%s\", \"family\": \"%s\", \"name\": ",
-				i ? ", " : "", entry->id, cidr,
-				prefix.family == AF_INET ? "ipv4" : "ipv6");
-			cas_json_string(out, entry->rule.name);
-			fputs(", \"ports\": ", out);
-			if (entry->rule.port_mask != CAS_ALL_PORTS)
-				fputc('[', out);
-			cas_mask_ports(entry->rule.port_mask, ports, true, out);
-			if (entry->rule.port_mask != CAS_ALL_PORTS)
-				fputc(']', out);
-			fprintf(out, ", \"hits\": %llu, \"bytes\": %llu",
-				(unsigned long long)entry->hits.packets,
-				(unsigned long long)entry->hits.bytes);
-			cas_rule_extras_json(out, &entry->rule);
-			fputc('}', out);
-			continue;
-		}
-		fprintf(out, "%-6u %-43s %-20s ", entry->id, cidr,
-			entry->rule.name[0] ? entry->rule.name : "-");
-		port_text = open_memstream(&port_buf, &port_len);
-		if (port_text) {
-			cas_mask_ports(entry->rule.port_mask, ports, false,
-				       port_text);
-			fclose(port_text);
-		}
-		fprintf(out, "%-16s %12llu %14llu\n", port_buf ? port_buf : "?",
+		cas_port_list_from_mask(ports, entry->rule.port_mask, &subset);
+		if (entry->rule.port_mask == CAS_ALL_PORTS)
+			snprintf(port_text, sizeof(port_text), "all");
+		else
+			cas_port_list_format(&subset, ",", port_text,
+					     sizeof(port_text));
+		fprintf(out, "%-6u %-43s %-20s %-16s %12llu %14llu\n",
+			entry->id, cidr,
+			entry->rule.name[0] ? entry->rule.name : "-", port_text,
 			(unsigned long long)entry->hits.packets,
 			(unsigned long long)entry->hits.bytes);
 		cas_rule_extras_text(out, &entry->rule);
-		free(port_buf);
 	}
-	if (json)
-		fputs("]}\n", out);
 }
 
 static int cas_allow_list(int argc, char **argv)
@@ -579,10 +689,10 @@ static int cas_allow_list(int argc, char **argv)
 	size_t count;
 	int err;
 
-	err = cas_allow_parse(argc, argv, "allow list", false, "ij", &args);
+	err = cas_allow_parse(&cas_allow_list_syntax, argc, argv, &args);
 	if (err)
 		return err;
-	err = cas_allow_open(&args, false, &iface);
+	err = cas_verb_iface(args.ifname, false, &iface);
 	if (err)
 		return err;
 	err = cas_ports_get_active(&iface.maps, &ports);
@@ -592,15 +702,18 @@ static int cas_allow_list(int argc, char **argv)
 		cas_err("allow list: cannot read the rules of %s: %s",
 			iface.name, strerror(-err));
 	} else {
-		cas_rules_print(stdout, iface.name, entries, count, &ports,
-				args.json);
+		if (args.json)
+			err = cas_rules_json(stdout, iface.name, entries, count,
+					     &ports);
+		else
+			cas_rules_text(stdout, entries, count, &ports);
 	}
 	free(entries);
 	cas_iface_close(&iface);
 	return err ? CAS_EXIT_FAIL : CAS_EXIT_OK;
 }
 
-int cas_cmd_allow(int argc, char **argv)
+static int cas_cmd_allow(int argc, char **argv)
 {
 	static const struct cas_subverb subverbs[] = {
 		{ "add", cas_allow_add },    { "del", cas_allow_del },
@@ -611,3 +724,13 @@ int cas_cmd_allow(int argc, char **argv)
 	return cas_run_subverb(argc, argv, "allow", "add, del or list",
 			       subverbs);
 }
+
+static const struct cas_syntax *const cas_allow_forms[] = {
+	&cas_allow_add_syntax, &cas_allow_file_syntax, &cas_allow_del_syntax,
+	&cas_allow_list_syntax, NULL
+};
+
+const struct cas_verb cas_verb_allow = {
+	"allow", cas_cmd_allow, cas_allow_forms,
+	"manage the sources allowed to reach protected ports"
+};

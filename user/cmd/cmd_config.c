@@ -17,77 +17,98 @@
 #include "exporter.h"
 #include "metrics.h"
 
-/* --config FILE (default CAS_CONFIG_DEFAULT); returns the path or NULL. */
-const char *cas_config_option(int argc, char **argv, const char *verb,
-			      const struct option *extra,
-			      int (*on_extra)(int opt))
-{
-	struct option options[16] = {
-		{ "config", required_argument, NULL, 'c' },
-	};
-	const char *path = CAS_CONFIG_DEFAULT;
-	size_t n = 1;
-	int opt;
+/* The options of check, apply and run; each takes its own of them. */
+struct cas_config_args {
+	const char *path;
+	bool prune, force, detach;
+	__u32 confirm; /* seconds; 0: no rollback */
+};
 
-	for (; extra && extra->name && n < CAS_ARRAY_SIZE(options) - 1; extra++)
-		options[n++] = *extra;
-	while ((opt = cas_getopt(argc, argv, "c:", options, verb)) != -1) {
-		if (opt == 'c')
-			path = optarg;
-		else if (opt == '?' || !on_extra || on_extra(opt))
-			return NULL;
+#define CAS_OPT_CONFIG                                                   \
+	{                                                                \
+		.name = "config", .letter = 'c', .kind = CAS_OPT_STRING, \
+		.offset = offsetof(struct cas_config_args, path),        \
+		.value = "FILE",                                         \
+		.help = "the file (default " CAS_CONFIG_DEFAULT ")",     \
+		.usage_long = true,                                      \
 	}
-	if (optind != argc) {
-		cas_err("%s: unexpected argument '%s'", verb, argv[optind]);
-		return NULL;
-	}
-	return path;
+
+static const struct cas_opt cas_check_opts[] = { CAS_OPT_CONFIG, { 0 } };
+
+static const struct cas_opt cas_apply_opts[] = {
+	CAS_OPT_CONFIG,
+	{ .name = "prune",
+	  .kind = CAS_OPT_FLAG,
+	  .offset = offsetof(struct cas_config_args, prune),
+	  .help = "also unload shielded interfaces the file omits" },
+	{ .name = "force",
+	  .kind = CAS_OPT_FLAG,
+	  .offset = offsetof(struct cas_config_args, force),
+	  .help = "apply even if it locks out this SSH session" },
+	{ .name = "confirm",
+	  .kind = CAS_OPT_U32,
+	  .offset = offsetof(struct cas_config_args, confirm),
+	  .value = "SECONDS",
+	  .min = 1,
+	  .max = 86400,
+	  .help = "roll back unless 'casshield confirm' runs in time" },
+	{ 0 },
+};
+
+static const struct cas_opt cas_run_opts[] = {
+	CAS_OPT_CONFIG,
+	{ .name = "detach-on-exit",
+	  .kind = CAS_OPT_FLAG,
+	  .offset = offsetof(struct cas_config_args, detach),
+	  .help = "unload the file's interfaces on SIGTERM" },
+	{ 0 },
+};
+
+static const struct cas_syntax cas_check_syntax = {
+	.words = "check",
+	.verb = "check",
+	.opts = cas_check_opts,
+};
+static const struct cas_syntax cas_apply_syntax = {
+	.words = "apply",
+	.verb = "apply",
+	.opts = cas_apply_opts,
+};
+static const struct cas_syntax cas_confirm_syntax = {
+	.words = "confirm",
+	.verb = "confirm",
+};
+static const struct cas_syntax cas_run_syntax = {
+	.words = "run",
+	.verb = "run",
+	.opts = cas_run_opts,
+};
+
+/* Parse argv by syntax into args, the file's path defaulted. */
+static int cas_config_args(const struct cas_syntax *syntax, int argc,
+			   char **argv, struct cas_config_args *args)
+{
+	*args = (struct cas_config_args){ .path = CAS_CONFIG_DEFAULT };
+	return cas_opts_parse(syntax, argc, argv, args, NULL, NULL);
 }
 
 static int cas_config_read(const char *path, struct cas_config *config);
 
-int cas_cmd_check(int argc, char **argv)
+static int cas_cmd_check(int argc, char **argv)
 {
+	struct cas_config_args args;
 	struct cas_config config;
-	const char *path;
 	int ret;
 
-	path = cas_config_option(argc, argv, "check", NULL, NULL);
-	if (!path)
-		return CAS_EXIT_USAGE;
-	ret = cas_config_read(path, &config);
+	ret = cas_config_args(&cas_check_syntax, argc, argv, &args);
+	if (ret)
+		return ret;
+	ret = cas_config_read(args.path, &config);
 	if (ret)
 		return ret;
 	cas_config_print(stdout, &config);
 	cas_config_free(&config);
 	return CAS_EXIT_OK;
-}
-
-static bool cas_apply_prune, cas_apply_force, cas_run_detach;
-static __u32 cas_apply_confirm;
-
-static int cas_apply_extra(int opt)
-{
-	char err[CAS_ERRBUF];
-
-	switch (opt) {
-	case 'p':
-		cas_apply_prune = true;
-		return 0;
-	case 'f':
-		cas_apply_force = true;
-		return 0;
-	case 'C':
-		if (cas_parse_u32(optarg, 1, 86400, &cas_apply_confirm, err)) {
-			cas_err("apply: --confirm: %s", err);
-			return 1;
-		}
-		return 0;
-	case 'D':
-		cas_run_detach = true;
-		return 0;
-	}
-	return 1;
 }
 
 /* Load the file; prints the error and returns the exit code. */
@@ -192,7 +213,7 @@ static int cas_save_rollback(void)
 	return CAS_EXIT_OK;
 }
 
-static int cas_start_waiter(int lock)
+static int cas_start_waiter(int lock, __u32 seconds)
 {
 	FILE *file;
 	pid_t pid;
@@ -206,7 +227,7 @@ static int cas_start_waiter(int lock)
 	}
 	if (pid == 0) {
 		close(lock); /* the parent's copy keeps the lock until it exits */
-		cas_rollback_waiter(cas_apply_confirm);
+		cas_rollback_waiter(seconds);
 	}
 	file = fopen(CAS_CONFIRM_PID_FILE, "w");
 	if (!file) {
@@ -220,24 +241,41 @@ static int cas_start_waiter(int lock)
 	return CAS_EXIT_OK;
 }
 
-int cas_cmd_apply(int argc, char **argv)
+/*
+ * What apply checks under the state lock before changing anything: the
+ * SSH session is not locked out, no rollback is pending, the rollback
+ * snapshot is saved. An exit code.
+ */
+static int cas_apply_prepare(const struct cas_config *config,
+			     const struct cas_config_args *args)
 {
-	static const struct option extra[] = {
-		{ "prune", no_argument, NULL, 'p' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "confirm", required_argument, NULL, 'C' },
-		{ 0 },
-	};
-	struct cas_apply_counts counts;
-	struct cas_config config;
 	char message[512];
-	const char *path;
+
+	if (!args->force &&
+	    cas_lockout_check(config, message, sizeof(message))) {
+		cas_err("apply: refused: %s (nothing was changed)", message);
+		return CAS_EXIT_FAIL;
+	}
+	if (!args->confirm)
+		return CAS_EXIT_OK;
+	if (cas_pending_confirm()) {
+		cas_err("apply: an earlier apply is waiting for 'casshield confirm' (nothing was changed)");
+		return CAS_EXIT_FAIL;
+	}
+	return cas_save_rollback();
+}
+
+static int cas_cmd_apply(int argc, char **argv)
+{
+	struct cas_apply_counts counts;
+	struct cas_config_args args;
+	struct cas_config config;
 	int ret, lock;
 
-	path = cas_config_option(argc, argv, "apply", extra, cas_apply_extra);
-	if (!path)
-		return CAS_EXIT_USAGE;
-	ret = cas_config_read(path, &config);
+	ret = cas_config_args(&cas_apply_syntax, argc, argv, &args);
+	if (ret)
+		return ret;
+	ret = cas_config_read(args.path, &config);
 	if (ret)
 		return ret;
 	ret = cas_verb_privileges();
@@ -250,46 +288,30 @@ int cas_cmd_apply(int argc, char **argv)
 			strerror(-lock));
 		goto out;
 	}
-	if (!cas_apply_force &&
-	    cas_lockout_check(&config, message, sizeof(message))) {
-		cas_err("apply: refused: %s (nothing was changed)", message);
+	if (cas_apply_prepare(&config, &args))
 		goto out;
-	}
-	if (cas_apply_confirm) {
-		if (cas_pending_confirm()) {
-			cas_err("apply: an earlier apply is waiting for 'casshield confirm' (nothing was changed)");
-			goto out;
-		}
-		if (cas_save_rollback())
-			goto out;
-	}
-	ret = cas_apply_config(&config, cas_apply_prune, stdout, &counts);
+	ret = cas_apply_config(&config, args.prune, stdout, &counts);
 	printf("%u added, %u removed, %u changed, %u unchanged; %u attached, %u unloaded\n",
 	       counts.added, counts.removed, counts.changed, counts.unchanged,
 	       counts.attached, counts.unloaded);
-	if (cas_apply_confirm && !ret) {
-		ret = cas_start_waiter(lock);
+	if (args.confirm && !ret) {
+		ret = cas_start_waiter(lock, args.confirm);
 		if (!ret)
 			printf("rolling back in %u s unless 'casshield confirm' runs\n",
-			       cas_apply_confirm);
+			       args.confirm);
 	}
 out:
 	cas_config_free(&config);
 	return ret;
 }
 
-int cas_cmd_confirm(int argc, char **argv)
+static int cas_cmd_confirm(int argc, char **argv)
 {
-	static const struct option options[] = { { 0 } };
 	pid_t pid;
 	int lock;
 
-	if (cas_getopt(argc, argv, "", options, "confirm") != -1)
+	if (cas_opts_parse(&cas_confirm_syntax, argc, argv, NULL, NULL, NULL))
 		return CAS_EXIT_USAGE;
-	if (optind != argc) {
-		cas_err("confirm: unexpected argument '%s'", argv[optind]);
-		return CAS_EXIT_USAGE;
-	}
 	if (cas_verb_privileges())
 		return CAS_EXIT_FAIL;
 	lock = cas_state_lock();
@@ -372,22 +394,77 @@ static void cas_run_detach_all(const struct cas_config *config)
  * failure a retry may cure (an interface not there yet), 2 the file is
  * invalid, 3 this kernel cannot run the shield.
  */
-int cas_cmd_run(int argc, char **argv)
+/*
+ * run's SIGHUP: read the file again and apply it, keeping the running
+ * ruleset if the file is invalid; *config becomes the file applied.
+ */
+static void cas_run_reload(const char *path, struct cas_config *config,
+			   struct cas_exporter **server)
 {
-	static const struct option extra[] = {
-		{ "detach-on-exit", no_argument, NULL, 'D' },
-		{ 0 },
-	};
-	struct cas_config config, next;
-	struct cas_exporter *server = NULL;
-	const char *path;
-	sigset_t signals;
-	int ret, sig, reload_failed;
+	struct cas_config next;
+	int failed;
 
-	path = cas_config_option(argc, argv, "run", extra, cas_apply_extra);
-	if (!path)
-		return CAS_EXIT_USAGE;
-	ret = cas_config_read(path, &config);
+	sd_notify(0, "RELOADING=1");
+	if (cas_config_read(path, &next)) {
+		fprintf(stderr,
+			"casshield: reload refused, the running ruleset stays\n");
+		sd_notifyf(
+			0,
+			"READY=1\nSTATUS=reload refused (%s is invalid); the running ruleset stays",
+			path);
+		return;
+	}
+	/* Interfaces the old file named and the new one does not are
+	 * unloaded; others shielded by hand are left alone. */
+	for (size_t i = 0; i < config->iface_count; i++) {
+		const char *name = config->ifaces[i].name;
+
+		if (!cas_config_find(&next, name))
+			cas_run_unload(name,
+				       "unloaded (no longer in the file)");
+	}
+	failed = cas_run_apply(&next, false);
+	if (failed)
+		fprintf(stderr,
+			"casshield: reload failed; what was applied before the failure stays\n");
+	/* A server that failed to start is retried at every reload. */
+	if (!*server || strcmp(next.listen, config->listen)) {
+		cas_exporter_stop(*server);
+		*server = cas_run_exporter(next.listen);
+		if (!*server)
+			fprintf(stderr,
+				"casshield: metrics are off until the next reload\n");
+	}
+	cas_config_free(config);
+	*config = next;
+	fprintf(stderr, "casshield: reloaded %s\n", path);
+	sd_notifyf(0, "READY=1\nSTATUS=%s %zu interface(s) from %s",
+		   failed ? "reload failed (see the journal); enforcing" :
+			    "enforcing",
+		   config->iface_count, path);
+}
+
+/*
+ * The service: attach or adopt what the file names, serve metrics, reload
+ * on SIGHUP, exit on SIGTERM/SIGINT leaving the shield enforcing (unless
+ * --detach-on-exit: the shield fails closed by default). Under systemd
+ * (Type=notify) READY=1 is sent only once every interface of the file is
+ * enforcing its ruleset, so "active" means "enforcing". Exit codes, which
+ * the unit's RestartPreventExitStatus reads: 0 stopped by a signal, 1 a
+ * failure a retry may cure (an interface not there yet), 2 the file is
+ * invalid, 3 this kernel cannot run the shield.
+ */
+static int cas_cmd_run(int argc, char **argv)
+{
+	struct cas_exporter *server = NULL;
+	struct cas_config_args args;
+	struct cas_config config;
+	sigset_t signals;
+	int ret, sig;
+
+	ret = cas_config_args(&cas_run_syntax, argc, argv, &args);
+	if (!ret)
+		ret = cas_config_read(args.path, &config);
 	if (ret)
 		return ret;
 	ret = cas_verb_privileges();
@@ -403,10 +480,11 @@ int cas_cmd_run(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &signals, NULL);
 	setvbuf(stderr, NULL, _IOLBF, 0);
 
-	fprintf(stderr, "casshield: run: %s\n", path);
+	fprintf(stderr, "casshield: run: %s\n", args.path);
 	ret = cas_run_apply(&config, false);
 	if (ret) {
-		sd_notifyf(0, "STATUS=cannot apply %s (see the journal)", path);
+		sd_notifyf(0, "STATUS=cannot apply %s (see the journal)",
+			   args.path);
 		goto out;
 	}
 	server = cas_run_exporter(config.listen);
@@ -415,58 +493,18 @@ int cas_cmd_run(int argc, char **argv)
 		goto out;
 	}
 	sd_notifyf(0, "READY=1\nSTATUS=enforcing %zu interface(s) from %s",
-		   config.iface_count, path);
+		   config.iface_count, args.path);
 	for (;;) {
 		if (sigwait(&signals, &sig))
 			continue;
 		if (sig != SIGHUP)
 			break;
-		sd_notify(0, "RELOADING=1");
-		if (cas_config_read(path, &next)) {
-			fprintf(stderr,
-				"casshield: reload refused, the running ruleset stays\n");
-			sd_notifyf(
-				0,
-				"READY=1\nSTATUS=reload refused (%s is invalid); the running ruleset stays",
-				path);
-			continue;
-		}
-		/* Interfaces the old file named and the new one does not are
-		 * unloaded; others shielded by hand are left alone. */
-		for (size_t i = 0; i < config.iface_count; i++) {
-			const char *name = config.ifaces[i].name;
-
-			if (!cas_config_find(&next, name))
-				cas_run_unload(
-					name,
-					"unloaded (no longer in the file)");
-		}
-		reload_failed = cas_run_apply(&next, false);
-		if (reload_failed)
-			fprintf(stderr,
-				"casshield: reload failed; what was applied before the failure stays\n");
-		/* A server that failed to start is retried at every reload. */
-		if (!server || strcmp(next.listen, config.listen)) {
-			cas_exporter_stop(server);
-			server = cas_run_exporter(next.listen);
-			if (!server)
-				fprintf(stderr,
-					"casshield: metrics are off until the next reload\n");
-		}
-		cas_config_free(&config);
-		config = next;
-		fprintf(stderr, "casshield: reloaded %s\n", path);
-		sd_notifyf(
-			0, "READY=1\nSTATUS=%s %zu interface(s) from %s",
-			reload_failed ?
-				"reload failed (see the journal); enforcing" :
-				"enforcing",
-			config.iface_count, path);
+		cas_run_reload(args.path, &config, &server);
 	}
 	sd_notify(0, "STOPPING=1");
 	fprintf(stderr, "casshield: stopping (signal %d)%s\n", sig,
-		cas_run_detach ? "" : "; the shield stays attached");
-	if (cas_run_detach)
+		args.detach ? "" : "; the shield stays attached");
+	if (args.detach)
 		cas_run_detach_all(&config);
 	ret = CAS_EXIT_OK;
 out:
@@ -474,3 +512,30 @@ out:
 	cas_config_free(&config);
 	return ret;
 }
+
+static const struct cas_syntax *const cas_check_forms[] = { &cas_check_syntax,
+							    NULL };
+static const struct cas_syntax *const cas_apply_forms[] = { &cas_apply_syntax,
+							    NULL };
+static const struct cas_syntax *const cas_confirm_forms[] = {
+	&cas_confirm_syntax, NULL
+};
+static const struct cas_syntax *const cas_run_forms[] = { &cas_run_syntax,
+							  NULL };
+
+const struct cas_verb cas_verb_check = {
+	"check", cas_cmd_check, cas_check_forms,
+	"validate a configuration file and print its ruleset"
+};
+const struct cas_verb cas_verb_apply = {
+	"apply", cas_cmd_apply, cas_apply_forms,
+	"make the live state equal to the configuration file, atomically"
+};
+const struct cas_verb cas_verb_confirm = {
+	"confirm", cas_cmd_confirm, cas_confirm_forms,
+	"keep the configuration of an 'apply --confirm'"
+};
+const struct cas_verb cas_verb_run = {
+	"run", cas_cmd_run, cas_run_forms,
+	"the service: apply the file, serve metrics, reload on SIGHUP"
+};

@@ -1,70 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
-/* cmd_limits.c - limits set / show, and the rate options allow add shares. */
+/* cmd_limits.c - limits set / show: the global handshake buckets and TLS floor. */
 #include <string.h>
 
 #include "cli.h"
 #include "common.h"
+#include "json_print.h"
 #include "shield.h"
 
-const char *const cas_bucket_names[CAS_BUCKET_COUNT] = {
-	[CAS_BUCKET_SYN] = "syn",
-	[CAS_BUCKET_SOURCE_SYN] = "source-syn",
-	[CAS_BUCKET_HELLO] = "hello",
-};
-
-int cas_bucket_option(int opt, const char *arg, const char *verb,
-		      struct cas_bucket_args buckets[CAS_BUCKET_COUNT])
+static int cas_limits_json(FILE *out, const char *ifname,
+			   const struct cas_policy *s)
 {
-	static const struct {
-		int opt;
-		enum cas_bucket_kind kind;
-		bool burst;
-	} table[] = {
-		{ CAS_OPT_SYN_RATE, CAS_BUCKET_SYN, false },
-		{ CAS_OPT_SYN_BURST, CAS_BUCKET_SYN, true },
-		{ CAS_OPT_SOURCE_SYN_RATE, CAS_BUCKET_SOURCE_SYN, false },
-		{ CAS_OPT_SOURCE_SYN_BURST, CAS_BUCKET_SOURCE_SYN, true },
-		{ CAS_OPT_HELLO_RATE, CAS_BUCKET_HELLO, false },
-		{ CAS_OPT_HELLO_BURST, CAS_BUCKET_HELLO, true },
-	};
-	char err_text[CAS_ERRBUF];
-	size_t i;
+	struct json_object *obj = json_object_new_object();
 
-	for (i = 0; i < CAS_ARRAY_SIZE(table); i++) {
-		struct cas_bucket_args *bucket = &buckets[table[i].kind];
-
-		if (table[i].opt != opt)
-			continue;
-		if (cas_parse_rate(arg,
-				   table[i].burst ? &bucket->burst :
-						    &bucket->rate,
-				   err_text)) {
-			cas_err("%s: --%s-%s: %s", verb,
-				cas_bucket_names[table[i].kind],
-				table[i].burst ? "burst" : "rate", err_text);
-			return -1;
-		}
-		if (table[i].burst)
-			bucket->burst_set = true;
-		else
-			bucket->rate_set = true;
-		return 1;
-	}
-	return 0;
+	cas_json_set_string(obj, "interface", ifname);
+	cas_json_set_u64(obj, "syn_rate", s->syn_rate);
+	cas_json_set_u64(obj, "syn_burst", s->syn_burst);
+	cas_json_set_u64(obj, "hello_rate", s->hello_rate);
+	cas_json_set_u64(obj, "hello_burst", s->hello_burst);
+	cas_json_set_string(obj, "min_tls", cas_tls_version_name(s->min_tls));
+	return cas_json_print(out, obj);
 }
 
-static void cas_limits_print(FILE *out, const char *ifname,
-			     const struct cas_policy *s, bool json)
+static void cas_limits_text(FILE *out, const char *ifname,
+			    const struct cas_policy *s)
 {
-	if (json) {
-		fputs("{\"interface\": ", out);
-		cas_json_string(out, ifname);
-		fprintf(out,
-			", \"syn_rate\": %u, \"syn_burst\": %u, \"hello_rate\": %u, \"hello_burst\": %u, \"min_tls\": \"%s\"}\n",
-			s->syn_rate, s->syn_burst, s->hello_rate,
-			s->hello_burst, cas_tls_version_name(s->min_tls));
-		return;
-	}
 	fprintf(out,
 		"%s: global handshake limits (per second; 0 = unlimited)\n",
 		ifname);
@@ -80,11 +39,11 @@ static int cas_merge_bucket(const char *what, const struct cas_bucket_args *arg,
 			    __u32 *rate, __u32 *burst)
 {
 	char err_text[CAS_ERRBUF];
-	__u32 new_rate = arg->rate_set ? arg->rate : *rate;
-	__u32 new_burst = arg->burst;
-	bool burst_set = arg->burst_set;
+	__u32 new_rate = arg->rate.given ? arg->rate.value : *rate;
+	__u32 new_burst = arg->burst.value;
+	bool burst_set = arg->burst.given;
 
-	if (!arg->rate_set && !arg->burst_set)
+	if (!arg->rate.given && !arg->burst.given)
 		return 0;
 	/* A new rate without a burst resets the burst to the rate; a burst
 	 * alone applies to the current rate. */
@@ -97,118 +56,128 @@ static int cas_merge_bucket(const char *what, const struct cas_bucket_args *arg,
 	return 0;
 }
 
-static int cas_limits_set(int argc, char **argv)
+/* --min-tls, and whether it was given (0 is "off"). */
+struct cas_tls_opt {
+	__u16 version;
+	bool given;
+};
+
+static int cas_parse_min_tls(const char *text, void *target, char *err)
 {
-	static const struct option options[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "syn-rate", required_argument, NULL, CAS_OPT_SYN_RATE },
-		{ "syn-burst", required_argument, NULL, CAS_OPT_SYN_BURST },
-		{ "hello-rate", required_argument, NULL, CAS_OPT_HELLO_RATE },
-		{ "hello-burst", required_argument, NULL, CAS_OPT_HELLO_BURST },
-		{ "min-tls", required_argument, NULL, CAS_OPT_MIN_TLS },
-		{ 0 },
-	};
-	struct cas_bucket_args buckets[CAS_BUCKET_COUNT] = {};
-	char err_text[CAS_ERRBUF];
-	const char *ifname_opt = NULL;
+	struct cas_tls_opt *tls = target;
+
+	tls->given = true;
+	return cas_parse_tls_version(text, &tls->version, err);
+}
+
+struct cas_limits_args {
+	const char *ifname;
+	struct cas_bucket_args syn, hello;
+	struct cas_tls_opt min_tls;
+	bool json;
+};
+
+static const struct cas_opt cas_limits_set_opts[] = {
+	CAS_OPT_IFACE(struct cas_limits_args, ifname, 0),
+	CAS_OPT_BUCKET(struct cas_limits_args, syn, "syn",
+		       "SYNs/s on the interface (0: unlimited)", 0),
+	CAS_OPT_BUCKET(struct cas_limits_args, hello, "hello",
+		       "TLS ClientHellos/s on the interface (0: unlimited)", 0),
+	{ .name = "min-tls",
+	  .kind = CAS_OPT_CUSTOM,
+	  .parse = cas_parse_min_tls,
+	  .offset = offsetof(struct cas_limits_args, min_tls),
+	  .value = "1.0|1.1|1.2|1.3|off",
+	  .help = "the lowest TLS version a ClientHello may offer" },
+	{ 0 },
+};
+
+static const struct cas_opt cas_limits_show_opts[] = {
+	CAS_OPT_IFACE(struct cas_limits_args, ifname, 0),
+	CAS_OPT_JSON(struct cas_limits_args, json, 0),
+	{ 0 },
+};
+
+static const struct cas_syntax cas_limits_set_syntax = {
+	.words = "limits set",
+	.verb = "limits",
+	.opts = cas_limits_set_opts,
+};
+static const struct cas_syntax cas_limits_show_syntax = {
+	.words = "limits show",
+	.verb = "limits",
+	.opts = cas_limits_show_opts,
+};
+
+/* The live generation's policy, changed in place: one word at a time. */
+static int cas_limits_write(struct cas_iface *iface,
+			    const struct cas_limits_args *args)
+{
 	struct cas_policy settings;
 	struct cas_gen_maps active;
-	bool min_tls_set = false, any = false;
-	struct cas_iface iface;
-	__u16 min_tls = 0;
-	int opt, err;
+	int err;
 
-	while ((opt = cas_getopt(argc, argv, "i:", options, "limits set")) !=
-	       -1) {
-		if (opt == 'i') {
-			ifname_opt = optarg;
-			continue;
-		}
-		if (opt == CAS_OPT_MIN_TLS) {
-			if (cas_parse_tls_version(optarg, &min_tls, err_text)) {
-				cas_err("limits set: %s", err_text);
-				return CAS_EXIT_USAGE;
-			}
-			min_tls_set = any = true;
-			continue;
-		}
-		err = opt == '?' ? -1 :
-				   cas_bucket_option(opt, optarg, "limits set",
-						     buckets);
-		if (err <= 0)
-			return CAS_EXIT_USAGE;
-		any = true;
+	err = cas_active_maps(&iface->maps, &active);
+	if (!err)
+		err = cas_policy_read(&iface->maps, active.gen, &settings);
+	if (err) {
+		cas_err("limits set: cannot read the settings of %s: %s",
+			iface->name, strerror(-err));
+		return CAS_EXIT_FAIL;
 	}
-	if (optind != argc) {
-		cas_err("limits set: unexpected argument '%s'", argv[optind]);
+	/* Validate everything before writing anything. */
+	if (cas_merge_bucket("syn", &args->syn, &settings.syn_rate,
+			     &settings.syn_burst) ||
+	    cas_merge_bucket("hello", &args->hello, &settings.hello_rate,
+			     &settings.hello_burst))
 		return CAS_EXIT_USAGE;
+	if (args->min_tls.given)
+		settings.min_tls = args->min_tls.version;
+	err = cas_policy_write(&iface->maps, active.gen, &settings);
+	if (err) {
+		cas_err("limits set: cannot write the settings of %s: %s",
+			iface->name, strerror(-err));
+		return CAS_EXIT_FAIL;
 	}
-	if (!any) {
+	return CAS_EXIT_OK;
+}
+
+static int cas_limits_set(int argc, char **argv)
+{
+	struct cas_limits_args args = {};
+	struct cas_iface iface;
+	int err;
+
+	err = cas_opts_parse(&cas_limits_set_syntax, argc, argv, &args, NULL,
+			     NULL);
+	if (err)
+		return err;
+	if (!args.syn.rate.given && !args.syn.burst.given &&
+	    !args.hello.rate.given && !args.hello.burst.given &&
+	    !args.min_tls.given) {
 		cas_err("limits set: nothing to set (see 'casshield limits --help')");
 		return CAS_EXIT_USAGE;
 	}
-	err = cas_verb_iface(ifname_opt, true, &iface);
+	err = cas_verb_iface(args.ifname, true, &iface);
 	if (err)
 		return err;
-	/* The live generation's policy changes in place: one word at a time. */
-	err = cas_active_maps(&iface.maps, &active);
-	if (!err)
-		err = cas_policy_read(&iface.maps, active.gen, &settings);
-	if (err) {
-		cas_err("limits set: cannot read the settings of %s: %s",
-			iface.name, strerror(-err));
-		goto fail;
-	}
-	/* Validate everything before writing anything. */
-	if (cas_merge_bucket("syn", &buckets[CAS_BUCKET_SYN],
-			     &settings.syn_rate, &settings.syn_burst) ||
-	    cas_merge_bucket("hello", &buckets[CAS_BUCKET_HELLO],
-			     &settings.hello_rate, &settings.hello_burst)) {
-		cas_iface_close(&iface);
-		return CAS_EXIT_USAGE;
-	}
-	if (min_tls_set)
-		settings.min_tls = min_tls;
-	err = cas_policy_write(&iface.maps, active.gen, &settings);
-	if (err) {
-		cas_err("limits set: cannot write the settings of %s: %s",
-			iface.name, strerror(-err));
-		goto fail;
-	}
+	err = cas_limits_write(&iface, &args);
 	cas_iface_close(&iface);
-	return CAS_EXIT_OK;
-fail:
-	cas_iface_close(&iface);
-	return CAS_EXIT_FAIL;
+	return err;
 }
 
 static int cas_limits_show(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "json", no_argument, NULL, 'j' },
-		{ 0 },
-	};
-	const char *ifname_opt = NULL;
+	struct cas_limits_args args = {};
 	struct cas_policy settings;
 	struct cas_iface iface;
-	bool json = false;
-	int opt, err;
+	int err;
 
-	while ((opt = cas_getopt(argc, argv, "i:", options, "limits show")) !=
-	       -1) {
-		if (opt == 'i')
-			ifname_opt = optarg;
-		else if (opt == 'j')
-			json = true;
-		else
-			return CAS_EXIT_USAGE;
-	}
-	if (optind != argc) {
-		cas_err("limits show: unexpected argument '%s'", argv[optind]);
-		return CAS_EXIT_USAGE;
-	}
-	err = cas_verb_iface(ifname_opt, false, &iface);
+	err = cas_opts_parse(&cas_limits_show_syntax, argc, argv, &args, NULL,
+			     NULL);
+	if (err)
+		return err;
+	err = cas_verb_iface(args.ifname, false, &iface);
 	if (err)
 		return err;
 	err = cas_policy_read_active(&iface.maps, &settings);
@@ -218,11 +187,13 @@ static int cas_limits_show(int argc, char **argv)
 			iface.name, strerror(-err));
 		return CAS_EXIT_FAIL;
 	}
-	cas_limits_print(stdout, iface.name, &settings, json);
+	if (args.json)
+		return cas_limits_json(stdout, iface.name, &settings);
+	cas_limits_text(stdout, iface.name, &settings);
 	return CAS_EXIT_OK;
 }
 
-int cas_cmd_limits(int argc, char **argv)
+static int cas_cmd_limits(int argc, char **argv)
 {
 	static const struct cas_subverb subverbs[] = {
 		{ "set", cas_limits_set },
@@ -232,3 +203,12 @@ int cas_cmd_limits(int argc, char **argv)
 
 	return cas_run_subverb(argc, argv, "limits", "set or show", subverbs);
 }
+
+static const struct cas_syntax *const cas_limits_forms[] = {
+	&cas_limits_set_syntax, &cas_limits_show_syntax, NULL
+};
+
+const struct cas_verb cas_verb_limits = {
+	"limits", cas_cmd_limits, cas_limits_forms,
+	"global handshake limits and the minimum TLS version"
+};

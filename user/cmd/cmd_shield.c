@@ -1,111 +1,112 @@
 // SPDX-License-Identifier: GPL-2.0
 /* cmd_shield.c - the load, unload and status verbs. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "common.h"
+#include "json_print.h"
 #include "rules.h"
 #include "shield.h"
 
-static int cas_parse_mode(const char *text, enum cas_attach_mode *mode)
+/* --mode native|skb */
+static int cas_parse_mode(const char *text, void *target, char *err)
 {
+	enum cas_attach_mode *mode = target;
+
 	if (!strcmp(text, "native"))
 		*mode = CAS_MODE_NATIVE;
 	else if (!strcmp(text, "skb"))
 		*mode = CAS_MODE_SKB;
 	else {
-		cas_err("load: invalid mode '%s' (expected native or skb)",
-			text);
-		return -1;
+		snprintf(err, CAS_ERRBUF,
+			 "invalid mode '%s' (expected native or skb)", text);
+		return -EINVAL;
 	}
 	return 0;
 }
 
-/* Exactly one positional IFACE after the options. */
-static const char *cas_one_operand(int argc, char **argv, const char *verb)
-{
-	if (optind != argc - 1) {
-		cas_err(optind >= argc ?
-				"%s: missing IFACE (see 'casshield %s --help')" :
-				"%s: unexpected argument (see 'casshield %s --help')",
-			verb, verb);
-		return NULL;
-	}
-	return argv[optind];
-}
+#define CAS_MAX_RULES_TEXT CAS_STR(CAS_MAX_RULES)
 
-int cas_cmd_load(int argc, char **argv)
+static const struct cas_opt cas_load_opts[] = {
+	{ .name = "mode",
+	  .kind = CAS_OPT_CUSTOM,
+	  .parse = cas_parse_mode,
+	  .offset = offsetof(struct cas_load_options, mode),
+	  .value = "native|skb",
+	  .help = "native (default: in the driver) or skb (generic)" },
+	{ .name = "ports",
+	  .kind = CAS_OPT_PORTS,
+	  .offset = offsetof(struct cas_load_options, ports),
+	  .value = "LIST",
+	  .help = "protected ports, at most 64 (default 443/tcp)" },
+	{ .name = "monitor",
+	  .kind = CAS_OPT_FLAG,
+	  .offset = offsetof(struct cas_load_options, monitor),
+	  .help = "drop nothing; count would_drop instead" },
+	{ .name = "max-rules",
+	  .kind = CAS_OPT_U32,
+	  .offset = offsetof(struct cas_load_options, max_rules),
+	  .value = "N",
+	  .min = 1,
+	  .max = CAS_MAX_RULES_LIMIT,
+	  .help = "size of the rule tables (default " CAS_MAX_RULES_TEXT ")" },
+	{ 0 },
+};
+
+static const struct cas_syntax cas_load_syntax = {
+	.words = "load",
+	.verb = "load",
+	.opts = cas_load_opts,
+	.operands = "IFACE",
+	.min_operands = 1,
+	.max_operands = 1,
+};
+
+static int cas_cmd_load(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "mode", required_argument, NULL, 'm' },
-		{ "ports", required_argument, NULL, 'p' },
-		{ "monitor", no_argument, NULL, 'M' },
-		{ "max-rules", required_argument, NULL, 'R' },
-		{ 0 },
-	};
 	struct cas_load_options opts = { .mode = CAS_MODE_NATIVE };
-	char err_text[CAS_ERRBUF];
-	const char *ifname;
-	int opt, ret;
+	char err_text[CAS_ERRBUF], **operands;
+	int count, ret;
 
 	cas_parse_port_list("443/tcp", &opts.ports, err_text);
-	while ((opt = cas_getopt(argc, argv, "", options, "load")) != -1) {
-		switch (opt) {
-		case 'm':
-			if (cas_parse_mode(optarg, &opts.mode))
-				return CAS_EXIT_USAGE;
-			break;
-		case 'p':
-			if (cas_parse_port_list(optarg, &opts.ports,
-						err_text)) {
-				cas_err("load: %s", err_text);
-				return CAS_EXIT_USAGE;
-			}
-			break;
-		case 'M':
-			opts.monitor = true;
-			break;
-		case 'R':
-			if (cas_parse_u32(optarg, 1, CAS_MAX_RULES_LIMIT,
-					  &opts.max_rules, err_text)) {
-				cas_err("load: --max-rules: %s", err_text);
-				return CAS_EXIT_USAGE;
-			}
-			break;
-		default:
-			return CAS_EXIT_USAGE;
-		}
-	}
-	ifname = cas_one_operand(argc, argv, "load");
-	if (!ifname)
-		return CAS_EXIT_USAGE;
+	ret = cas_opts_parse(&cas_load_syntax, argc, argv, &opts, &operands,
+			     &count);
+	if (ret)
+		return ret;
 	ret = cas_verb_privileges();
 	if (ret)
 		return ret;
-	return cas_report(cas_shield_load(ifname, &opts, err_text), err_text);
+	return cas_report(cas_shield_load(operands[0], &opts, err_text),
+			  err_text);
 }
 
-int cas_cmd_unload(int argc, char **argv)
-{
-	static const struct option options[] = { { 0 } };
-	char err[CAS_ERRBUF];
-	const char *ifname;
-	int ret;
+static const struct cas_syntax cas_unload_syntax = {
+	.words = "unload",
+	.verb = "unload",
+	.operands = "IFACE",
+	.min_operands = 1,
+	.max_operands = 1,
+};
 
-	if (cas_getopt(argc, argv, "", options, "unload") != -1)
-		return CAS_EXIT_USAGE;
-	ifname = cas_one_operand(argc, argv, "unload");
-	if (!ifname)
-		return CAS_EXIT_USAGE;
+static int cas_cmd_unload(int argc, char **argv)
+{
+	char err[CAS_ERRBUF], **operands;
+	int count, ret;
+
+	ret = cas_opts_parse(&cas_unload_syntax, argc, argv, NULL, &operands,
+			     &count);
+	if (ret)
+		return ret;
 	ret = cas_verb_privileges();
 	if (ret)
 		return ret;
-	if (!cas_is_shielded(ifname)) {
-		cas_err("%s is not shielded", ifname);
+	if (!cas_is_shielded(operands[0])) {
+		cas_err("%s is not shielded", operands[0]);
 		return CAS_EXIT_FAIL;
 	}
-	return cas_report(cas_shield_unload(ifname, err), err);
+	return cas_report(cas_shield_unload(operands[0], err), err);
 }
 
 /* Everything status reports about one interface. */
@@ -154,29 +155,30 @@ static int cas_status_read(const char *ifname, struct cas_status *status)
 	return CAS_EXIT_OK;
 }
 
-static void cas_status_json(FILE *out, const char *ifname,
-			    const struct cas_status *status)
+static struct json_object *cas_status_json(const char *ifname,
+					   const struct cas_status *status)
 {
-	unsigned int i;
+	struct json_object *obj = json_object_new_object();
+	struct json_object *rules = json_object_new_object();
+	char pin_dir[64 + IF_NAMESIZE];
 
-	fputs("{\"interface\": ", out);
-	cas_json_string(out, ifname);
-	fprintf(out,
-		", \"attached\": %s, \"mode\": \"%s\", \"monitor\": %s, \"ifindex\": %u, \"prog_id\": %u, \"link_id\": %u, \"ports\": [",
-		status->attachment.attached ? "true" : "false",
-		cas_mode_name(status->settings.attach_mode),
-		status->policy.monitor ? "true" : "false",
-		status->settings.ifindex, status->attachment.prog_id,
-		status->attachment.link_id);
-	for (i = 0; i < status->ports.count; i++)
-		fprintf(out, "%s\"%u/%s\"", i ? ", " : "",
-			status->ports.ports[i].port,
-			cas_proto_name(status->ports.ports[i].proto));
-	fprintf(out,
-		"], \"rules\": {\"ipv4\": %zu, \"ipv6\": %zu}, \"max_rules\": %u, \"loaded_at\": %llu, \"pin_dir\": \"%s/%s\"}",
-		status->rules_v4, status->rules_v6, status->settings.max_rules,
-		(unsigned long long)status->settings.loaded_at, CAS_PIN_ROOT,
-		ifname);
+	cas_json_set_string(obj, "interface", ifname);
+	cas_json_set_bool(obj, "attached", status->attachment.attached);
+	cas_json_set_string(obj, "mode",
+			    cas_mode_name(status->settings.attach_mode));
+	cas_json_set_bool(obj, "monitor", status->policy.monitor);
+	cas_json_set_u64(obj, "ifindex", status->settings.ifindex);
+	cas_json_set_u64(obj, "prog_id", status->attachment.prog_id);
+	cas_json_set_u64(obj, "link_id", status->attachment.link_id);
+	json_object_object_add(obj, "ports", cas_json_ports(&status->ports));
+	cas_json_set_u64(rules, "ipv4", status->rules_v4);
+	cas_json_set_u64(rules, "ipv6", status->rules_v6);
+	json_object_object_add(obj, "rules", rules);
+	cas_json_set_u64(obj, "max_rules", status->settings.max_rules);
+	cas_json_set_u64(obj, "loaded_at", status->settings.loaded_at);
+	snprintf(pin_dir, sizeof(pin_dir), "%s/%s", CAS_PIN_ROOT, ifname);
+	cas_json_set_string(obj, "pin_dir", pin_dir);
+	return obj;
 }
 
 static void cas_status_text(FILE *out, const char *ifname,
@@ -203,77 +205,132 @@ static void cas_status_text(FILE *out, const char *ifname,
 		CAS_PIN_ROOT, ifname);
 }
 
-int cas_cmd_status(int argc, char **argv)
+struct cas_status_args {
+	const char *ifname;
+	bool json;
+};
+
+static const struct cas_opt cas_status_opts[] = {
+	CAS_OPT_IFACE(struct cas_status_args, ifname, 0),
+	CAS_OPT_JSON(struct cas_status_args, json, 0),
+	{ 0 },
+};
+
+static const struct cas_syntax cas_status_syntax = {
+	.words = "status",
+	.verb = "status",
+	.opts = cas_status_opts,
+};
+
+/* The interfaces status reports: -i's, or every shielded one. */
+static int cas_status_names(const char *ifname_opt, char (**names)[IF_NAMESIZE],
+			    size_t *count)
 {
-	static const struct option options[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "json", no_argument, NULL, 'j' },
-		{ 0 },
-	};
-	char(*names)[IF_NAMESIZE] = NULL;
-	const char *ifname = NULL;
-	struct cas_status status;
-	bool json = false;
-	size_t count, i;
-	int opt, err;
+	char resolved[IF_NAMESIZE], errbuf[CAS_ERRBUF];
+	int err;
 
-	while ((opt = cas_getopt(argc, argv, "i:", options, "status")) != -1) {
-		if (opt == 'i')
-			ifname = optarg;
-		else if (opt == 'j')
-			json = true;
-		else
-			return CAS_EXIT_USAGE;
-	}
-	if (optind != argc) {
-		cas_err("status: unexpected argument '%s'", argv[optind]);
-		return CAS_EXIT_USAGE;
-	}
-	err = cas_verb_privileges();
-	if (err)
-		return err;
-
-	if (ifname) {
-		char resolved[IF_NAMESIZE], errbuf[CAS_ERRBUF];
-
-		err = cas_resolve_iface(ifname, resolved, errbuf);
+	if (!ifname_opt) {
+		err = cas_shielded_list(names, count);
 		if (err)
-			return cas_report(err, errbuf);
-		names = calloc(1, sizeof(*names));
-		if (!names)
-			return CAS_EXIT_FAIL;
-		snprintf(names[0], IF_NAMESIZE, "%s", resolved);
-		count = 1;
-	} else if ((err = cas_shielded_list(&names, &count))) {
-		cas_err("cannot list %s: %s", CAS_PIN_ROOT, strerror(-err));
+			cas_err("cannot list %s: %s", CAS_PIN_ROOT,
+				strerror(-err));
+		return err ? CAS_EXIT_FAIL : CAS_EXIT_OK;
+	}
+	err = cas_resolve_iface(ifname_opt, resolved, errbuf);
+	if (err)
+		return cas_report(err, errbuf);
+	*names = calloc(1, sizeof(**names));
+	if (!*names)
 		return CAS_EXIT_FAIL;
-	}
-	if (!count) {
-		if (json)
-			puts("{\"interfaces\": []}");
-		else
-			puts("no interface is shielded");
-		free(names);
-		return CAS_EXIT_OK;
-	}
+	snprintf((*names)[0], IF_NAMESIZE, "%s", resolved);
+	*count = 1;
+	return CAS_EXIT_OK;
+}
 
-	/* One interface: one object, as stats prints; several: a list. */
-	if (json && count > 1)
-		fputs("{\"interfaces\": [", stdout);
+/*
+ * One interface: its object, as stats prints; none or several:
+ * {"interfaces": [...]}. A failure stops at that interface, after
+ * printing the ones before it.
+ */
+static int cas_status_print_json(char (*names)[IF_NAMESIZE], size_t count)
+{
+	struct json_object *root, *list;
+	struct cas_status status;
+	size_t i;
+	int err = CAS_EXIT_OK;
+
+	if (count == 1) {
+		err = cas_status_read(names[0], &status);
+		return err ? err :
+			     cas_json_print(stdout,
+					    cas_status_json(names[0], &status));
+	}
+	root = json_object_new_object();
+	list = json_object_new_array();
+	json_object_object_add(root, "interfaces", list);
+	for (i = 0; i < count && !err; i++) {
+		err = cas_status_read(names[i], &status);
+		if (!err)
+			json_object_array_add(
+				list, cas_status_json(names[i], &status));
+	}
+	cas_json_print(stdout, root);
+	return err;
+}
+
+static int cas_status_print_text(char (*names)[IF_NAMESIZE], size_t count)
+{
+	struct cas_status status;
+	size_t i;
+	int err;
+
+	if (!count)
+		puts("no interface is shielded");
 	for (i = 0; i < count; i++) {
 		err = cas_status_read(names[i], &status);
 		if (err)
-			break;
-		if (json) {
-			if (i)
-				fputs(", ", stdout);
-			cas_status_json(stdout, names[i], &status);
-		} else {
-			cas_status_text(stdout, names[i], &status);
-		}
+			return err;
+		cas_status_text(stdout, names[i], &status);
 	}
-	if (json)
-		fputs(count > 1 ? "]}\n" : "\n", stdout);
+	return CAS_EXIT_OK;
+}
+
+static int cas_cmd_status(int argc, char **argv)
+{
+	struct cas_status_args args = {};
+	char(*names)[IF_NAMESIZE] = NULL;
+	size_t count = 0;
+	int err;
+
+	err = cas_opts_parse(&cas_status_syntax, argc, argv, &args, NULL, NULL);
+	if (!err)
+		err = cas_verb_privileges();
+	if (!err)
+		err = cas_status_names(args.ifname, &names, &count);
+	if (err)
+		return err;
+	if (args.json)
+		err = cas_status_print_json(names, count);
+	else
+		err = cas_status_print_text(names, count);
 	free(names);
 	return err;
 }
+
+static const struct cas_syntax *const cas_load_forms[] = { &cas_load_syntax,
+							   NULL };
+static const struct cas_syntax *const cas_unload_forms[] = { &cas_unload_syntax,
+							     NULL };
+static const struct cas_syntax *const cas_status_forms[] = { &cas_status_syntax,
+							     NULL };
+
+const struct cas_verb cas_verb_load = { "load", cas_cmd_load, cas_load_forms,
+					"attach the shield to an interface" };
+const struct cas_verb cas_verb_unload = {
+	"unload", cas_cmd_unload, cas_unload_forms,
+	"detach the shield and remove its pinned state"
+};
+const struct cas_verb cas_verb_status = {
+	"status", cas_cmd_status, cas_status_forms,
+	"show shielded interfaces, attachment and rules"
+};

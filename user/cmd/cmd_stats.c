@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "common.h"
+#include "json_print.h"
 #include "shield.h"
 #include "verdicts.h"
 
@@ -53,31 +54,38 @@ static int cas_stats_read(const char *ifname, struct cas_verdict_count *counts,
 	return CAS_EXIT_OK;
 }
 
-static void cas_stats_print(const char *ifname,
-			    const struct cas_verdict_count *counts,
-			    size_t count, bool json)
+static int cas_stats_json(const char *ifname,
+			  const struct cas_verdict_count *counts, size_t count)
+{
+	struct json_object *obj = json_object_new_object();
+	struct json_object *list = json_object_new_array();
+	size_t i;
+
+	cas_json_set_string(obj, "interface", ifname);
+	for (i = 0; i < count; i++) {
+		struct json_object *pair = json_object_new_object();
+
+		cas_json_set_string(pair, "action", counts[i].action);
+		cas_json_set_string(pair, "reason", counts[i].reason);
+		cas_json_set_u64(pair, "packets", counts[i].counter.packets);
+		cas_json_set_u64(pair, "bytes", counts[i].counter.bytes);
+		json_object_array_add(list, pair);
+	}
+	json_object_object_add(obj, "counters", list);
+	return cas_json_print(stdout, obj);
+}
+
+static void cas_stats_text(const struct cas_verdict_count *counts, size_t count)
 {
 	size_t i;
 
-	if (json) {
-		fputs("{\"interface\": ", stdout);
-		cas_json_string(stdout, ifname);
-		fputs(", \"counters\": [", stdout);
-	} else {
-		printf("%-12s %-16s %16s %18s\n", "ACTION", "REASON", "PACKETS",
-		       "BYTES");
-	}
-	for (i = 0; i < count; i++) {
-		const struct cas_verdict_count *c = &counts[i];
-
-		printf(json ? "%s{\"action\": \"%s\", \"reason\": \"%s\", \"packets\": %llu, \"bytes\": %llu}" :
-			      "%s%-12s %-16s %16llu %18llu\n",
-		       json && i ? ", " : "", c->action, c->reason,
-		       (unsigned long long)c->counter.packets,
-		       (unsigned long long)c->counter.bytes);
-	}
-	if (json)
-		fputs("]}\n", stdout);
+	printf("%-12s %-16s %16s %18s\n", "ACTION", "REASON", "PACKETS",
+	       "BYTES");
+	for (i = 0; i < count; i++)
+		printf("%-12s %-16s %16llu %18llu\n", counts[i].action,
+		       counts[i].reason,
+		       (unsigned long long)counts[i].counter.packets,
+		       (unsigned long long)counts[i].counter.bytes);
 }
 
 static double cas_now(void)
@@ -150,7 +158,8 @@ static void cas_watch_sleep(double until)
 
 static int cas_stats_watch(const char *ifname, double interval)
 {
-	struct cas_verdict_count a[CAS_VERDICT_PAIRS], b[CAS_VERDICT_PAIRS];
+	struct cas_verdict_count a[CAS_VERDICT_PAIRS] = {},
+				 b[CAS_VERDICT_PAIRS] = {};
 	struct cas_verdict_count *now = a, *before = NULL;
 	bool ansi = isatty(STDOUT_FILENO);
 	struct sigaction on_stop = { .sa_handler = cas_watch_on_signal };
@@ -187,8 +196,10 @@ static int cas_stats_watch(const char *ifname, double interval)
 	return err;
 }
 
-static int cas_parse_interval(const char *text, double *seconds)
+/* --watch SECONDS */
+static int cas_parse_interval(const char *text, void *target, char *err)
 {
+	double *seconds = target;
 	char *end;
 	double value;
 
@@ -196,7 +207,9 @@ static int cas_parse_interval(const char *text, double *seconds)
 	value = strtod(text, &end);
 	if (errno || end == text || *end || !isfinite(value) ||
 	    value < CAS_WATCH_MIN_S || value > CAS_WATCH_MAX_S) {
-		cas_err("stats: invalid --watch interval '%s' (expected seconds, %g to %g)",
+		snprintf(
+			err, CAS_ERRBUF,
+			"invalid --watch interval '%s' (expected seconds, %g to %g)",
 			text, CAS_WATCH_MIN_S, CAS_WATCH_MAX_S);
 		return -EINVAL;
 	}
@@ -204,52 +217,66 @@ static int cas_parse_interval(const char *text, double *seconds)
 	return 0;
 }
 
-int cas_cmd_stats(int argc, char **argv)
-{
-	static const struct option options[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "watch", required_argument, NULL, 'w' },
-		{ 0 },
-	};
-	const char *ifname_opt = NULL;
-	char ifname[IF_NAMESIZE], errbuf[CAS_ERRBUF];
-	double interval = 0;
-	bool json = false;
-	size_t count = 0;
-	int opt, err;
-	struct cas_verdict_count counts[CAS_VERDICT_PAIRS];
+struct cas_stats_args {
+	const char *ifname;
+	bool json;
+	double interval; /* --watch; 0: print once */
+};
 
-	while ((opt = cas_getopt(argc, argv, "i:", options, "stats")) != -1) {
-		if (opt == 'i')
-			ifname_opt = optarg;
-		else if (opt == 'j')
-			json = true;
-		else if (opt == 'w') {
-			if (cas_parse_interval(optarg, &interval))
-				return CAS_EXIT_USAGE;
-		} else
-			return CAS_EXIT_USAGE;
-	}
-	if (optind != argc) {
-		cas_err("stats: unexpected argument '%s'", argv[optind]);
-		return CAS_EXIT_USAGE;
-	}
-	if (json && interval) {
+static const struct cas_opt cas_stats_opts[] = {
+	CAS_OPT_IFACE(struct cas_stats_args, ifname, 0),
+	CAS_OPT_JSON(struct cas_stats_args, json, 0),
+	{ .name = "watch",
+	  .kind = CAS_OPT_CUSTOM,
+	  .parse = cas_parse_interval,
+	  .offset = offsetof(struct cas_stats_args, interval),
+	  .value = "SECONDS",
+	  .help = "redraw per-reason rates every SECONDS" },
+	{ 0 },
+};
+
+static const struct cas_syntax cas_stats_syntax = {
+	.words = "stats",
+	.verb = "stats",
+	.opts = cas_stats_opts,
+};
+
+static int cas_cmd_stats(int argc, char **argv)
+{
+	struct cas_verdict_count counts[CAS_VERDICT_PAIRS];
+	char ifname[IF_NAMESIZE], errbuf[CAS_ERRBUF];
+	struct cas_stats_args args = {};
+	size_t count = 0;
+	int err;
+
+	err = cas_opts_parse(&cas_stats_syntax, argc, argv, &args, NULL, NULL);
+	if (err)
+		return err;
+	if (args.json && args.interval) {
 		cas_err("stats: --watch is for the console; scripts use --json alone, or 'casshield metrics'");
 		return CAS_EXIT_USAGE;
 	}
 	err = cas_verb_privileges();
 	if (err)
 		return err;
-	err = cas_resolve_iface(ifname_opt, ifname, errbuf);
+	err = cas_resolve_iface(args.ifname, ifname, errbuf);
 	if (err)
 		return cas_report(err, errbuf);
-	if (interval)
-		return cas_stats_watch(ifname, interval);
+	if (args.interval)
+		return cas_stats_watch(ifname, args.interval);
 	err = cas_stats_read(ifname, counts, &count);
 	if (err)
 		return err;
-	cas_stats_print(ifname, counts, count, json);
+	if (args.json)
+		return cas_stats_json(ifname, counts, count);
+	cas_stats_text(counts, count);
 	return CAS_EXIT_OK;
 }
+
+static const struct cas_syntax *const cas_stats_forms[] = { &cas_stats_syntax,
+							    NULL };
+
+const struct cas_verb cas_verb_stats = {
+	"stats", cas_cmd_stats, cas_stats_forms,
+	"show packet and byte counters by action and reason"
+};

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* verb.c - what verbs share: library errors turned into exit codes. */
+/*
+ * verb.c - what verbs share: sub-verb dispatch, library errors turned into
+ * exit codes, the first steps of a verb on one interface.
+ */
 #include <errno.h>
 #include <string.h>
 
@@ -47,4 +50,23 @@ int cas_verb_iface(const char *ifname_opt, bool writer, struct cas_iface *iface)
 		return CAS_EXIT_FAIL;
 	}
 	return cas_report(cas_iface_open(ifname, iface, err), err);
+}
+
+int cas_run_subverb(int argc, char **argv, const char *verb,
+		    const char *expected, const struct cas_subverb *subverbs)
+{
+	const struct cas_subverb *sub;
+
+	if (argc < 2) {
+		cas_err("%s: missing sub-verb %s (see 'casshield %s --help')",
+			verb, expected, verb);
+		return CAS_EXIT_USAGE;
+	}
+	/* The sub-verb's word becomes its argv[0]. */
+	for (sub = subverbs; sub->name; sub++)
+		if (!strcmp(sub->name, argv[1]))
+			return sub->run(argc - 1, argv + 1);
+	cas_err("%s: unknown sub-verb '%s' (expected %s)", verb, argv[1],
+		expected);
+	return CAS_EXIT_USAGE;
 }

@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 /* verdicts.c - names and counters of (action, reason) pairs. */
-#include <string.h>
-
 #include "verdicts.h"
 
 const char *const cas_action_names[CAS_ACTION_COUNT] = {
@@ -22,26 +20,6 @@ const enum cas_verdict_kind cas_reason_kinds[CAS_REASON_COUNT] = {
 #undef CAS_REASON_KIND
 };
 
-static int cas_index_of(const char *const *names, int count, const char *name)
-{
-	int i;
-
-	for (i = 0; i < count; i++)
-		if (!strcmp(names[i], name))
-			return i;
-	return -1;
-}
-
-int cas_reason_by_name(const char *name)
-{
-	return cas_index_of(cas_reason_names, CAS_REASON_COUNT, name);
-}
-
-int cas_action_by_name(const char *name)
-{
-	return cas_index_of(cas_action_names, CAS_ACTION_COUNT, name);
-}
-
 int cas_verdicts_read(const struct cas_maps *maps,
 		      struct cas_verdict_count *counts, size_t *count)
 {
@@ -59,8 +37,6 @@ int cas_verdicts_read(const struct cas_maps *maps,
 		for (i = 0; i < n; i++) {
 			struct cas_verdict_count *c = &counts[used++];
 
-			c->action_id = actions[i];
-			c->reason_id = reason;
 			c->action = cas_action_names[actions[i]];
 			c->reason = cas_reason_names[reason];
 			err = cas_counter_sum(

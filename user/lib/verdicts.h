@@ -16,8 +16,6 @@
 struct cas_verdict_count {
 	const char *action;
 	const char *reason;
-	__u32 action_id;
-	__u32 reason_id;
 	struct cas_counter counter;
 };
 
@@ -28,9 +26,5 @@ extern const enum cas_verdict_kind cas_reason_kinds[CAS_REASON_COUNT];
 /* Every producible pair, zeros included, summed over CPUs. */
 int cas_verdicts_read(const struct cas_maps *maps,
 		      struct cas_verdict_count *counts, size_t *count);
-
-/* Index of a name in the tables above, or -1. */
-int cas_reason_by_name(const char *name);
-int cas_action_by_name(const char *name);
 
 #endif /* CAS_USER_VERDICTS_H */
