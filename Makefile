@@ -68,7 +68,7 @@ $(SKEL): $(BUILD)/shield.bpf.o
 # -MMD files then track it like any other header.
 $(BUILD)/%.o: %.c | $(SKEL)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(if $(filter tests/%,$<),$(TEST_CFLAGS)) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(if $(filter tests/%,$<),$(TEST_CFLAGS)) -c $< -o $@
 
 # Made anew: `ar r` would keep members of files since removed.
 $(BUILD)/libcasshield.a: $(LIB_OBJS)
