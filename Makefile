@@ -12,6 +12,8 @@
 #   sudo make demo  install dependencies, build, run the netns lab
 #   make bench      benchmarks (never pass/fail; scripts/bench/bench.mk)
 #   make install    DESTDIR= PREFIX=/usr/local
+#   make deb        build/deb/casshield_VERSION_ARCH.deb (debian/, debhelper);
+#                   make deb VERSION=V builds version V, VERSION=+S appends +S
 #   make SAN=1      userspace and tests with AddressSanitizer + UBSan
 #   make san        the same in build/san, for the check's sanitizer stage
 #   make analyze    clang's static analyzer (scan-build); any report fails
@@ -54,7 +56,7 @@ PURE_TESTS := $(BUILD)/tests/unit_values $(BUILD)/tests/unit_plan $(BUILD)/tests
 # A test's object is only reached through the pattern rule above it, so make
 # would treat it as intermediate and remove it after each link; keep it.
 .SECONDARY: $(patsubst $(BUILD)/tests/%,$(BUILD)/tests/unit/%.o,$(TEST_BINS)) $(TEST_LIB)
-.PHONY: all check check-host check-vm demo bench install uninstall clean deps format format-check test-unit san analyze
+.PHONY: all check check-host check-vm demo bench install uninstall clean deps format format-check test-unit san analyze deb deb-next
 
 all: $(BUILD)/casshield $(TEST_BINS)
 
@@ -69,7 +71,7 @@ $(SKEL): $(BUILD)/shield.bpf.o
 # -MMD files then track it like any other header.
 $(BUILD)/%.o: %.c | $(SKEL)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(if $(filter tests/%,$<),$(TEST_CFLAGS)) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(if $(filter tests/%,$<),$(TEST_CFLAGS)) -c $< -o $@
 
 # Made anew: `ar r` would keep members of files since removed.
 $(BUILD)/libcasshield.a: $(LIB_OBJS)
@@ -89,16 +91,16 @@ deps:
 # The style and the analyzer first: they take seconds and fail early.
 check: deps
 	$(MAKE) format-check analyze
-	$(MAKE) all san
+	$(MAKE) all san deb deb-next
 	tests/run-all.sh
 
 check-host: deps
 	$(MAKE) format-check analyze
-	$(MAKE) all san
+	$(MAKE) all san deb deb-next
 	tests/run-all.sh --no-vm
 
 check-vm: deps
-	$(MAKE) all
+	$(MAKE) all deb deb-next
 	tests/run-all.sh tests/vm/run.sh
 
 test-unit: $(PURE_TESTS)
@@ -126,6 +128,16 @@ install: $(BUILD)/casshield
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' scripts/casshield.service > $(DESTDIR)$(UNITDIR)/casshield.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/casshield.service
 	install -D -m 0644 scripts/casshield.bash-completion $(DESTDIR)$(COMPLETIONDIR)/casshield
+
+# The Debian package, built by debhelper in a copy of the tree (nothing is
+# written into it); its version is CAS_VERSION of include/casshield.h, or
+# VERSION given on the command line (never one from the environment).
+deb:
+	scripts/build-deb.sh $(BUILD)/deb $(if $(filter command line,$(origin VERSION)),$(VERSION))
+
+# The VM stage's upgrade test: the same tree at a higher version.
+deb-next:
+	scripts/build-deb.sh $(BUILD)/deb-next +next
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/casshield $(DESTDIR)$(PREFIX)/share/man/man8/casshield.8 \

@@ -14,6 +14,10 @@ packages=(
 	# tests and the demo lab
 	iproute2 iputils-ping nftables iptables xdp-tools hping3 python3 python3-scapy
 	curl jq prometheus
+	# the Debian package (make deb) and its lint
+	debhelper dpkg-dev lintian
+	# the fleet files of deploy/: the Ansible roles and their lint
+	ansible-core ansible-lint
 	# the VM stage: a Debian 12 image with the stock 6.1 kernel, under qemu
 	mmdebstrap qemu-system-x86 qemu-utils e2fsprogs
 	# benchmarks

@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # run-all.sh - every test of `make check`: unit binaries (BPF_PROG_TEST_RUN)
 # and the differential fuzz's seeded smoke (tests/fuzz), then the shell
-# suites (CLI contract, netns integration), then the same unit binaries and
-# CLI suites built with ASan + UBSan (build/san, when `make san` made it),
-# then the VM stage (tests/vm/run.sh: the same on Debian 12's 6.1 kernel
-# under systemd). Ends with one line "N passed, N failed" and exits
-# non-zero on any failure.
+# suites (CLI contract, netns integration, the Debian package and the
+# fleet files), then the same unit binaries and CLI suites built with
+# ASan + UBSan (build/san, when `make san` made it), then the VM stage
+# (tests/vm/run.sh: the same on Debian 12's 6.1 kernel under systemd, and
+# the package's life cycle there). Ends with one line "N passed, N failed"
+# and exits non-zero on any failure.
 #
 #   tests/run-all.sh [--unit-only | --no-vm] [SUITE...]
 #
@@ -82,7 +83,7 @@ if [ ${#suites[@]} -eq 0 ]; then
 	run_suite build/fuzz/diff build/fuzz/diff --seed 1 --frames 100000 \
 		--batch 2000
 	if [ "$unit_only" -eq 0 ]; then
-		suites=(tests/cli/test_*.sh tests/integration/test_*.sh)
+		suites=(tests/cli/test_*.sh tests/integration/test_*.sh tests/deploy/test_*.sh)
 		[ -x build/san/casshield ] && suites+=(san)
 		[ "$vm" -eq 1 ] && suites+=(tests/vm/run.sh)
 	fi

@@ -8,7 +8,8 @@
 #   tests/vm/run.sh [--unit-only]
 #
 # --unit-only boots once and runs the unit binaries (the verifier check,
-# about a minute); the default also runs tests/vm/guest/ and a reboot.
+# about a minute); the default also runs tests/vm/guest/ (the package's
+# life cycle and the Ansible role among them) and a reboot.
 # Prints the guest's logs and ends with "vm: N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -21,11 +22,20 @@ rm -rf "$run"
 mkdir -p "$run/data/build/tests" "$run/data/results" "$run/data/stage"
 
 # The data disk: the binaries as `make install` lays them out, the unit
-# binaries and the test scripts.
+# binaries, the test scripts, the package and its later version (the
+# upgrade test; `make check` builds both, made here if missing) and the
+# fleet's Ansible roles.
 make -s install DESTDIR="$PWD/$run/data/stage" PREFIX=/usr >/dev/null
 cp build/casshield "$run/data/build/"
 cp build/tests/unit_* "$run/data/build/tests/"
-cp -a tests "$run/data/"
+cp -a tests deploy "$run/data/"
+if [ "$mode" = full ]; then
+	ls build/deb/casshield_*.deb >/dev/null 2>&1 || make -s deb >/dev/null
+	ls build/deb-next/casshield_*.deb >/dev/null 2>&1 || make -s deb-next >/dev/null
+	mkdir -p "$run/data/build/deb" "$run/data/build/deb-next"
+	cp build/deb/casshield_*.deb "$run/data/build/deb/"
+	cp build/deb-next/casshield_*.deb "$run/data/build/deb-next/"
+fi
 echo "$mode" > "$run/data/mode"
 mkfs.ext4 -q -F -L casshield-data -d "$run/data" "$run/data.img" 1G
 # The cached image stays pristine: the guest writes to an overlay.

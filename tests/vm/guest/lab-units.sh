@@ -2,7 +2,8 @@
 # lab-units.sh (guest) - the service tests' lab as systemd units, so that it
 # comes back at boot before casshield.service: vm-lab builds the veth pair
 # and namespaces (tests/lib/lab.sh, LAB=casu LAB_NET=9), vm-serve answers on
-# 443 and 8080. Sourced by test_service.sh and after_reboot.sh.
+# 443 and 8080; and the checks those suites share. Sourced by
+# test_service.sh, after_reboot.sh, test_package.sh and test_ansible.sh.
 LAB=casu LAB_NET=9
 source tests/lib/lab.sh
 VM_LAB_DIR=/usr/local/lib/casshield-vm
@@ -94,3 +95,27 @@ wait_for() {
 healthz() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 http://127.0.0.1:9477/healthz; }
 prog_id() { "$CASSHIELD" status -i "$LAB_IF" --json 2>/dev/null | jq -r .prog_id; }
 unit_prop() { systemctl show -P "$2" "$1"; }
+
+# loops_start; ...; loops_stop WHAT: a client loop on each side while
+# something happens to the service; then the rogue must have connected 0
+# times and the proxy failed 0 times (a window on either side shows).
+LOOPS_STOP=/tmp/casu-stop
+loops_start() {
+	rm -f "$LOOPS_STOP"
+	lab_connect_loop "$LAB_ROGUE_NS" "$LAB_CAS4" 443 0 0.3 0.02 "$LOOPS_STOP" > /tmp/casu-rogue &
+	rogue_pid=$!
+	lab_connect_loop "$LAB_PROXY_NS" "$LAB_CAS4" 443 0 2 0.02 "$LOOPS_STOP" > /tmp/casu-proxy &
+	proxy_pid=$!
+	sleep 1
+}
+loops_stop() {
+	sleep 1
+	touch "$LOOPS_STOP"
+	wait "$rogue_pid" "$proxy_pid"
+	read -r rogue_ok _ < /tmp/casu-rogue
+	read -r proxy_ok proxy_failed < /tmp/casu-proxy
+	echo "# $1: the proxy connected $proxy_ok times, failed $proxy_failed; the rogue connected $rogue_ok times"
+	check_eq "$1: the rogue connected 0 times" 0 "$rogue_ok"
+	check_eq "$1: the proxy failed 0 times" 0 "$proxy_failed"
+	check_ge "$1: the proxy connected throughout" 2 "$proxy_ok"
+}

@@ -9,7 +9,6 @@ set -u
 source tests/lib/tap.sh
 source tests/vm/guest/lab-units.sh
 B=$CASSHIELD
-STOP=/tmp/casu-stop
 
 vm_lab_install
 wait_for 10 lab_connect "$LAB_PROXY_NS" "$LAB_CAS4" 443 1
@@ -43,25 +42,6 @@ reach "after a failed reload the rogue still does not" no "$LAB_ROGUE_NS" "$LAB_
 vm_config
 
 # restart, stop, SIGKILL: a client loop on each side watches for a window
-loops_start() {
-	rm -f "$STOP"
-	lab_connect_loop "$LAB_ROGUE_NS" "$LAB_CAS4" 443 0 0.3 0.02 "$STOP" > /tmp/casu-rogue &
-	rogue_pid=$!
-	lab_connect_loop "$LAB_PROXY_NS" "$LAB_CAS4" 443 0 2 0.02 "$STOP" > /tmp/casu-proxy &
-	proxy_pid=$!
-	sleep 1
-}
-loops_stop() { # WHAT: rogue got 0, proxy lost 0
-	sleep 1
-	touch "$STOP"
-	wait "$rogue_pid" "$proxy_pid"
-	read -r rogue_ok _ < /tmp/casu-rogue
-	read -r proxy_ok proxy_failed < /tmp/casu-proxy
-	check_eq "$1: the rogue connected 0 times" 0 "$rogue_ok"
-	check_eq "$1: the proxy failed 0 times" 0 "$proxy_failed"
-	check_ge "$1: the proxy connected throughout" 2 "$proxy_ok"
-}
-
 loops_start
 check_cmd "systemctl restart" 0 "" -- systemctl restart casshield
 loops_stop "restart"
