@@ -111,6 +111,24 @@ static int cas_cmd_check(int argc, char **argv)
 	return CAS_EXIT_OK;
 }
 
+/*
+ * Apply config (cas_apply_config_err), print what failed as
+ * "apply: ...", and return the exit code: 3 for a kernel that cannot run
+ * the shield (a retry won't help), else 1.
+ */
+static int cas_config_apply(const struct cas_config *config, bool prune,
+			    FILE *report, struct cas_apply_counts *counts)
+{
+	char err[CAS_ERRBUF] = "";
+	int ret;
+
+	ret = cas_apply_config_err(config, prune, report, counts, err);
+	if (!ret)
+		return CAS_EXIT_OK;
+	cas_err("apply: %s", err[0] ? err : strerror(-ret));
+	return cas_exit_code(ret);
+}
+
 /* Load the file; prints the error and returns the exit code. */
 static int cas_config_read(const char *path, struct cas_config *config)
 {
@@ -123,8 +141,7 @@ static int cas_config_read(const char *path, struct cas_config *config)
 
 		/* It names the proxies and admin networks: root's alone. */
 		if (!stat(path, &st) && (st.st_mode & 077))
-			fprintf(stderr,
-				"casshield: warning: %s is readable by others (chmod 600 %s)\n",
+			cas_err("warning: %s is readable by others (chmod 600 %s)",
 				path, path);
 		return CAS_EXIT_OK;
 	}
@@ -170,10 +187,9 @@ static void cas_rollback_waiter(__u32 seconds)
 	lock = cas_state_lock();
 	if (cas_pending_confirm() != getpid())
 		_exit(0); /* confirmed meanwhile */
-	fprintf(stderr, "casshield: not confirmed within %u s: rolling back\n",
-		seconds);
+	cas_err("not confirmed within %u s: rolling back", seconds);
 	if (cas_config_read(CAS_ROLLBACK_FILE, &snapshot) == CAS_EXIT_OK) {
-		cas_apply_config(&snapshot, true, stdout, &counts);
+		cas_config_apply(&snapshot, true, stdout, &counts);
 		cas_config_free(&snapshot);
 	}
 	unlink(CAS_CONFIRM_PID_FILE);
@@ -290,7 +306,7 @@ static int cas_cmd_apply(int argc, char **argv)
 	}
 	if (cas_apply_prepare(&config, &args))
 		goto out;
-	ret = cas_apply_config(&config, args.prune, stdout, &counts);
+	ret = cas_config_apply(&config, args.prune, stdout, &counts);
 	printf("%u added, %u removed, %u changed, %u unchanged; %u attached, %u unloaded\n",
 	       counts.added, counts.removed, counts.changed, counts.unchanged,
 	       counts.attached, counts.unloaded);
@@ -336,11 +352,10 @@ static int cas_run_apply(const struct cas_config *config, bool prune)
 	int lock, ret;
 
 	lock = cas_state_lock();
-	ret = cas_apply_config(config, prune, stderr, &counts);
+	ret = cas_config_apply(config, prune, stderr, &counts);
 	if (lock >= 0)
 		close(lock);
-	fprintf(stderr,
-		"casshield: %s: %u added, %u removed, %u changed, %u unchanged; %u attached, %u unloaded\n",
+	cas_err("%s: %u added, %u removed, %u changed, %u unchanged; %u attached, %u unloaded",
 		ret ? "apply failed" : "applied", counts.added, counts.removed,
 		counts.changed, counts.unchanged, counts.attached,
 		counts.unloaded);
@@ -357,8 +372,7 @@ static struct cas_exporter *cas_run_exporter(const char *listen)
 		cas_err("metrics: %s", err);
 		return NULL;
 	}
-	fprintf(stderr, "casshield: serving http://%s/metrics and /healthz\n",
-		listen);
+	cas_err("serving http://%s/metrics and /healthz", listen);
 	return exporter;
 }
 
@@ -372,7 +386,7 @@ static void cas_run_unload(const char *name, const char *why)
 	if (cas_shield_unload(name, err))
 		cas_err("%s", err);
 	else
-		fprintf(stderr, "casshield: %s: %s\n", name, why);
+		cas_err("%s: %s", name, why);
 }
 
 /* Unload what config names (run --detach-on-exit). */
@@ -406,8 +420,7 @@ static void cas_run_reload(const char *path, struct cas_config *config,
 
 	sd_notify(0, "RELOADING=1");
 	if (cas_config_read(path, &next)) {
-		fprintf(stderr,
-			"casshield: reload refused, the running ruleset stays\n");
+		cas_err("reload refused, the running ruleset stays");
 		sd_notifyf(
 			0,
 			"READY=1\nSTATUS=reload refused (%s is invalid); the running ruleset stays",
@@ -425,19 +438,17 @@ static void cas_run_reload(const char *path, struct cas_config *config,
 	}
 	failed = cas_run_apply(&next, false);
 	if (failed)
-		fprintf(stderr,
-			"casshield: reload failed; what was applied before the failure stays\n");
+		cas_err("reload failed; what was applied before the failure stays");
 	/* A server that failed to start is retried at every reload. */
 	if (!*server || strcmp(next.listen, config->listen)) {
 		cas_exporter_stop(*server);
 		*server = cas_run_exporter(next.listen);
 		if (!*server)
-			fprintf(stderr,
-				"casshield: metrics are off until the next reload\n");
+			cas_err("metrics are off until the next reload");
 	}
 	cas_config_free(config);
 	*config = next;
-	fprintf(stderr, "casshield: reloaded %s\n", path);
+	cas_err("reloaded %s", path);
 	sd_notifyf(0, "READY=1\nSTATUS=%s %zu interface(s) from %s",
 		   failed ? "reload failed (see the journal); enforcing" :
 			    "enforcing",
@@ -480,7 +491,7 @@ static int cas_cmd_run(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &signals, NULL);
 	setvbuf(stderr, NULL, _IOLBF, 0);
 
-	fprintf(stderr, "casshield: run: %s\n", args.path);
+	cas_err("run: %s", args.path);
 	ret = cas_run_apply(&config, false);
 	if (ret) {
 		sd_notifyf(0, "STATUS=cannot apply %s (see the journal)",
@@ -502,7 +513,7 @@ static int cas_cmd_run(int argc, char **argv)
 		cas_run_reload(args.path, &config, &server);
 	}
 	sd_notify(0, "STOPPING=1");
-	fprintf(stderr, "casshield: stopping (signal %d)%s\n", sig,
+	cas_err("stopping (signal %d)%s", sig,
 		args.detach ? "" : "; the shield stays attached");
 	if (args.detach)
 		cas_run_detach_all(&config);

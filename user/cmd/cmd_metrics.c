@@ -82,8 +82,7 @@ static int cas_metrics_serve(const struct cas_metrics_args *args)
 		cas_err("metrics: %s", err_text);
 		return CAS_EXIT_FAIL;
 	}
-	fprintf(stderr, "casshield: serving http://%s/metrics and /healthz\n",
-		args->listen);
+	cas_err("serving http://%s/metrics and /healthz", args->listen);
 	while (sigwait(&stop, &sig))
 		;
 	cas_exporter_stop(exporter);
