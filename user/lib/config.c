@@ -818,65 +818,70 @@ static void cas_write_quoted(FILE *out, const char *text)
 	fputc('"', out);
 }
 
+/* One rule as a flow mapping on its own line. */
+static void cas_write_rule(FILE *out, const struct cas_config_rule *rule)
+{
+	const struct cas_rule *r = &rule->rule;
+	struct cas_prefix prefix;
+	char cidr[64];
+
+	cas_rule_prefix(r, &prefix);
+	cas_format_prefix(&prefix, cidr, sizeof(cidr));
+	fprintf(out, "      - {cidr: \"%s\"", cidr);
+	if (r->name[0])
+		fprintf(out, ", name: \"%s\"", r->name);
+	if (rule->ports.count) {
+		fputs(", ports: ", out);
+		cas_write_ports(out, &rule->ports);
+	}
+	cas_write_bucket(out, "syn_rate", "syn_burst", r->syn_rate,
+			 r->syn_burst);
+	cas_write_bucket(out, "source_syn_rate", "source_syn_burst",
+			 r->source_syn_rate, r->source_syn_burst);
+	cas_write_bucket(out, "hello_rate", "hello_burst", r->hello_rate,
+			 r->hello_burst);
+	if (r->flags & CAS_RULE_MATCH_MAC)
+		fprintf(out, ", mac: \"%02x:%02x:%02x:%02x:%02x:%02x\"",
+			r->mac[0], r->mac[1], r->mac[2], r->mac[3], r->mac[4],
+			r->mac[5]);
+	if (r->flags & CAS_RULE_MATCH_TTL)
+		fprintf(out, ", ttl: \"%u-%u\"", r->ttl_min, r->ttl_max);
+	fputs("}\n", out);
+}
+
+static void cas_write_iface(FILE *out, const struct cas_config_iface *iface)
+{
+	const struct cas_config_limits *l = &iface->limits;
+	size_t j;
+
+	fputs("  - name: ", out);
+	cas_write_quoted(out, iface->name);
+	fprintf(out, "\n    mode: %s\n    monitor: %s\n    ports: ",
+		iface->mode == CAS_MODE_SKB ? "skb" : "native",
+		iface->monitor ? "true" : "false");
+	cas_write_ports(out, &iface->ports);
+	fprintf(out, "\n    limits: {min_tls: \"%s\"",
+		cas_tls_version_name(l->min_tls));
+	cas_write_bucket(out, "syn_rate", "syn_burst", l->syn_rate,
+			 l->syn_burst);
+	cas_write_bucket(out, "hello_rate", "hello_burst", l->hello_rate,
+			 l->hello_burst);
+	/* "allow:" alone would read back as null, not a list. */
+	fputs(iface->rule_count ? "}\n    allow:\n" : "}\n    allow: []\n",
+	      out);
+	for (j = 0; j < iface->rule_count; j++)
+		cas_write_rule(out, &iface->rules[j]);
+}
+
 void cas_config_write(FILE *out, const struct cas_config *config)
 {
-	size_t i, j;
+	size_t i;
 
 	/* "interfaces:" alone would read back as null, not a list. */
 	fputs(config->iface_count ? "# written by casshield\ninterfaces:\n" :
 				    "# written by casshield\ninterfaces: []\n",
 	      out);
-	for (i = 0; i < config->iface_count; i++) {
-		const struct cas_config_iface *iface = &config->ifaces[i];
-		const struct cas_config_limits *l = &iface->limits;
-
-		fputs("  - name: ", out);
-		cas_write_quoted(out, iface->name);
-		fprintf(out, "\n    mode: %s\n    monitor: %s\n    ports: ",
-			iface->mode == CAS_MODE_SKB ? "skb" : "native",
-			iface->monitor ? "true" : "false");
-		cas_write_ports(out, &iface->ports);
-		fprintf(out, "\n    limits: {min_tls: \"%s\"",
-			cas_tls_version_name(l->min_tls));
-		cas_write_bucket(out, "syn_rate", "syn_burst", l->syn_rate,
-				 l->syn_burst);
-		cas_write_bucket(out, "hello_rate", "hello_burst",
-				 l->hello_rate, l->hello_burst);
-		/* "allow:" alone would read back as null, not a list. */
-		fputs(iface->rule_count ? "}\n    allow:\n" :
-					  "}\n    allow: []\n",
-		      out);
-		for (j = 0; j < iface->rule_count; j++) {
-			const struct cas_rule *r = &iface->rules[j].rule;
-			struct cas_prefix prefix;
-			char cidr[64];
-
-			cas_rule_prefix(r, &prefix);
-			cas_format_prefix(&prefix, cidr, sizeof(cidr));
-			fprintf(out, "      - {cidr: \"%s\"", cidr);
-			if (r->name[0])
-				fprintf(out, ", name: \"%s\"", r->name);
-			if (iface->rules[j].ports.count) {
-				fputs(", ports: ", out);
-				cas_write_ports(out, &iface->rules[j].ports);
-			}
-			cas_write_bucket(out, "syn_rate", "syn_burst",
-					 r->syn_rate, r->syn_burst);
-			cas_write_bucket(out, "source_syn_rate",
-					 "source_syn_burst", r->source_syn_rate,
-					 r->source_syn_burst);
-			cas_write_bucket(out, "hello_rate", "hello_burst",
-					 r->hello_rate, r->hello_burst);
-			if (r->flags & CAS_RULE_MATCH_MAC)
-				fprintf(out,
-					", mac: \"%02x:%02x:%02x:%02x:%02x:%02x\"",
-					r->mac[0], r->mac[1], r->mac[2],
-					r->mac[3], r->mac[4], r->mac[5]);
-			if (r->flags & CAS_RULE_MATCH_TTL)
-				fprintf(out, ", ttl: \"%u-%u\"", r->ttl_min,
-					r->ttl_max);
-			fputs("}\n", out);
-		}
-	}
+	for (i = 0; i < config->iface_count; i++)
+		cas_write_iface(out, &config->ifaces[i]);
 	fprintf(out, "metrics:\n  listen: \"%s\"\n", config->listen);
 }

@@ -354,6 +354,41 @@ int cas_shield_load(const char *ifname, const struct cas_load_options *opts,
 	return cas_shield_load_prepared(ifname, opts, NULL, NULL, err);
 }
 
+/* The interface's index, and its pin directory made (mkdir is the lock:
+ * of two concurrent loads, one wins). */
+static int cas_claim_iface(const char *ifname, unsigned int *ifindex, char *dir,
+			   size_t dir_len, char *err)
+{
+	int ret;
+
+	if (!cas_valid_ifname(ifname)) {
+		snprintf(err, CAS_ERRBUF, "invalid interface name '%s'",
+			 ifname);
+		return -EINVAL;
+	}
+	*ifindex = if_nametoindex(ifname);
+	if (!*ifindex) {
+		snprintf(err, CAS_ERRBUF, "no such interface: %s", ifname);
+		return -ENODEV;
+	}
+	ret = cas_ensure_bpffs(err);
+	if (ret)
+		return ret;
+	cas_pin_dir(ifname, dir, dir_len);
+	if (!mkdir(dir, 0700))
+		return 0;
+	ret = -errno;
+	if (ret == -EEXIST)
+		snprintf(
+			err, CAS_ERRBUF,
+			"%s is already shielded (unload it first, or use 'allow' to change its rules)",
+			ifname);
+	else
+		snprintf(err, CAS_ERRBUF, "cannot create %s: %s", dir,
+			 strerror(-ret));
+	return ret;
+}
+
 int cas_shield_load_prepared(const char *ifname,
 			     const struct cas_load_options *opts,
 			     int (*prepare)(const struct cas_maps *maps,
@@ -366,34 +401,9 @@ int cas_shield_load_prepared(const char *ifname,
 	char dir[64];
 	int ret;
 
-	if (!cas_valid_ifname(ifname)) {
-		snprintf(err, CAS_ERRBUF, "invalid interface name '%s'",
-			 ifname);
-		return -EINVAL;
-	}
-	ifindex = if_nametoindex(ifname);
-	if (!ifindex) {
-		snprintf(err, CAS_ERRBUF, "no such interface: %s", ifname);
-		return -ENODEV;
-	}
-	ret = cas_ensure_bpffs(err);
+	ret = cas_claim_iface(ifname, &ifindex, dir, sizeof(dir), err);
 	if (ret)
 		return ret;
-	cas_pin_dir(ifname, dir, sizeof(dir));
-	/* mkdir is the lock: of two concurrent loads, one wins. */
-	if (mkdir(dir, 0700)) {
-		ret = -errno;
-		if (ret == -EEXIST)
-			snprintf(
-				err, CAS_ERRBUF,
-				"%s is already shielded (unload it first, or use 'allow' to change its rules)",
-				ifname);
-		else
-			snprintf(err, CAS_ERRBUF, "cannot create %s: %s", dir,
-				 strerror(-ret));
-		return ret;
-	}
-
 	ret = cas_shield_open_and_load(&skel, opts->max_rules, err);
 	if (ret)
 		goto fail;
