@@ -328,7 +328,6 @@ static int tls_grease(unsigned int version)
 }
 
 const char *const model_deviation_names[MODEL_DEVIATION_COUNT] = {
-	"SYN with a ClientHello",
 	"later fragment as ninth header",
 	"extension header read as 5 bytes",
 	"SSLv2 hello cut before its version",
@@ -553,8 +552,8 @@ static int policy(struct judge *j, const struct packet *pkt, int *hit)
 			return decide(j, CAS_REASON_SYN_RATE_GLOBAL,
 				      "global SYN bucket empty");
 	}
-	if (!(syn && (j->deviations & MODEL_DEV_SYN_HELLO)) &&
-	    tls_client_hello(pkt->payload, pkt->payload_len, set->min_tls,
+	/* A SYN may carry a hello (TCP Fast Open): it is judged as one too. */
+	if (tls_client_hello(pkt->payload, pkt->payload_len, set->min_tls,
 			     j->deviations, &version)) {
 		if (set->min_tls && version != TLS_VERSION_UNKNOWN &&
 		    version < set->min_tls)

@@ -450,6 +450,7 @@ enum finding_payload {
 	FIND_13_NINTH,	       /* supported_versions: eight below 1.3, then 1.3 */
 	FIND_32_EXTENSIONS,    /* legacy 1.2, 32 extensions, no versions listed */
 	FIND_SSLV2_CUT,	       /* SSLv2-compatible, cut after its message type */
+	FIND_TLS13,	       /* legacy 1.2, supported_versions 1.3 and 1.2 */
 	FIND_PAYLOADS,
 };
 
@@ -466,11 +467,13 @@ static void build_finding_payloads(void)
 		[FIND_13_NINTH] = { .legacy_version = 0x0303, .listed = 9,
 				    .versions = { 0x0300, 0x0301, 0x0302, 0x0303, 0x0a0a, 0x1a1a, 0x2a2a, 0x3a3a, 0x0304 } },
 		[FIND_32_EXTENSIONS] = { .legacy_version = 0x0303, .small_exts = 32 },
+		[FIND_TLS13] = { .legacy_version = 0x0303, .listed = 2, .versions = { 0x0304, 0x0303 } },
 	};
 	int kind;
 
-	for (kind = FIND_TLS12; kind <= FIND_32_EXTENSIONS; kind++)
-		finding_payloads[kind].len = hello_build(&specs[kind], finding_payloads[kind].bytes);
+	for (kind = 0; kind < FIND_PAYLOADS; kind++)
+		if (specs[kind].legacy_version)
+			finding_payloads[kind].len = hello_build(&specs[kind], finding_payloads[kind].bytes);
 	memcpy(finding_payloads[FIND_SSLV2_CUT].bytes, "\x80\x2e\x01", 3);
 	finding_payloads[FIND_SSLV2_CUT].len = 3;
 }
@@ -485,6 +488,8 @@ static const struct finding {
 	enum cas_reason reason;
 } findings[] = {
 	{ "fuzz: a SYN carrying a TLS 1.2 hello (TCP Fast Open) meets the 1.3 floor", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x02), FIND_TLS12, CAS_TLS_1_3, false, DROP(TLS_VERSION) },
+	{ "a SYN carrying a TLS 1.3 hello passes the 1.3 floor", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x02), FIND_TLS13, CAS_TLS_1_3, false, PASS(ALLOWED) },
+	{ "a SYN carrying a hello meets the hello bucket (empty)", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x02), FIND_TLS13, 0, true, DROP(HELLO_RATE) },
 	{ "fuzz: a TLS 1.2 hello ending with an empty extension: all walked, its legacy 1.2 meets the 1.3 floor", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_TLS12_EMPTY_LAST, CAS_TLS_1_3, false, DROP(TLS_VERSION) },
 	{ "fuzz: supported_versions lists 1.3 ninth: the highest entry passes the 1.3 floor", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_13_NINTH, CAS_TLS_1_3, false, PASS(ALLOWED) },
 	{ "fuzz: a TLS 1.2 hello of exactly 32 extensions: all walked, its legacy 1.2 meets the 1.3 floor", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_32_EXTENSIONS, CAS_TLS_1_3, false, DROP(TLS_VERSION) },
