@@ -100,13 +100,17 @@ static __always_inline __u16 cas_tls_offered(__u8 *hello, __u16 legacy,
 
 		if (off >= ext_end)
 			return legacy; /* every extension seen, none listed */
-		p = cas_tls_at(hello, off, 5, end, data_end);
+		/* type and length; an empty extension may end the segment */
+		p = cas_tls_at(hello, off, 4, end, data_end);
 		if (!p)
 			return CAS_TLS_VERSION_UNKNOWN;
 		if (cas_be16(p) != CAS_TLS_EXT_SUPPORTED_VERSIONS) {
 			off += 4 + cas_be16(p + 2);
 			continue;
 		}
+		/* supported_versions: the list's length ends its header */
+		if (CAS_PAST(p + 5, end, data_end))
+			return CAS_TLS_VERSION_UNKNOWN;
 		for (j = 0; j < CAS_TLS_MAX_LISTED_VERSIONS; j++) {
 			__u8 *v = cas_tls_at(hello, off + 5 + 2 * j, 2, end,
 					     data_end);

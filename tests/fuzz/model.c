@@ -329,7 +329,6 @@ static int tls_grease(unsigned int version)
 
 const char *const model_deviation_names[MODEL_DEVIATION_COUNT] = {
 	"later fragment as ninth header",
-	"extension header read as 5 bytes",
 	"SSLv2 hello cut before its version",
 	"eight supported versions read",
 	"32 extensions not judged",
@@ -358,7 +357,6 @@ static int tls_has(size_t len, size_t off, size_t n)
 static int tls_offered(const __u8 *p, size_t len, int legacy,
 		       unsigned int deviations)
 {
-	size_t header = deviations & MODEL_DEV_EXT_HEADER_5 ? 5 : 4;
 	size_t off = 43, ext_end; /* 5 + 4 + 2 + 32: the session id */
 	unsigned int i, k, count, best;
 
@@ -383,7 +381,7 @@ static int tls_offered(const __u8 *p, size_t len, int legacy,
 			return legacy; /* every extension walked */
 		if (i == TLS_MAX_EXTENSIONS)
 			return TLS_VERSION_UNKNOWN; /* the 33rd is not read */
-		if (!tls_has(len, off, header))
+		if (!tls_has(len, off, 4))	    /* type and length */
 			return TLS_VERSION_UNKNOWN;
 		if (be16(p + off) != TLS_SUPPORTED_VERS) {
 			off += 4 + be16(p + off + 2);
