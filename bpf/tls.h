@@ -76,7 +76,8 @@ static __always_inline int cas_tls_skip(__u8 *hello, __u32 *off,
  * Highest version a ClientHello offers, from its supported_versions
  * extension; the legacy version when the extensions were walked to their
  * end without one; CAS_TLS_VERSION_UNKNOWN when the walk could not finish
- * (the hello continues in the next segment).
+ * (the hello continues in the next segment) or the list is longer than
+ * CAS_TLS_MAX_LISTED_VERSIONS (docs/ratelimit.md: not judged).
  */
 static __always_inline __u16 cas_tls_offered(__u8 *hello, __u16 legacy,
 					     void *end, void *data_end)
@@ -110,6 +111,9 @@ static __always_inline __u16 cas_tls_offered(__u8 *hello, __u16 legacy,
 		}
 		/* supported_versions: the list's length ends its header */
 		if (CAS_PAST(p + 5, end, data_end))
+			return CAS_TLS_VERSION_UNKNOWN;
+		/* A longer list is not read: what it offers is not known. */
+		if (p[4] / 2 > CAS_TLS_MAX_LISTED_VERSIONS)
 			return CAS_TLS_VERSION_UNKNOWN;
 		for (j = 0; j < CAS_TLS_MAX_LISTED_VERSIONS; j++) {
 			__u8 *v = cas_tls_at(hello, off + 5 + 2 * j, 2, end,

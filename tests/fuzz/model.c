@@ -330,7 +330,6 @@ static int tls_grease(unsigned int version)
 const char *const model_deviation_names[MODEL_DEVIATION_COUNT] = {
 	"later fragment as ninth header",
 	"SSLv2 hello cut before its version",
-	"eight supported versions read",
 	"32 extensions not judged",
 };
 
@@ -351,8 +350,9 @@ static int tls_has(size_t len, size_t off, size_t n)
  * extensions are walked (up to 32 extensions, within the first 2048 bytes
  * of the segment) for supported_versions (type 0x002b), whose highest
  * non-GREASE entry is the offered version. If every extension was walked
- * and none lists the versions, the legacy version stands." What cannot be
- * read in the segment cannot be judged: unknown.
+ * and none lists the versions, the legacy version stands. A list of more
+ * than 8 entries is not read, and the hello cannot be judged." What cannot
+ * be read in the segment cannot be judged either: unknown.
  */
 static int tls_offered(const __u8 *p, size_t len, int legacy,
 		       unsigned int deviations)
@@ -391,8 +391,9 @@ static int tls_offered(const __u8 *p, size_t len, int legacy,
 		if (!tls_has(len, off, 5))
 			return TLS_VERSION_UNKNOWN;
 		count = p[off + 4] / 2;
-		if (count > 8 && (deviations & MODEL_DEV_EIGHT_VERSIONS))
-			count = 8;
+		/* "A list of more than 8 entries is not read" */
+		if (count > 8)
+			return TLS_VERSION_UNKNOWN;
 		best = 0;
 		for (k = 0; k < count; k++) {
 			unsigned int v;

@@ -448,6 +448,9 @@ enum finding_payload {
 	FIND_TLS12,	       /* legacy 1.2, no supported_versions */
 	FIND_TLS12_EMPTY_LAST, /* the same, its last extension empty */
 	FIND_13_NINTH,	       /* supported_versions: eight below 1.3, then 1.3 */
+	FIND_NINE_BELOW,       /* supported_versions: nine, none 1.3 */
+	FIND_13_EIGHTH,	       /* supported_versions: seven below 1.3, then 1.3 */
+	FIND_EIGHT_BELOW,      /* supported_versions: eight, none 1.3 */
 	FIND_32_EXTENSIONS,    /* legacy 1.2, 32 extensions, no versions listed */
 	FIND_SSLV2_CUT,	       /* SSLv2-compatible, cut after its message type */
 	FIND_TLS13,	       /* legacy 1.2, supported_versions 1.3 and 1.2 */
@@ -466,6 +469,12 @@ static void build_finding_payloads(void)
 		[FIND_TLS12_EMPTY_LAST] = { .legacy_version = 0x0303, .padding_ext = 16, .empty_last = 1 },
 		[FIND_13_NINTH] = { .legacy_version = 0x0303, .listed = 9,
 				    .versions = { 0x0300, 0x0301, 0x0302, 0x0303, 0x0a0a, 0x1a1a, 0x2a2a, 0x3a3a, 0x0304 } },
+		[FIND_NINE_BELOW] = { .legacy_version = 0x0303, .listed = 9,
+				      .versions = { 0x0300, 0x0301, 0x0302, 0x0303, 0x0a0a, 0x1a1a, 0x2a2a, 0x3a3a, 0x0303 } },
+		[FIND_13_EIGHTH] = { .legacy_version = 0x0303, .listed = 8,
+				     .versions = { 0x0300, 0x0301, 0x0302, 0x0303, 0x0a0a, 0x1a1a, 0x2a2a, 0x0304 } },
+		[FIND_EIGHT_BELOW] = { .legacy_version = 0x0303, .listed = 8,
+				       .versions = { 0x0300, 0x0301, 0x0302, 0x0303, 0x0a0a, 0x1a1a, 0x2a2a, 0x0303 } },
 		[FIND_32_EXTENSIONS] = { .legacy_version = 0x0303, .small_exts = 32 },
 		[FIND_TLS13] = { .legacy_version = 0x0303, .listed = 2, .versions = { 0x0304, 0x0303 } },
 	};
@@ -491,7 +500,10 @@ static const struct finding {
 	{ "a SYN carrying a TLS 1.3 hello passes the 1.3 floor", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x02), FIND_TLS13, CAS_TLS_1_3, false, PASS(ALLOWED) },
 	{ "a SYN carrying a hello meets the hello bucket (empty)", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x02), FIND_TLS13, 0, true, DROP(HELLO_RATE) },
 	{ "fuzz: a TLS 1.2 hello ending with an empty extension: all walked, its legacy 1.2 meets the 1.3 floor", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_TLS12_EMPTY_LAST, CAS_TLS_1_3, false, DROP(TLS_VERSION) },
-	{ "fuzz: supported_versions lists 1.3 ninth: the highest entry passes the 1.3 floor", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_13_NINTH, CAS_TLS_1_3, false, PASS(ALLOWED) },
+	{ "fuzz: supported_versions of nine entries, 1.3 ninth: more than 8 cannot be judged, passes the 1.3 floor", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_13_NINTH, CAS_TLS_1_3, false, PASS(ALLOWED) },
+	{ "supported_versions of nine entries, none 1.3: cannot be judged, passes the 1.3 floor", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_NINE_BELOW, CAS_TLS_1_3, false, PASS(ALLOWED) },
+	{ "supported_versions of eight entries, 1.3 eighth: passes the 1.3 floor", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_13_EIGHTH, CAS_TLS_1_3, false, PASS(ALLOWED) },
+	{ "supported_versions of eight entries, none 1.3: meets the 1.3 floor", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_EIGHT_BELOW, CAS_TLS_1_3, false, DROP(TLS_VERSION) },
 	{ "fuzz: a TLS 1.2 hello of exactly 32 extensions: all walked, its legacy 1.2 meets the 1.3 floor", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_32_EXTENSIONS, CAS_TLS_1_3, false, DROP(TLS_VERSION) },
 	{ "fuzz: an SSLv2-compatible hello cut after its message type is a hello (bucket empty)", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_SSLV2_CUT, 0, true, DROP(HELLO_RATE) },
 	{ "fuzz: eight extension headers, then a later-fragment header: a chain longer than eight", V6(.src = NET6, .dport = 443, EXT(0, 60, 60, 60, 60, 60, 60, 60, IPPROTO_FRAGMENT), .ext_frag_offset = 100, .payload_len = 64), FIND_NONE, 0, false, DROP(MALFORMED) },
