@@ -130,7 +130,8 @@ static __always_inline __u16 cas_tls_offered(__u8 *hello, __u16 legacy,
 		}
 		return best ? best : legacy;
 	}
-	return CAS_TLS_VERSION_UNKNOWN;
+	/* After the 32nd: all walked if it was the last, else not known. */
+	return off >= ext_end ? legacy : CAS_TLS_VERSION_UNKNOWN;
 }
 
 /*

@@ -330,7 +330,6 @@ static int tls_grease(unsigned int version)
 const char *const model_deviation_names[MODEL_DEVIATION_COUNT] = {
 	"later fragment as ninth header",
 	"SSLv2 hello cut before its version",
-	"32 extensions not judged",
 };
 
 /*
@@ -354,8 +353,7 @@ static int tls_has(size_t len, size_t off, size_t n)
  * than 8 entries is not read, and the hello cannot be judged." What cannot
  * be read in the segment cannot be judged either: unknown.
  */
-static int tls_offered(const __u8 *p, size_t len, int legacy,
-		       unsigned int deviations)
+static int tls_offered(const __u8 *p, size_t len, int legacy)
 {
 	size_t off = 43, ext_end; /* 5 + 4 + 2 + 32: the session id */
 	unsigned int i, k, count, best;
@@ -374,9 +372,6 @@ static int tls_offered(const __u8 *p, size_t len, int legacy,
 	ext_end = off + 2 + be16(p + off);
 	off += 2;
 	for (i = 0;; i++) {
-		if (i == TLS_MAX_EXTENSIONS &&
-		    (deviations & MODEL_DEV_32_EXTENSIONS))
-			return TLS_VERSION_UNKNOWN;
 		if (off >= ext_end)
 			return legacy; /* every extension walked */
 		if (i == TLS_MAX_EXTENSIONS)
@@ -452,7 +447,7 @@ static int tls_client_hello(const __u8 *p, size_t len, __u16 min_tls,
 	legacy = be16(p + 9);
 	*version = legacy;
 	if (min_tls == CAS_TLS_1_3 && legacy == CAS_TLS_1_2)
-		*version = tls_offered(p, len, legacy, deviations);
+		*version = tls_offered(p, len, legacy);
 	return 1;
 }
 

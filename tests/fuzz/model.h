@@ -84,12 +84,8 @@ enum model_deviation {
 	/* An SSLv2-compatible hello cut before its version (3 or 4 bytes,
 	 * message type 1 shown) is not a hello. */
 	MODEL_DEV_SSLV2_SHORT = 1 << 1,
-	/* A hello of exactly 32 extensions, none listing versions, cannot
-	 * be judged (the walk stops before it sees their end): its legacy
-	 * 1.2 passes a 1.3 floor. */
-	MODEL_DEV_32_EXTENSIONS = 1 << 2,
 };
-#define MODEL_DEVIATION_COUNT 3
+#define MODEL_DEVIATION_COUNT 2
 #define MODEL_DEVIATIONS      ((1u << MODEL_DEVIATION_COUNT) - 1)
 
 /* "later fragment as ninth header", ...: for reports. */

@@ -452,6 +452,7 @@ enum finding_payload {
 	FIND_13_EIGHTH,	       /* supported_versions: seven below 1.3, then 1.3 */
 	FIND_EIGHT_BELOW,      /* supported_versions: eight, none 1.3 */
 	FIND_32_EXTENSIONS,    /* legacy 1.2, 32 extensions, no versions listed */
+	FIND_33_EXTENSIONS,    /* the same with 33 */
 	FIND_SSLV2_CUT,	       /* SSLv2-compatible, cut after its message type */
 	FIND_TLS13,	       /* legacy 1.2, supported_versions 1.3 and 1.2 */
 	FIND_PAYLOADS,
@@ -476,6 +477,7 @@ static void build_finding_payloads(void)
 		[FIND_EIGHT_BELOW] = { .legacy_version = 0x0303, .listed = 8,
 				       .versions = { 0x0300, 0x0301, 0x0302, 0x0303, 0x0a0a, 0x1a1a, 0x2a2a, 0x0303 } },
 		[FIND_32_EXTENSIONS] = { .legacy_version = 0x0303, .small_exts = 32 },
+		[FIND_33_EXTENSIONS] = { .legacy_version = 0x0303, .small_exts = 33 },
 		[FIND_TLS13] = { .legacy_version = 0x0303, .listed = 2, .versions = { 0x0304, 0x0303 } },
 	};
 	int kind;
@@ -505,6 +507,7 @@ static const struct finding {
 	{ "supported_versions of eight entries, 1.3 eighth: passes the 1.3 floor", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_13_EIGHTH, CAS_TLS_1_3, false, PASS(ALLOWED) },
 	{ "supported_versions of eight entries, none 1.3: meets the 1.3 floor", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_EIGHT_BELOW, CAS_TLS_1_3, false, DROP(TLS_VERSION) },
 	{ "fuzz: a TLS 1.2 hello of exactly 32 extensions: all walked, its legacy 1.2 meets the 1.3 floor", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_32_EXTENSIONS, CAS_TLS_1_3, false, DROP(TLS_VERSION) },
+	{ "a TLS 1.2 hello of 33 extensions: the walk stops at 32, cannot be judged, passes the 1.3 floor", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_33_EXTENSIONS, CAS_TLS_1_3, false, PASS(ALLOWED) },
 	{ "fuzz: an SSLv2-compatible hello cut after its message type is a hello (bucket empty)", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_SSLV2_CUT, 0, true, DROP(HELLO_RATE) },
 	{ "fuzz: eight extension headers, then a later-fragment header: a chain longer than eight", V6(.src = NET6, .dport = 443, EXT(0, 60, 60, 60, 60, 60, 60, 60, IPPROTO_FRAGMENT), .ext_frag_offset = 100, .payload_len = 64), FIND_NONE, 0, false, DROP(MALFORMED) },
 };
