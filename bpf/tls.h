@@ -156,10 +156,12 @@ static __always_inline int cas_tls_client_hello(const struct cas_packet *pkt,
 	if (CAS_PAST(p + 1, end, data_end))
 		return 0;
 	if (p[0] & 0x80) { /* SSLv2-compatible: [len:2][type][version:2] */
-		if (CAS_PAST(p + 5, end, data_end) ||
+		if (CAS_PAST(p + 3, end, data_end) ||
 		    p[2] != CAS_TLS_CLIENT_HELLO)
 			return 0;
-		*version = cas_be16(p + 3);
+		/* Cut before its version: a hello all the same, not judged. */
+		if (!CAS_PAST(p + 5, end, data_end))
+			*version = cas_be16(p + 3);
 		return 1;
 	}
 	if (p[0] != CAS_TLS_RECORD_HANDSHAKE)

@@ -329,7 +329,6 @@ static int tls_grease(unsigned int version)
 
 const char *const model_deviation_names[MODEL_DEVIATION_COUNT] = {
 	"later fragment as ninth header",
-	"SSLv2 hello cut before its version",
 };
 
 /*
@@ -414,7 +413,7 @@ static int tls_offered(const __u8 *p, size_t len, int legacy)
  * the segment ends before it.
  */
 static int tls_client_hello(const __u8 *p, size_t len, __u16 min_tls,
-			    unsigned int deviations, int *version)
+			    int *version)
 {
 	int legacy;
 
@@ -424,8 +423,6 @@ static int tls_client_hello(const __u8 *p, size_t len, __u16 min_tls,
 	if (p[0] & 0x80) {
 		if (len < 3 || p[2] != 1)
 			return 0; /* the message type is not shown, or not 1 */
-		if (len < 5 && (deviations & MODEL_DEV_SSLV2_SHORT))
-			return 0;
 		if (len >= 5)
 			*version = be16(p + 3);
 		return 1;
@@ -548,7 +545,7 @@ static int policy(struct judge *j, const struct packet *pkt, int *hit)
 	}
 	/* A SYN may carry a hello (TCP Fast Open): it is judged as one too. */
 	if (tls_client_hello(pkt->payload, pkt->payload_len, set->min_tls,
-			     j->deviations, &version)) {
+			     &version)) {
 		if (set->min_tls && version != TLS_VERSION_UNKNOWN &&
 		    version < set->min_tls)
 			return decide(j, CAS_REASON_TLS_VERSION,

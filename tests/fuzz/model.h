@@ -81,11 +81,8 @@ enum model_deviation {
 	/* A later-fragment header as the ninth extension header makes a
 	 * fragment, not a chain longer than eight. */
 	MODEL_DEV_NINTH_FRAGMENT = 1 << 0,
-	/* An SSLv2-compatible hello cut before its version (3 or 4 bytes,
-	 * message type 1 shown) is not a hello. */
-	MODEL_DEV_SSLV2_SHORT = 1 << 1,
 };
-#define MODEL_DEVIATION_COUNT 2
+#define MODEL_DEVIATION_COUNT 1
 #define MODEL_DEVIATIONS      ((1u << MODEL_DEVIATION_COUNT) - 1)
 
 /* "later fragment as ninth header", ...: for reports. */

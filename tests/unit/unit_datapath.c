@@ -454,6 +454,7 @@ enum finding_payload {
 	FIND_32_EXTENSIONS,    /* legacy 1.2, 32 extensions, no versions listed */
 	FIND_33_EXTENSIONS,    /* the same with 33 */
 	FIND_SSLV2_CUT,	       /* SSLv2-compatible, cut after its message type */
+	FIND_SSLV2_CUT4,       /* the same, cut in its version */
 	FIND_TLS13,	       /* legacy 1.2, supported_versions 1.3 and 1.2 */
 	FIND_PAYLOADS,
 };
@@ -487,6 +488,8 @@ static void build_finding_payloads(void)
 			finding_payloads[kind].len = hello_build(&specs[kind], finding_payloads[kind].bytes);
 	memcpy(finding_payloads[FIND_SSLV2_CUT].bytes, "\x80\x2e\x01", 3);
 	finding_payloads[FIND_SSLV2_CUT].len = 3;
+	memcpy(finding_payloads[FIND_SSLV2_CUT4].bytes, "\x80\x2e\x01\x03", 4);
+	finding_payloads[FIND_SSLV2_CUT4].len = 4;
 }
 
 static const struct finding {
@@ -509,6 +512,8 @@ static const struct finding {
 	{ "fuzz: a TLS 1.2 hello of exactly 32 extensions: all walked, its legacy 1.2 meets the 1.3 floor", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_32_EXTENSIONS, CAS_TLS_1_3, false, DROP(TLS_VERSION) },
 	{ "a TLS 1.2 hello of 33 extensions: the walk stops at 32, cannot be judged, passes the 1.3 floor", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_33_EXTENSIONS, CAS_TLS_1_3, false, PASS(ALLOWED) },
 	{ "fuzz: an SSLv2-compatible hello cut after its message type is a hello (bucket empty)", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_SSLV2_CUT, 0, true, DROP(HELLO_RATE) },
+	{ "an SSLv2-compatible hello cut in its version is a hello (bucket empty)", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_SSLV2_CUT4, 0, true, DROP(HELLO_RATE) },
+	{ "an SSLv2-compatible hello cut in its version cannot be judged: passes the 1.3 floor", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_SSLV2_CUT4, CAS_TLS_1_3, false, PASS(ALLOWED) },
 	{ "fuzz: eight extension headers, then a later-fragment header: a chain longer than eight", V6(.src = NET6, .dport = 443, EXT(0, 60, 60, 60, 60, 60, 60, 60, IPPROTO_FRAGMENT), .ext_frag_offset = 100, .payload_len = 64), FIND_NONE, 0, false, DROP(MALFORMED) },
 };
 
