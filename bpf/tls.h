@@ -8,7 +8,9 @@
  *   - a segment that begins a handshake record but is too short to show
  *     the handshake type counts as a hello too (fail closed on tiny
  *     segments, which no real client sends);
- *   - an SSLv2-compatible ClientHello (2-byte header, message type 1);
+ *   - an SSLv2-compatible ClientHello (2-byte header, message type 1),
+ *     and, as for a handshake record, a segment too short to show the
+ *     message type whose first byte has the SSLv2 header's high bit;
  *   - not: a hello that starts mid-segment after another record, or one
  *     whose record header is split from the start of the segment.
  */
@@ -156,8 +158,9 @@ static __always_inline int cas_tls_client_hello(const struct cas_packet *pkt,
 	if (CAS_PAST(p + 1, end, data_end))
 		return 0;
 	if (p[0] & 0x80) { /* SSLv2-compatible: [len:2][type][version:2] */
-		if (CAS_PAST(p + 3, end, data_end) ||
-		    p[2] != CAS_TLS_CLIENT_HELLO)
+		if (CAS_PAST(p + 3, end, data_end))
+			return 1; /* hides its type, as a cut record does */
+		if (p[2] != CAS_TLS_CLIENT_HELLO)
 			return 0;
 		/* Cut before its version: a hello all the same, not judged. */
 		if (!CAS_PAST(p + 5, end, data_end))

@@ -407,7 +407,9 @@ static int tls_offered(const __u8 *p, size_t len, int legacy)
  * handshake record (22), major version 3, handshake type 1; or "the start
  * of a handshake record (16 03) too short to show the handshake type
  * (fewer than 6 bytes)"; or an SSLv2-compatible ClientHello ("2-byte
- * length with the high bit set, message type 1"). The version offered:
+ * length with the high bit set, message type 1"), "even cut before its
+ * version", or "the start of an SSLv2-compatible record ... too short to
+ * show the message type (1 or 2 bytes)". The version offered:
  * "the legacy version (client_version, bytes 9-10)", "for an
  * SSLv2-compatible hello, its version field" (bytes 3-4); unknown when
  * the segment ends before it.
@@ -421,8 +423,11 @@ static int tls_client_hello(const __u8 *p, size_t len, __u16 min_tls,
 	if (!len)
 		return 0;
 	if (p[0] & 0x80) {
-		if (len < 3 || p[2] != 1)
-			return 0; /* the message type is not shown, or not 1 */
+		/* "too short to show the message type (1 or 2 bytes)" */
+		if (len < 3)
+			return 1;
+		if (p[2] != 1)
+			return 0;
 		if (len >= 5)
 			*version = be16(p + 3);
 		return 1;

@@ -455,6 +455,9 @@ enum finding_payload {
 	FIND_33_EXTENSIONS,    /* the same with 33 */
 	FIND_SSLV2_CUT,	       /* SSLv2-compatible, cut after its message type */
 	FIND_SSLV2_CUT4,       /* the same, cut in its version */
+	FIND_SSLV2_CUT2,       /* the first two bytes of an SSLv2-compatible hello */
+	FIND_SSLV2_CUT1,       /* its first byte */
+	FIND_RECORD_CUT2,      /* the first two bytes of a handshake record */
 	FIND_TLS13,	       /* legacy 1.2, supported_versions 1.3 and 1.2 */
 	FIND_PAYLOADS,
 };
@@ -490,6 +493,12 @@ static void build_finding_payloads(void)
 	finding_payloads[FIND_SSLV2_CUT].len = 3;
 	memcpy(finding_payloads[FIND_SSLV2_CUT4].bytes, "\x80\x2e\x01\x03", 4);
 	finding_payloads[FIND_SSLV2_CUT4].len = 4;
+	memcpy(finding_payloads[FIND_SSLV2_CUT2].bytes, "\x80\x2e", 2);
+	finding_payloads[FIND_SSLV2_CUT2].len = 2;
+	memcpy(finding_payloads[FIND_SSLV2_CUT1].bytes, "\x80", 1);
+	finding_payloads[FIND_SSLV2_CUT1].len = 1;
+	memcpy(finding_payloads[FIND_RECORD_CUT2].bytes, "\x16\x03", 2);
+	finding_payloads[FIND_RECORD_CUT2].len = 2;
 }
 
 static const struct finding {
@@ -513,6 +522,10 @@ static const struct finding {
 	{ "a TLS 1.2 hello of 33 extensions: the walk stops at 32, cannot be judged, passes the 1.3 floor", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_33_EXTENSIONS, CAS_TLS_1_3, false, PASS(ALLOWED) },
 	{ "fuzz: an SSLv2-compatible hello cut after its message type is a hello (bucket empty)", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_SSLV2_CUT, 0, true, DROP(HELLO_RATE) },
 	{ "an SSLv2-compatible hello cut in its version is a hello (bucket empty)", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_SSLV2_CUT4, 0, true, DROP(HELLO_RATE) },
+	{ "a handshake record split after its first two bytes is a hello (bucket empty)", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_RECORD_CUT2, 0, true, DROP(HELLO_RATE) },
+	{ "fuzz: an SSLv2-compatible hello split after its first two bytes is a hello, as a record is (bucket empty)", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_SSLV2_CUT2, 0, true, DROP(HELLO_RATE) },
+	{ "fuzz: an SSLv2-compatible hello split after its first byte is a hello (bucket empty)", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_SSLV2_CUT1, 0, true, DROP(HELLO_RATE) },
+	{ "an SSLv2-compatible hello split after its first two bytes cannot be judged: passes the 1.3 floor", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_SSLV2_CUT2, CAS_TLS_1_3, false, PASS(ALLOWED) },
 	{ "an SSLv2-compatible hello cut in its version cannot be judged: passes the 1.3 floor", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_SSLV2_CUT4, CAS_TLS_1_3, false, PASS(ALLOWED) },
 	{ "fuzz: eight extension headers, then a later-fragment header: a chain longer than eight", V6(.src = NET6, .dport = 443, EXT(0, 60, 60, 60, 60, 60, 60, 60, IPPROTO_FRAGMENT), .ext_frag_offset = 100, .payload_len = 64), FIND_NONE, 0, false, DROP(MALFORMED) },
 };
