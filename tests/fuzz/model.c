@@ -46,7 +46,6 @@ struct packet {
 
 struct judge {
 	const struct model_ruleset *set;
-	unsigned int deviations; /* enum model_deviation */
 	char *why;
 	size_t why_len;
 };
@@ -226,13 +225,6 @@ static int ipv6(struct judge *j, const __u8 *ip, size_t avail,
 		case 60: /* destination options */
 		case 51: /* AH */
 		case 44: /* fragment */
-			if (next == 44 &&
-			    (j->deviations & MODEL_DEV_NINTH_FRAGMENT) &&
-			    count == CAS_MAX_IPV6_EXT_HDRS &&
-			    cursor + 8 <= end && be16(ip + cursor + 2) & 0xfff8)
-				return decide(
-					j, CAS_REASON_FRAGMENT,
-					"IPv6 later fragment, ninth header (known deviation)");
 			if (++count > CAS_MAX_IPV6_EXT_HDRS)
 				return decide(
 					j, CAS_REASON_MALFORMED,
@@ -326,10 +318,6 @@ static int tls_grease(unsigned int version)
 {
 	return (version & 0x0f0f) == 0x0a0a;
 }
-
-const char *const model_deviation_names[MODEL_DEVIATION_COUNT] = {
-	"later fragment as ninth header",
-};
 
 /*
  * n bytes at off of the hello: inside the segment, and starting within
@@ -582,13 +570,9 @@ __u32 model_action(const struct model_ruleset *set, enum cas_reason reason)
 }
 
 void model_judge(const struct model_ruleset *set, const __u8 *frame, size_t len,
-		 unsigned int deviations, struct model_verdict *verdict,
-		 char *why, size_t why_len)
+		 struct model_verdict *verdict, char *why, size_t why_len)
 {
-	struct judge j = { .set = set,
-			   .deviations = deviations,
-			   .why = why,
-			   .why_len = why_len };
+	struct judge j = { .set = set, .why = why, .why_len = why_len };
 	struct packet pkt = { 0 };
 	int reason, hit = -1;
 

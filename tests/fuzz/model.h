@@ -70,32 +70,11 @@ struct model_verdict {
 };
 
 /*
- * Known deviations: shapes where the program departs from the documents.
- * Each one is reported, has a failing row in tests/unit/unit_datapath.c,
- * and stays here until the program is fixed. Judged with a deviation's
- * flag, the model follows the program there; the fuzzer accepts either
- * verdict for such a frame (unless --strict), so it keeps finding new
- * disagreements, and keeps passing once the program is fixed.
- */
-enum model_deviation {
-	/* A later-fragment header as the ninth extension header makes a
-	 * fragment, not a chain longer than eight. */
-	MODEL_DEV_NINTH_FRAGMENT = 1 << 0,
-};
-#define MODEL_DEVIATION_COUNT 1
-#define MODEL_DEVIATIONS      ((1u << MODEL_DEVIATION_COUNT) - 1)
-
-/* "later fragment as ninth header", ...: for reports. */
-extern const char *const model_deviation_names[MODEL_DEVIATION_COUNT];
-
-/*
- * Judge one frame, as the documents say, or with the deviations flagged
- * in deviations as the program does. why (may be NULL) receives a line
+ * Judge one frame as the documents say. why (may be NULL) receives a line
  * that says which documented step decided, for reports.
  */
 void model_judge(const struct model_ruleset *set, const __u8 *frame, size_t len,
-		 unsigned int deviations, struct model_verdict *verdict,
-		 char *why, size_t why_len);
+		 struct model_verdict *verdict, char *why, size_t why_len);
 
 /* The counter action of a verdict: pass, drop or would_drop. */
 __u32 model_action(const struct model_ruleset *set, enum cas_reason reason);

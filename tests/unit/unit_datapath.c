@@ -437,11 +437,10 @@ static void check_short_prefixes(void)
 
 /*
  * What the differential fuzz found (tests/fuzz, docs/testing.md): frames on
- * which the program departs from the documents. Each row is what the
- * documents say; until the program is fixed, it fails, and the fuzzer
- * accepts the program's verdict for that shape (tests/fuzz/model.h, enum
- * model_deviation) so that it keeps looking for others. One rule,
- * 198.51.100.0/24, every port of 443, a hello bucket of one token.
+ * which the program departed from the documents ("fuzz: ..."), each row
+ * what the documents say, and rows beside them at the edges the fixes
+ * drew. One rule, 198.51.100.0/24, every port of 443, a hello bucket of
+ * one token.
  */
 enum finding_payload {
 	FIND_NONE,
