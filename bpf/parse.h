@@ -234,7 +234,12 @@ static __always_inline int cas_parse_ipv6(void *data, void *l3, void *data_end,
 			len = (opt->hdrlen + 2) * 4;
 			break;
 		case IPPROTO_FRAGMENT:
-			if (CAS_PAST(frag + 1, payload_end, data_end))
+			/*
+			 * A ninth header is one too many, whatever it says
+			 * (i is a constant in each unrolled round).
+			 */
+			if (i == CAS_MAX_IPV6_EXT_HDRS ||
+			    CAS_PAST(frag + 1, payload_end, data_end))
 				return CAS_REASON_MALFORMED;
 			/* Later fragments: see the IPv4 comment. */
 			if (bpf_ntohs(frag->frag_off) &

@@ -194,19 +194,29 @@ static __always_inline int cas_identity_ok(const struct cas_rule *rule,
 	return 1;
 }
 
-/* Handshake limits and the TLS floor, for an allowed TCP segment. */
+/*
+ * Handshake limits and the TLS floor, for an allowed TCP segment: a SYN
+ * goes through the SYN buckets, a segment that begins a ClientHello
+ * through the floor and the hello buckets, a SYN carrying a hello through
+ * all of them, in that order.
+ */
 static __always_inline __u32 cas_handshake(void *data, void *data_end,
 					   const struct cas_packet *pkt,
 					   __u32 rule_id,
 					   const struct cas_rule *rule,
 					   const struct cas_policy *policy)
 {
+	__u32 reason;
 	__u16 version;
 
 	if (pkt->proto != CAS_PROTO_TCP)
 		return CAS_REASON_ALLOWED;
-	if ((pkt->tcp_flags & (CAS_TCP_SYN | CAS_TCP_ACK)) == CAS_TCP_SYN)
-		return cas_limit_syn(pkt, rule_id, rule, policy);
+	if ((pkt->tcp_flags & (CAS_TCP_SYN | CAS_TCP_ACK)) == CAS_TCP_SYN) {
+		reason = cas_limit_syn(pkt, rule_id, rule, policy);
+		/* A SYN may carry a hello too (TCP Fast Open): judge both. */
+		if (reason != CAS_REASON_ALLOWED)
+			return reason;
+	}
 	if (!cas_tls_client_hello(pkt, data, data_end, policy->min_tls,
 				  &version))
 		return CAS_REASON_ALLOWED;

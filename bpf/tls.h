@@ -8,7 +8,9 @@
  *   - a segment that begins a handshake record but is too short to show
  *     the handshake type counts as a hello too (fail closed on tiny
  *     segments, which no real client sends);
- *   - an SSLv2-compatible ClientHello (2-byte header, message type 1);
+ *   - an SSLv2-compatible ClientHello (2-byte header, message type 1),
+ *     and, as for a handshake record, a segment too short to show the
+ *     message type whose first byte has the SSLv2 header's high bit;
  *   - not: a hello that starts mid-segment after another record, or one
  *     whose record header is split from the start of the segment.
  */
@@ -76,7 +78,8 @@ static __always_inline int cas_tls_skip(__u8 *hello, __u32 *off,
  * Highest version a ClientHello offers, from its supported_versions
  * extension; the legacy version when the extensions were walked to their
  * end without one; CAS_TLS_VERSION_UNKNOWN when the walk could not finish
- * (the hello continues in the next segment).
+ * (the hello continues in the next segment) or the list is longer than
+ * CAS_TLS_MAX_LISTED_VERSIONS (docs/ratelimit.md: not judged).
  */
 static __always_inline __u16 cas_tls_offered(__u8 *hello, __u16 legacy,
 					     void *end, void *data_end)
@@ -100,13 +103,20 @@ static __always_inline __u16 cas_tls_offered(__u8 *hello, __u16 legacy,
 
 		if (off >= ext_end)
 			return legacy; /* every extension seen, none listed */
-		p = cas_tls_at(hello, off, 5, end, data_end);
+		/* type and length; an empty extension may end the segment */
+		p = cas_tls_at(hello, off, 4, end, data_end);
 		if (!p)
 			return CAS_TLS_VERSION_UNKNOWN;
 		if (cas_be16(p) != CAS_TLS_EXT_SUPPORTED_VERSIONS) {
 			off += 4 + cas_be16(p + 2);
 			continue;
 		}
+		/* supported_versions: the list's length ends its header */
+		if (CAS_PAST(p + 5, end, data_end))
+			return CAS_TLS_VERSION_UNKNOWN;
+		/* A longer list is not read: what it offers is not known. */
+		if (p[4] / 2 > CAS_TLS_MAX_LISTED_VERSIONS)
+			return CAS_TLS_VERSION_UNKNOWN;
 		for (j = 0; j < CAS_TLS_MAX_LISTED_VERSIONS; j++) {
 			__u8 *v = cas_tls_at(hello, off + 5 + 2 * j, 2, end,
 					     data_end);
@@ -122,7 +132,8 @@ static __always_inline __u16 cas_tls_offered(__u8 *hello, __u16 legacy,
 		}
 		return best ? best : legacy;
 	}
-	return CAS_TLS_VERSION_UNKNOWN;
+	/* After the 32nd: all walked if it was the last, else not known. */
+	return off >= ext_end ? legacy : CAS_TLS_VERSION_UNKNOWN;
 }
 
 /*
@@ -147,10 +158,13 @@ static __always_inline int cas_tls_client_hello(const struct cas_packet *pkt,
 	if (CAS_PAST(p + 1, end, data_end))
 		return 0;
 	if (p[0] & 0x80) { /* SSLv2-compatible: [len:2][type][version:2] */
-		if (CAS_PAST(p + 5, end, data_end) ||
-		    p[2] != CAS_TLS_CLIENT_HELLO)
+		if (CAS_PAST(p + 3, end, data_end))
+			return 1; /* hides its type, as a cut record does */
+		if (p[2] != CAS_TLS_CLIENT_HELLO)
 			return 0;
-		*version = cas_be16(p + 3);
+		/* Cut before its version: a hello all the same, not judged. */
+		if (!CAS_PAST(p + 5, end, data_end))
+			*version = cas_be16(p + 3);
 		return 1;
 	}
 	if (p[0] != CAS_TLS_RECORD_HANDSHAKE)

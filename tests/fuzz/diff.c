@@ -5,7 +5,7 @@
  * mutated frames aimed at random rulesets.
  *
  *   diff [--seed N] [--frames N] [--batch N] [--chunk N] [--first-batch N]
- *        [--keep-going] [--strict] [--name NAME] [--quiet]
+ *        [--keep-going] [--name NAME] [--quiet]
  *
  * Each batch has its own ruleset (some batches then add or delete rules
  * live) and its own random stream, derived from (seed, batch number), so
@@ -14,9 +14,9 @@
  * every --chunk frames (a mismatch there replays the chunk frame by frame
  * to find the one). A disagreement prints the frame, the ruleset, what
  * the model expected (and which documented step decided) and what the
- * program did, and the run exits 1. Where the program is known to depart
- * from the documents (model.h, enum model_deviation), either verdict is
- * accepted and counted, unless --strict. The last line is
+ * program did, and the run exits 1: the program is held to the documents,
+ * with no deviation accepted (--strict, which once turned that on, is
+ * still taken and changes nothing). The last line is
  * "NAME: N passed, N failed", counting batches, for tests/run-all.sh.
  */
 #include <errno.h>
@@ -39,7 +39,7 @@
 struct options {
 	__u64 seed, frames, batch, first_batch;
 	unsigned int chunk;
-	bool keep_going, quiet, strict;
+	bool keep_going, quiet;
 	const char *name;
 };
 
@@ -59,8 +59,6 @@ struct run {
 	__u32 rule_limit; /* rule ids to read: above every id in use */
 	double program_time;
 	__u64 reasons[CAS_REASON_COUNT]; /* verdicts, over the run */
-	/* frames that took a known deviation, by kind (the last: several) */
-	__u64 deviated[MODEL_DEVIATION_COUNT + 1];
 };
 
 static double seconds(void)
@@ -84,12 +82,6 @@ static const char *xdp_name(__u32 xdp)
 				 "XDP_?";
 }
 
-static int same_verdict(const struct model_verdict *a,
-			const struct model_verdict *b)
-{
-	return a->xdp == b->xdp && a->reason == b->reason && a->rule == b->rule;
-}
-
 /* What the program did, when known from counters (reason < 0: unknown). */
 struct observed {
 	__u32 xdp;
@@ -100,32 +92,24 @@ static void report(struct run *r, unsigned int at, const struct observed *got)
 {
 	const struct model_verdict *want = &r->verdicts[at];
 	const __u8 *frame = r->frames[at];
-	struct model_verdict doc, dev;
+	struct model_verdict doc;
 	size_t len = r->lengths[at];
-	char why[256], dev_why[256];
+	char why[256];
 	int i;
 
 	/* the model again, for its reasons in words */
-	model_judge(&r->set, frame, len, 0, &doc, why, sizeof(why));
-	model_judge(&r->set, frame, len, MODEL_DEVIATIONS, &dev, dev_why,
-		    sizeof(dev_why));
+	model_judge(&r->set, frame, len, &doc, why, sizeof(why));
 	fprintf(stderr,
 		"\nDISAGREEMENT seed %llu, batch %llu, frame %llu\n"
-		"  replay: build/fuzz/diff --seed %llu --batch %llu --first-batch %llu --frames %llu%s\n",
+		"  replay: build/fuzz/diff --seed %llu --batch %llu --first-batch %llu --frames %llu\n",
 		(unsigned long long)r->opt.seed, (unsigned long long)r->batch,
 		(unsigned long long)(r->frame_index + at),
 		(unsigned long long)r->opt.seed,
 		(unsigned long long)r->opt.batch, (unsigned long long)r->batch,
-		(unsigned long long)r->opt.batch,
-		r->opt.strict ? " --strict" : "");
+		(unsigned long long)r->opt.batch);
 	fprintf(stderr, "  model:   %s, %s, rule %d (id %d): %s\n",
 		xdp_name(want->xdp), cas_reason_names[want->reason], want->rule,
 		want->rule >= 0 ? (int)r->set.rules[want->rule].id : -1, why);
-	if (!same_verdict(&dev, &doc))
-		fprintf(stderr,
-			"  model with the known deviations: %s, %s: %s\n",
-			xdp_name(dev.xdp), cas_reason_names[dev.reason],
-			dev_why);
 	fprintf(stderr, "  program: %s", xdp_name(got->xdp));
 	if (got->reason >= CAS_REASON_COUNT || got->action >= CAS_ACTION_COUNT)
 		fprintf(stderr, ", counter slot (%d, %d)", got->reason,
@@ -246,56 +230,6 @@ static void expect(struct run *r, const struct model_verdict *v, size_t len)
 	}
 }
 
-/*
- * Frame i has two verdicts, the documents' and a known deviation's: the
- * chunk before it is checked, then it runs alone and its counters say
- * which one the program took. 0 if one of them.
- */
-static int run_either(struct run *r, unsigned int i,
-		      const struct model_verdict *dev, unsigned int kind)
-{
-	static struct fz_counters after;
-	struct observed got;
-	int err;
-
-	r->in_chunk = i;
-	if (!chunk_agrees(r)) {
-		replay_chunk(r);
-		return 1;
-	}
-	got.xdp = fz_program_run(&r->prog, r->frames[i], r->lengths[i]);
-	err = fz_program_counters(&r->prog, r->rule_limit, &after);
-	if (err)
-		die("counters", err);
-	moved(r, &r->now, &after, &got);
-	r->in_chunk = i + 1;
-	if (observed_is(r, &got, dev)) {
-		r->verdicts[i] = *dev;
-		r->deviated[kind]++;
-	} else if (!observed_is(r, &got, &r->verdicts[i])) {
-		report(r, i, &got);
-		return 1;
-	}
-	expect(r, &r->verdicts[i], r->lengths[i]);
-	return 0;
-}
-
-/* Which deviation changes the verdict of frame i (an index of deviated). */
-static unsigned int deviation_kind(struct run *r, unsigned int i,
-				   const struct model_verdict *dev)
-{
-	struct model_verdict one;
-	unsigned int kind;
-
-	for (kind = 0; kind < MODEL_DEVIATION_COUNT; kind++) {
-		model_judge(&r->set, r->frames[i], r->lengths[i], 1u << kind,
-			    &one, NULL, 0);
-		if (same_verdict(&one, dev))
-			break;
-	}
-	return kind;
-}
-
 /* Some batches change the live generation one rule at a time. */
 static void live_changes(struct run *r, struct fz_rng *rng)
 {
@@ -355,23 +289,12 @@ static int run_batch(struct run *r, __u64 frames)
 	r->in_chunk = 0;
 	r->frame_index = 0;
 	for (done = 0; done < frames; done++) {
-		struct model_verdict dev;
 		__u32 xdp;
 
 		i = r->in_chunk++;
 		r->lengths[i] = fz_frame(&rng, &r->set, r->frames[i]);
-		model_judge(&r->set, r->frames[i], r->lengths[i], 0,
+		model_judge(&r->set, r->frames[i], r->lengths[i],
 			    &r->verdicts[i], NULL, 0);
-		if (!r->opt.strict) {
-			model_judge(&r->set, r->frames[i], r->lengths[i],
-				    MODEL_DEVIATIONS, &dev, NULL, 0);
-			if (!same_verdict(&dev, &r->verdicts[i])) {
-				if (run_either(r, i, &dev,
-					       deviation_kind(r, i, &dev)))
-					return 1;
-				goto chunk_end;
-			}
-		}
 		t0 = seconds();
 		xdp = fz_program_run(&r->prog, r->frames[i], r->lengths[i]);
 		r->program_time += seconds() - t0;
@@ -380,7 +303,6 @@ static int run_batch(struct run *r, __u64 frames)
 			return 1;
 		}
 		expect(r, &r->verdicts[i], r->lengths[i]);
-	chunk_end:
 		if (r->in_chunk < r->opt.chunk && done + 1 < frames)
 			continue;
 		if (!chunk_agrees(r)) {
@@ -396,7 +318,7 @@ static int run_batch(struct run *r, __u64 frames)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: diff [--seed N] [--frames N] [--batch N] [--chunk N] [--first-batch N] [--keep-going] [--strict] [--name NAME] [--quiet]\n");
+		"usage: diff [--seed N] [--frames N] [--batch N] [--chunk N] [--first-batch N] [--keep-going] [--name NAME] [--quiet]\n");
 	exit(2);
 }
 
@@ -459,8 +381,7 @@ static void parse_options(int argc, char **argv, struct options *opt)
 		case 'q':
 			opt->quiet = true;
 			break;
-		case 'S':
-			opt->strict = true;
+		case 'S': /* the only mode now: old replay lines still run */
 			break;
 		default:
 			usage();
@@ -515,13 +436,6 @@ int main(int argc, char **argv)
 			       (unsigned long long)r.reasons[n]);
 		printf("\n");
 	}
-	for (n = 0; !r.opt.quiet && n <= MODEL_DEVIATION_COUNT; n++)
-		if (r.deviated[n])
-			printf("# frames the program judged by a known deviation (%s): %llu\n",
-			       n < MODEL_DEVIATION_COUNT ?
-				       model_deviation_names[n] :
-				       "several",
-			       (unsigned long long)r.deviated[n]);
 	printf("%s: %u passed, %u failed\n", r.opt.name, passed, failed);
 	return failed ? 1 : 0;
 }

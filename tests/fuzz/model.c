@@ -46,7 +46,6 @@ struct packet {
 
 struct judge {
 	const struct model_ruleset *set;
-	unsigned int deviations; /* enum model_deviation */
 	char *why;
 	size_t why_len;
 };
@@ -226,13 +225,6 @@ static int ipv6(struct judge *j, const __u8 *ip, size_t avail,
 		case 60: /* destination options */
 		case 51: /* AH */
 		case 44: /* fragment */
-			if (next == 44 &&
-			    (j->deviations & MODEL_DEV_NINTH_FRAGMENT) &&
-			    count == CAS_MAX_IPV6_EXT_HDRS &&
-			    cursor + 8 <= end && be16(ip + cursor + 2) & 0xfff8)
-				return decide(
-					j, CAS_REASON_FRAGMENT,
-					"IPv6 later fragment, ninth header (known deviation)");
 			if (++count > CAS_MAX_IPV6_EXT_HDRS)
 				return decide(
 					j, CAS_REASON_MALFORMED,
@@ -327,15 +319,6 @@ static int tls_grease(unsigned int version)
 	return (version & 0x0f0f) == 0x0a0a;
 }
 
-const char *const model_deviation_names[MODEL_DEVIATION_COUNT] = {
-	"SYN with a ClientHello",
-	"later fragment as ninth header",
-	"extension header read as 5 bytes",
-	"SSLv2 hello cut before its version",
-	"eight supported versions read",
-	"32 extensions not judged",
-};
-
 /*
  * n bytes at off of the hello: inside the segment, and starting within
  * the scan limit. "Within the first 2048 bytes" is read as the program
@@ -353,13 +336,12 @@ static int tls_has(size_t len, size_t off, size_t n)
  * extensions are walked (up to 32 extensions, within the first 2048 bytes
  * of the segment) for supported_versions (type 0x002b), whose highest
  * non-GREASE entry is the offered version. If every extension was walked
- * and none lists the versions, the legacy version stands." What cannot be
- * read in the segment cannot be judged: unknown.
+ * and none lists the versions, the legacy version stands. A list of more
+ * than 8 entries is not read, and the hello cannot be judged." What cannot
+ * be read in the segment cannot be judged either: unknown.
  */
-static int tls_offered(const __u8 *p, size_t len, int legacy,
-		       unsigned int deviations)
+static int tls_offered(const __u8 *p, size_t len, int legacy)
 {
-	size_t header = deviations & MODEL_DEV_EXT_HEADER_5 ? 5 : 4;
 	size_t off = 43, ext_end; /* 5 + 4 + 2 + 32: the session id */
 	unsigned int i, k, count, best;
 
@@ -377,14 +359,11 @@ static int tls_offered(const __u8 *p, size_t len, int legacy,
 	ext_end = off + 2 + be16(p + off);
 	off += 2;
 	for (i = 0;; i++) {
-		if (i == TLS_MAX_EXTENSIONS &&
-		    (deviations & MODEL_DEV_32_EXTENSIONS))
-			return TLS_VERSION_UNKNOWN;
 		if (off >= ext_end)
 			return legacy; /* every extension walked */
 		if (i == TLS_MAX_EXTENSIONS)
 			return TLS_VERSION_UNKNOWN; /* the 33rd is not read */
-		if (!tls_has(len, off, header))
+		if (!tls_has(len, off, 4))	    /* type and length */
 			return TLS_VERSION_UNKNOWN;
 		if (be16(p + off) != TLS_SUPPORTED_VERS) {
 			off += 4 + be16(p + off + 2);
@@ -394,8 +373,9 @@ static int tls_offered(const __u8 *p, size_t len, int legacy,
 		if (!tls_has(len, off, 5))
 			return TLS_VERSION_UNKNOWN;
 		count = p[off + 4] / 2;
-		if (count > 8 && (deviations & MODEL_DEV_EIGHT_VERSIONS))
-			count = 8;
+		/* "A list of more than 8 entries is not read" */
+		if (count > 8)
+			return TLS_VERSION_UNKNOWN;
 		best = 0;
 		for (k = 0; k < count; k++) {
 			unsigned int v;
@@ -415,13 +395,15 @@ static int tls_offered(const __u8 *p, size_t len, int legacy,
  * handshake record (22), major version 3, handshake type 1; or "the start
  * of a handshake record (16 03) too short to show the handshake type
  * (fewer than 6 bytes)"; or an SSLv2-compatible ClientHello ("2-byte
- * length with the high bit set, message type 1"). The version offered:
+ * length with the high bit set, message type 1"), "even cut before its
+ * version", or "the start of an SSLv2-compatible record ... too short to
+ * show the message type (1 or 2 bytes)". The version offered:
  * "the legacy version (client_version, bytes 9-10)", "for an
  * SSLv2-compatible hello, its version field" (bytes 3-4); unknown when
  * the segment ends before it.
  */
 static int tls_client_hello(const __u8 *p, size_t len, __u16 min_tls,
-			    unsigned int deviations, int *version)
+			    int *version)
 {
 	int legacy;
 
@@ -429,9 +411,10 @@ static int tls_client_hello(const __u8 *p, size_t len, __u16 min_tls,
 	if (!len)
 		return 0;
 	if (p[0] & 0x80) {
-		if (len < 3 || p[2] != 1)
-			return 0; /* the message type is not shown, or not 1 */
-		if (len < 5 && (deviations & MODEL_DEV_SSLV2_SHORT))
+		/* "too short to show the message type (1 or 2 bytes)" */
+		if (len < 3)
+			return 1;
+		if (p[2] != 1)
 			return 0;
 		if (len >= 5)
 			*version = be16(p + 3);
@@ -454,7 +437,7 @@ static int tls_client_hello(const __u8 *p, size_t len, __u16 min_tls,
 	legacy = be16(p + 9);
 	*version = legacy;
 	if (min_tls == CAS_TLS_1_3 && legacy == CAS_TLS_1_2)
-		*version = tls_offered(p, len, legacy, deviations);
+		*version = tls_offered(p, len, legacy);
 	return 1;
 }
 
@@ -553,9 +536,9 @@ static int policy(struct judge *j, const struct packet *pkt, int *hit)
 			return decide(j, CAS_REASON_SYN_RATE_GLOBAL,
 				      "global SYN bucket empty");
 	}
-	if (!(syn && (j->deviations & MODEL_DEV_SYN_HELLO)) &&
-	    tls_client_hello(pkt->payload, pkt->payload_len, set->min_tls,
-			     j->deviations, &version)) {
+	/* A SYN may carry a hello (TCP Fast Open): it is judged as one too. */
+	if (tls_client_hello(pkt->payload, pkt->payload_len, set->min_tls,
+			     &version)) {
 		if (set->min_tls && version != TLS_VERSION_UNKNOWN &&
 		    version < set->min_tls)
 			return decide(j, CAS_REASON_TLS_VERSION,
@@ -587,13 +570,9 @@ __u32 model_action(const struct model_ruleset *set, enum cas_reason reason)
 }
 
 void model_judge(const struct model_ruleset *set, const __u8 *frame, size_t len,
-		 unsigned int deviations, struct model_verdict *verdict,
-		 char *why, size_t why_len)
+		 struct model_verdict *verdict, char *why, size_t why_len)
 {
-	struct judge j = { .set = set,
-			   .deviations = deviations,
-			   .why = why,
-			   .why_len = why_len };
+	struct judge j = { .set = set, .why = why, .why_len = why_len };
 	struct packet pkt = { 0 };
 	int reason, hit = -1;
 

@@ -70,50 +70,11 @@ struct model_verdict {
 };
 
 /*
- * Known deviations: shapes where the program departs from the documents.
- * Each one is reported, has a failing row in tests/unit/unit_datapath.c,
- * and stays here until the program is fixed. Judged with a deviation's
- * flag, the model follows the program there; the fuzzer accepts either
- * verdict for such a frame (unless --strict), so it keeps finding new
- * disagreements, and keeps passing once the program is fixed.
- */
-enum model_deviation {
-	/* A SYN carrying a ClientHello (TCP Fast Open) skips the TLS floor
-	 * and the hello buckets: only the SYN buckets judge it. */
-	MODEL_DEV_SYN_HELLO = 1 << 0,
-	/* A later-fragment header as the ninth extension header makes a
-	 * fragment, not a chain longer than eight. */
-	MODEL_DEV_NINTH_FRAGMENT = 1 << 1,
-	/* Every TLS extension header is read as 5 bytes: a hello whose last
-	 * extension is empty and ends the segment cannot be judged, so a
-	 * TLS 1.2 hello passes a 1.3 floor. */
-	MODEL_DEV_EXT_HEADER_5 = 1 << 2,
-	/* An SSLv2-compatible hello cut before its version (3 or 4 bytes,
-	 * message type 1 shown) is not a hello. */
-	MODEL_DEV_SSLV2_SHORT = 1 << 3,
-	/* Only the first 8 entries of supported_versions are read, and the
-	 * highest of them stands for the list: a 1.3 listed ninth is not
-	 * seen, and the hello refused by a 1.3 floor. */
-	MODEL_DEV_EIGHT_VERSIONS = 1 << 4,
-	/* A hello of exactly 32 extensions, none listing versions, cannot
-	 * be judged (the walk stops before it sees their end): its legacy
-	 * 1.2 passes a 1.3 floor. */
-	MODEL_DEV_32_EXTENSIONS = 1 << 5,
-};
-#define MODEL_DEVIATION_COUNT 6
-#define MODEL_DEVIATIONS      ((1u << MODEL_DEVIATION_COUNT) - 1)
-
-/* "SYN with a ClientHello", ...: for reports. */
-extern const char *const model_deviation_names[MODEL_DEVIATION_COUNT];
-
-/*
- * Judge one frame, as the documents say, or with the deviations flagged
- * in deviations as the program does. why (may be NULL) receives a line
+ * Judge one frame as the documents say. why (may be NULL) receives a line
  * that says which documented step decided, for reports.
  */
 void model_judge(const struct model_ruleset *set, const __u8 *frame, size_t len,
-		 unsigned int deviations, struct model_verdict *verdict,
-		 char *why, size_t why_len);
+		 struct model_verdict *verdict, char *why, size_t why_len);
 
 /* The counter action of a verdict: pass, drop or would_drop. */
 __u32 model_action(const struct model_ruleset *set, enum cas_reason reason);

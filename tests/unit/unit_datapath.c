@@ -437,19 +437,27 @@ static void check_short_prefixes(void)
 
 /*
  * What the differential fuzz found (tests/fuzz, docs/testing.md): frames on
- * which the program departs from the documents. Each row is what the
- * documents say; until the program is fixed, it fails, and the fuzzer
- * accepts the program's verdict for that shape (tests/fuzz/model.h, enum
- * model_deviation) so that it keeps looking for others. One rule,
- * 198.51.100.0/24, every port of 443, a hello bucket of one token.
+ * which the program departed from the documents ("fuzz: ..."), each row
+ * what the documents say, and rows beside them at the edges the fixes
+ * drew. One rule, 198.51.100.0/24, every port of 443, a hello bucket of
+ * one token.
  */
 enum finding_payload {
 	FIND_NONE,
 	FIND_TLS12,	       /* legacy 1.2, no supported_versions */
 	FIND_TLS12_EMPTY_LAST, /* the same, its last extension empty */
 	FIND_13_NINTH,	       /* supported_versions: eight below 1.3, then 1.3 */
+	FIND_NINE_BELOW,       /* supported_versions: nine, none 1.3 */
+	FIND_13_EIGHTH,	       /* supported_versions: seven below 1.3, then 1.3 */
+	FIND_EIGHT_BELOW,      /* supported_versions: eight, none 1.3 */
 	FIND_32_EXTENSIONS,    /* legacy 1.2, 32 extensions, no versions listed */
+	FIND_33_EXTENSIONS,    /* the same with 33 */
 	FIND_SSLV2_CUT,	       /* SSLv2-compatible, cut after its message type */
+	FIND_SSLV2_CUT4,       /* the same, cut in its version */
+	FIND_SSLV2_CUT2,       /* the first two bytes of an SSLv2-compatible hello */
+	FIND_SSLV2_CUT1,       /* its first byte */
+	FIND_RECORD_CUT2,      /* the first two bytes of a handshake record */
+	FIND_TLS13,	       /* legacy 1.2, supported_versions 1.3 and 1.2 */
 	FIND_PAYLOADS,
 };
 
@@ -465,14 +473,31 @@ static void build_finding_payloads(void)
 		[FIND_TLS12_EMPTY_LAST] = { .legacy_version = 0x0303, .padding_ext = 16, .empty_last = 1 },
 		[FIND_13_NINTH] = { .legacy_version = 0x0303, .listed = 9,
 				    .versions = { 0x0300, 0x0301, 0x0302, 0x0303, 0x0a0a, 0x1a1a, 0x2a2a, 0x3a3a, 0x0304 } },
+		[FIND_NINE_BELOW] = { .legacy_version = 0x0303, .listed = 9,
+				      .versions = { 0x0300, 0x0301, 0x0302, 0x0303, 0x0a0a, 0x1a1a, 0x2a2a, 0x3a3a, 0x0303 } },
+		[FIND_13_EIGHTH] = { .legacy_version = 0x0303, .listed = 8,
+				     .versions = { 0x0300, 0x0301, 0x0302, 0x0303, 0x0a0a, 0x1a1a, 0x2a2a, 0x0304 } },
+		[FIND_EIGHT_BELOW] = { .legacy_version = 0x0303, .listed = 8,
+				       .versions = { 0x0300, 0x0301, 0x0302, 0x0303, 0x0a0a, 0x1a1a, 0x2a2a, 0x0303 } },
 		[FIND_32_EXTENSIONS] = { .legacy_version = 0x0303, .small_exts = 32 },
+		[FIND_33_EXTENSIONS] = { .legacy_version = 0x0303, .small_exts = 33 },
+		[FIND_TLS13] = { .legacy_version = 0x0303, .listed = 2, .versions = { 0x0304, 0x0303 } },
 	};
 	int kind;
 
-	for (kind = FIND_TLS12; kind <= FIND_32_EXTENSIONS; kind++)
-		finding_payloads[kind].len = hello_build(&specs[kind], finding_payloads[kind].bytes);
+	for (kind = 0; kind < FIND_PAYLOADS; kind++)
+		if (specs[kind].legacy_version)
+			finding_payloads[kind].len = hello_build(&specs[kind], finding_payloads[kind].bytes);
 	memcpy(finding_payloads[FIND_SSLV2_CUT].bytes, "\x80\x2e\x01", 3);
 	finding_payloads[FIND_SSLV2_CUT].len = 3;
+	memcpy(finding_payloads[FIND_SSLV2_CUT4].bytes, "\x80\x2e\x01\x03", 4);
+	finding_payloads[FIND_SSLV2_CUT4].len = 4;
+	memcpy(finding_payloads[FIND_SSLV2_CUT2].bytes, "\x80\x2e", 2);
+	finding_payloads[FIND_SSLV2_CUT2].len = 2;
+	memcpy(finding_payloads[FIND_SSLV2_CUT1].bytes, "\x80", 1);
+	finding_payloads[FIND_SSLV2_CUT1].len = 1;
+	memcpy(finding_payloads[FIND_RECORD_CUT2].bytes, "\x16\x03", 2);
+	finding_payloads[FIND_RECORD_CUT2].len = 2;
 }
 
 static const struct finding {
@@ -485,10 +510,22 @@ static const struct finding {
 	enum cas_reason reason;
 } findings[] = {
 	{ "fuzz: a SYN carrying a TLS 1.2 hello (TCP Fast Open) meets the 1.3 floor", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x02), FIND_TLS12, CAS_TLS_1_3, false, DROP(TLS_VERSION) },
+	{ "a SYN carrying a TLS 1.3 hello passes the 1.3 floor", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x02), FIND_TLS13, CAS_TLS_1_3, false, PASS(ALLOWED) },
+	{ "a SYN carrying a hello meets the hello bucket (empty)", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x02), FIND_TLS13, 0, true, DROP(HELLO_RATE) },
 	{ "fuzz: a TLS 1.2 hello ending with an empty extension: all walked, its legacy 1.2 meets the 1.3 floor", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_TLS12_EMPTY_LAST, CAS_TLS_1_3, false, DROP(TLS_VERSION) },
-	{ "fuzz: supported_versions lists 1.3 ninth: the highest entry passes the 1.3 floor", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_13_NINTH, CAS_TLS_1_3, false, PASS(ALLOWED) },
+	{ "fuzz: supported_versions of nine entries, 1.3 ninth: more than 8 cannot be judged, passes the 1.3 floor", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_13_NINTH, CAS_TLS_1_3, false, PASS(ALLOWED) },
+	{ "supported_versions of nine entries, none 1.3: cannot be judged, passes the 1.3 floor", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_NINE_BELOW, CAS_TLS_1_3, false, PASS(ALLOWED) },
+	{ "supported_versions of eight entries, 1.3 eighth: passes the 1.3 floor", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_13_EIGHTH, CAS_TLS_1_3, false, PASS(ALLOWED) },
+	{ "supported_versions of eight entries, none 1.3: meets the 1.3 floor", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_EIGHT_BELOW, CAS_TLS_1_3, false, DROP(TLS_VERSION) },
 	{ "fuzz: a TLS 1.2 hello of exactly 32 extensions: all walked, its legacy 1.2 meets the 1.3 floor", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_32_EXTENSIONS, CAS_TLS_1_3, false, DROP(TLS_VERSION) },
+	{ "a TLS 1.2 hello of 33 extensions: the walk stops at 32, cannot be judged, passes the 1.3 floor", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_33_EXTENSIONS, CAS_TLS_1_3, false, PASS(ALLOWED) },
 	{ "fuzz: an SSLv2-compatible hello cut after its message type is a hello (bucket empty)", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_SSLV2_CUT, 0, true, DROP(HELLO_RATE) },
+	{ "an SSLv2-compatible hello cut in its version is a hello (bucket empty)", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_SSLV2_CUT4, 0, true, DROP(HELLO_RATE) },
+	{ "a handshake record split after its first two bytes is a hello (bucket empty)", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_RECORD_CUT2, 0, true, DROP(HELLO_RATE) },
+	{ "fuzz: an SSLv2-compatible hello split after its first two bytes is a hello, as a record is (bucket empty)", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_SSLV2_CUT2, 0, true, DROP(HELLO_RATE) },
+	{ "fuzz: an SSLv2-compatible hello split after its first byte is a hello (bucket empty)", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_SSLV2_CUT1, 0, true, DROP(HELLO_RATE) },
+	{ "an SSLv2-compatible hello split after its first two bytes cannot be judged: passes the 1.3 floor", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_SSLV2_CUT2, CAS_TLS_1_3, false, PASS(ALLOWED) },
+	{ "an SSLv2-compatible hello cut in its version cannot be judged: passes the 1.3 floor", V4(.src = PROXY4, .dport = 443, .tcp_flags = 0x18), FIND_SSLV2_CUT4, CAS_TLS_1_3, false, PASS(ALLOWED) },
 	{ "fuzz: eight extension headers, then a later-fragment header: a chain longer than eight", V6(.src = NET6, .dport = 443, EXT(0, 60, 60, 60, 60, 60, 60, 60, IPPROTO_FRAGMENT), .ext_frag_offset = 100, .payload_len = 64), FIND_NONE, 0, false, DROP(MALFORMED) },
 };
 
