@@ -6,26 +6,70 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
 #include "common.h"
 #include "exporter.h"
+#include "guard.h"
 #include "metrics.h"
 #include "values.h"
 
-/* Enough for Prometheus, a health checker and a human with curl. */
-#define CAS_HTTP_THREADS	 4
-#define CAS_HTTP_MAX_CONNECTIONS 64
-#define CAS_HTTP_TIMEOUT_S	 10
+/*
+ * Enough for Prometheus, a health checker and a human with curl, and for
+ * them to be served while others hold connections open (issue 12): the
+ * threads wait on epoll (libmicrohttpd picks it on Linux), so a held
+ * connection costs a slot and a file descriptor, not a thread. guard.c
+ * bounds the slots, their request heads and their lifetime. The idle
+ * timeout still ends an answer the client stopped reading.
+ *
+ * The cap is above the 1,000 held connections the issue asks to survive:
+ * below it nothing is ever closed for room, so a scraper's connection is
+ * safe however fast the others come and go; past it a newcomer closes the
+ * oldest connection still waiting for its head. It takes descriptors:
+ * the soft RLIMIT_NOFILE (1,024 under systemd) is raised toward the hard
+ * one, and the cap shrinks to what that allows. The backlog holds a burst
+ * of connections (the kernel caps it at net.core.somaxconn): a full queue
+ * drops a scraper's SYN, whose retry comes 1 s later.
+ */
+#define CAS_HTTP_THREADS     4
+#define CAS_HTTP_TIMEOUT_S   10
+#define CAS_HTTP_CONNECTIONS 2048
+#define CAS_HTTP_FD_RESERVE  256 /* pins, maps, libraries, stdio */
+#define CAS_HTTP_MIN_CAP     64
+#define CAS_HTTP_BACKLOG     4096
 
 struct cas_exporter {
 	char (*names)[IF_NAMESIZE]; /* none: every shielded interface */
 	const char **name_ptrs;	    /* into names, for cas_metrics_collect */
 	size_t count;
+	struct cas_guard *guard;
 	struct MHD_Daemon *daemon;
 };
+
+/* The connection cap that the descriptor limit allows, raised if need be. */
+static unsigned int cas_http_cap(void)
+{
+	const rlim_t want =
+		CAS_HTTP_CONNECTIONS + CAS_GUARD_SLACK + CAS_HTTP_FD_RESERVE;
+	struct rlimit lim;
+
+	if (getrlimit(RLIMIT_NOFILE, &lim))
+		return CAS_HTTP_MIN_CAP;
+	if (lim.rlim_cur < want) {
+		lim.rlim_cur = lim.rlim_max < want ? lim.rlim_max : want;
+		setrlimit(RLIMIT_NOFILE, &lim);
+		getrlimit(RLIMIT_NOFILE, &lim);
+	}
+	if (lim.rlim_cur >= want)
+		return CAS_HTTP_CONNECTIONS;
+	if (lim.rlim_cur <
+	    CAS_HTTP_MIN_CAP + CAS_GUARD_SLACK + CAS_HTTP_FD_RESERVE)
+		return CAS_HTTP_MIN_CAP;
+	return lim.rlim_cur - CAS_GUARD_SLACK - CAS_HTTP_FD_RESERVE;
+}
 
 /* The listening socket, bound here so that failures name their cause. */
 static int cas_listen(const struct cas_listen_addr *listen_addr,
@@ -44,7 +88,7 @@ static int cas_listen(const struct cas_listen_addr *listen_addr,
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (const struct sockaddr *)&listen_addr->addr,
 		 listen_addr->len) ||
-	    listen(fd, 64)) {
+	    listen(fd, CAS_HTTP_BACKLOG)) {
 		err = -errno;
 		snprintf(
 			errbuf, CAS_ERRBUF, "cannot listen on %s: %s%s", text,
@@ -141,6 +185,12 @@ static enum MHD_Result cas_handle(void *cls, struct MHD_Connection *conn,
 	(void)upload_data;
 	(void)upload_data_size;
 	(void)state;
+	/*
+	 * The head is in. Answered at this first call, the request is the
+	 * connection's only one (libmicrohttpd then closes the connection),
+	 * so the guard's head deadline, counted from the accept, is its.
+	 */
+	cas_guard_head_done(exporter->guard, conn);
 	if (strcmp(method, MHD_HTTP_METHOD_GET) &&
 	    strcmp(method, MHD_HTTP_METHOD_HEAD)) {
 		status = MHD_HTTP_METHOD_NOT_ALLOWED;
@@ -180,8 +230,11 @@ void cas_exporter_stop(struct cas_exporter *exporter)
 {
 	if (!exporter)
 		return;
+	/* The daemon notifies the guard of every close: the guard goes last. */
+	cas_guard_stop_thread(exporter->guard);
 	if (exporter->daemon)
 		MHD_stop_daemon(exporter->daemon); /* closes the socket too */
+	cas_guard_free(exporter->guard);
 	free(exporter->names);
 	free(exporter->name_ptrs);
 	free(exporter);
@@ -193,6 +246,7 @@ int cas_exporter_start(const char *const *names, size_t count,
 {
 	struct cas_listen_addr listen_addr;
 	struct cas_exporter *exporter;
+	unsigned int cap;
 	int listen_fd, ret;
 	size_t i;
 
@@ -216,6 +270,15 @@ int cas_exporter_start(const char *const *names, size_t count,
 		exporter->name_ptrs[i] = exporter->names[i];
 	}
 	exporter->count = count;
+	cap = cas_http_cap();
+	ret = cas_guard_start(cap, &exporter->guard);
+	if (ret) {
+		cas_exporter_stop(exporter);
+		snprintf(err, CAS_ERRBUF,
+			 "cannot start the connection guard: %s",
+			 strerror(-ret));
+		return ret;
+	}
 	/* Cached now, before concurrent requests ask for it. */
 	libbpf_num_possible_cpus();
 	listen_fd = cas_listen(&listen_addr, listen_text, err);
@@ -226,12 +289,13 @@ int cas_exporter_start(const char *const *names, size_t count,
 	signal(SIGPIPE, SIG_IGN);
 	exporter->daemon = MHD_start_daemon(
 		MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-		cas_handle, exporter, MHD_OPTION_LISTEN_SOCKET, listen_fd,
+		cas_handle, exporter, MHD_OPTION_EXTERNAL_LOGGER, cas_mhd_log,
+		NULL, MHD_OPTION_LISTEN_SOCKET, listen_fd,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)CAS_HTTP_THREADS,
-		MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned int)CAS_HTTP_MAX_CONNECTIONS,
+		MHD_OPTION_CONNECTION_LIMIT, cap + CAS_GUARD_SLACK,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CAS_HTTP_TIMEOUT_S,
-		MHD_OPTION_EXTERNAL_LOGGER, cas_mhd_log, NULL, MHD_OPTION_END);
+		MHD_OPTION_NOTIFY_CONNECTION, cas_guard_notify, exporter->guard,
+		MHD_OPTION_END);
 	if (!exporter->daemon) {
 		close(listen_fd);
 		cas_exporter_stop(exporter);
