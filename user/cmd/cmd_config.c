@@ -325,14 +325,21 @@ static int cas_run_apply(const struct cas_config *config, bool prune)
 	return ret;
 }
 
-/* run's exporter: every shielded interface; NULL after saying why. */
-static struct cas_exporter *cas_run_exporter(const char *listen)
+/* run's exporter: every shielded interface, and /healthz requires those
+ * of the file; NULL after saying why. */
+static struct cas_exporter *cas_run_exporter(const struct cas_config *config)
 {
+	const char *listen = config->listen;
 	struct cas_exporter *exporter;
 	char err[CAS_ERRBUF];
 
 	if (cas_exporter_start(NULL, 0, listen, &exporter, err)) {
 		cas_err("metrics: %s", err);
+		return NULL;
+	}
+	if (cas_exporter_require(exporter, config)) {
+		cas_err("metrics: out of memory");
+		cas_exporter_stop(exporter);
 		return NULL;
 	}
 	fprintf(stderr, "casshield: serving http://%s/metrics and /healthz\n",
@@ -409,7 +416,7 @@ int cas_cmd_run(int argc, char **argv)
 		sd_notifyf(0, "STATUS=cannot apply %s (see the journal)", path);
 		goto out;
 	}
-	server = cas_run_exporter(config.listen);
+	server = cas_run_exporter(&config);
 	if (!server) {
 		ret = CAS_EXIT_FAIL;
 		goto out;
@@ -448,10 +455,12 @@ int cas_cmd_run(int argc, char **argv)
 		/* A server that failed to start is retried at every reload. */
 		if (!server || strcmp(next.listen, config.listen)) {
 			cas_exporter_stop(server);
-			server = cas_run_exporter(next.listen);
+			server = cas_run_exporter(&next);
 			if (!server)
 				fprintf(stderr,
 					"casshield: metrics are off until the next reload\n");
+		} else if (cas_exporter_require(server, &next)) {
+			cas_err("metrics: out of memory: /healthz keeps the interfaces of the previous file");
 		}
 		cas_config_free(&config);
 		config = next;

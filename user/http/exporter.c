@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <net/if.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <bpf/libbpf.h>
 
 #include "common.h"
+#include "config.h"
 #include "exporter.h"
 #include "guard.h"
 #include "metrics.h"
@@ -45,6 +47,10 @@ struct cas_exporter {
 	char (*names)[IF_NAMESIZE]; /* none: every shielded interface */
 	const char **name_ptrs;	    /* into names, for cas_metrics_collect */
 	size_t count;
+	/* Without names: required too, shielded or not (run's file). */
+	pthread_mutex_t lock; /* for required, which a reload replaces */
+	char (*required)[IF_NAMESIZE];
+	size_t required_count;
 	struct cas_guard *guard;
 	struct MHD_Daemon *daemon;
 };
@@ -134,14 +140,46 @@ static enum MHD_Result cas_reply(struct MHD_Connection *conn,
 	return ret;
 }
 
-static unsigned int cas_serve_metrics(const struct cas_exporter *exporter,
+/*
+ * The interfaces of -i; without, every shielded one and those required,
+ * copied under the lock since a reload may replace them meanwhile.
+ */
+static int cas_exporter_collect(struct cas_exporter *exporter, bool with_rules,
+				struct cas_metrics_snapshot *snap)
+{
+	char(*copy)[IF_NAMESIZE];
+	const char **names;
+	size_t i, count;
+	int err;
+
+	if (exporter->count)
+		return cas_metrics_collect(exporter->name_ptrs, exporter->count,
+					   with_rules, snap);
+	pthread_mutex_lock(&exporter->lock);
+	count = exporter->required_count;
+	copy = calloc(count + 1, sizeof(*copy));
+	names = calloc(count + 1, sizeof(*names));
+	if (copy && names)
+		memcpy(copy, exporter->required, count * sizeof(*copy));
+	pthread_mutex_unlock(&exporter->lock);
+	err = -ENOMEM;
+	if (copy && names) {
+		for (i = 0; i < count; i++)
+			names[i] = copy[i];
+		err = cas_metrics_collect_also(names, count, with_rules, snap);
+	}
+	free(names);
+	free(copy);
+	return err;
+}
+
+static unsigned int cas_serve_metrics(struct cas_exporter *exporter,
 				      struct cas_text *body)
 {
 	struct cas_metrics_snapshot snap;
 	int err;
 
-	err = cas_metrics_collect(exporter->name_ptrs, exporter->count, true,
-				  &snap);
+	err = cas_exporter_collect(exporter, true, &snap);
 	if (err) {
 		cas_text_printf(body, "cannot read the shield: %s\n",
 				strerror(-err));
@@ -152,15 +190,14 @@ static unsigned int cas_serve_metrics(const struct cas_exporter *exporter,
 	return MHD_HTTP_OK;
 }
 
-static unsigned int cas_serve_health(const struct cas_exporter *exporter,
+static unsigned int cas_serve_health(struct cas_exporter *exporter,
 				     struct cas_text *body)
 {
 	struct cas_metrics_snapshot snap;
 	bool healthy;
 	int err;
 
-	err = cas_metrics_collect(exporter->name_ptrs, exporter->count, false,
-				  &snap);
+	err = cas_exporter_collect(exporter, false, &snap);
 	if (err) {
 		cas_text_printf(body, "unhealthy\ncannot list %s: %s\n",
 				CAS_PIN_ROOT, strerror(-err));
@@ -176,7 +213,7 @@ static enum MHD_Result cas_handle(void *cls, struct MHD_Connection *conn,
 				  const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **state)
 {
-	const struct cas_exporter *exporter = cls;
+	struct cas_exporter *exporter = cls;
 	const char *type = "text/plain; charset=utf-8";
 	struct cas_text body = {};
 	unsigned int status;
@@ -207,7 +244,7 @@ static enum MHD_Result cas_handle(void *cls, struct MHD_Connection *conn,
 		status = MHD_HTTP_OK;
 		cas_text_printf(
 			&body,
-			"casshield %s exporter\n/metrics  Prometheus metrics\n/healthz  200 while every shielded interface is attached, else 503\n",
+			"casshield %s exporter\n/metrics  Prometheus metrics\n/healthz  200 while every exported interface is attached, else 503\n",
 			CAS_VERSION);
 	} else {
 		status = MHD_HTTP_NOT_FOUND;
@@ -235,6 +272,8 @@ void cas_exporter_stop(struct cas_exporter *exporter)
 	if (exporter->daemon)
 		MHD_stop_daemon(exporter->daemon); /* closes the socket too */
 	cas_guard_free(exporter->guard);
+	pthread_mutex_destroy(&exporter->lock);
+	free(exporter->required);
 	free(exporter->names);
 	free(exporter->name_ptrs);
 	free(exporter);
@@ -255,6 +294,8 @@ int cas_exporter_start(const char *const *names, size_t count,
 	if (ret)
 		return ret;
 	exporter = calloc(1, sizeof(*exporter));
+	if (exporter)
+		pthread_mutex_init(&exporter->lock, NULL);
 	if (exporter && count) {
 		exporter->names = calloc(count, sizeof(*exporter->names));
 		exporter->name_ptrs = calloc(count, sizeof(char *));
@@ -306,5 +347,25 @@ int cas_exporter_start(const char *const *names, size_t count,
 		return -EIO;
 	}
 	*out = exporter;
+	return 0;
+}
+
+int cas_exporter_require(struct cas_exporter *exporter,
+			 const struct cas_config *config)
+{
+	char(*names)[IF_NAMESIZE], (*old)[IF_NAMESIZE];
+	size_t i;
+
+	names = calloc(config->iface_count + 1, sizeof(*names));
+	if (!names)
+		return -ENOMEM;
+	for (i = 0; i < config->iface_count; i++)
+		snprintf(names[i], IF_NAMESIZE, "%s", config->ifaces[i].name);
+	pthread_mutex_lock(&exporter->lock);
+	old = exporter->required;
+	exporter->required = names;
+	exporter->required_count = config->iface_count;
+	pthread_mutex_unlock(&exporter->lock);
+	free(old);
 	return 0;
 }
