@@ -69,7 +69,7 @@ check_eq "no connection left open after the attack (sockets)" "$idle_sockets" "$
 # contract is for 1,000); the client's report is kept.
 nofile=$(awk '/^Max open files/ { print $4 }' "/proc/$EXPORTER_PID/limits")
 cap=$((nofile - 512 < 2048 ? nofile - 512 : 2048))
-"$PY" "$SLOW" hold "$HOST" "$PORT" --conns 3000 --scrapes 3 --limit 20 >"$WORK/over.out" 2>&1 &
+timeout 40 "$PY" "$SLOW" hold "$HOST" "$PORT" --conns 3000 --scrapes 3 --limit 20 >"$WORK/over.out" 2>&1 &
 over_pid=$!
 most=0
 for i in $(seq 200); do
