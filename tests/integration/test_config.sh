@@ -3,7 +3,8 @@
 # test_config.sh - the configuration file and the service: config errors
 # named by line and changing nothing, atomic applies under traffic,
 # commit-confirm, the lockout guard, `run` with SIGHUP, SIGKILL and a
-# restart that adopts the pinned shield, monitor mode from the file.
+# restart that adopts the pinned shield, monitor mode from the file, and
+# run's /healthz requiring the interfaces of the file.
 set -u
 source tests/lib/tap.sh
 LAB=casc LAB_NET=3
@@ -289,4 +290,39 @@ check_cmd "apply needing more slots than free is refused" 1 \
 	-- "$B" apply --config "$WORK/small.yaml"
 check_eq "and changed nothing" "$before" "$("$B" allow list -i "$LAB_IF" --json)"
 check_cmd "unload" 0 "" -- "$B" unload "$LAB_IF"
+
+# /healthz of run requires the interfaces of its file (issue 12, item 8):
+# an interface it names that is unloaded or detached behind its back fails
+# the check, naming it; a reload that drops the interface drops the need.
+# health_wait CODE: poll run's /healthz until it answers CODE (at most 10 s).
+health_wait() {
+	local i got
+	for i in $(seq 50); do
+		got=$(curl -s -o /dev/null --max-time 1 -w '%{http_code}' 127.0.0.1:19481/healthz)
+		[ "$got" = "$1" ] && break
+		sleep 0.2
+	done
+	echo "$got"
+}
+config false > "$WORK/health.yaml"
+chmod 600 "$WORK/health.yaml"
+"$B" run --config "$WORK/health.yaml" 2>"$WORK/run4.log" &
+RUN_PID=$!
+check_eq "run: /healthz 200 once the file is applied" 200 "$(health_wait 200)"
+check_cmd "unload the file's interface behind run's back" 0 "" -- "$B" unload "$LAB_IF"
+check_eq "run: /healthz 503 after that unload" 503 "$(health_wait 503)"
+check_match "run: /healthz names the interface" "$LAB_IF: not shielded" "$(curl -s --max-time 2 127.0.0.1:19481/healthz)"
+kill -HUP "$RUN_PID"
+check_eq "run: a reload shields it again: 200" 200 "$(health_wait 200)"
+check_cmd "bpftool detaches its link" 0 "" -- bpftool link detach pinned "/sys/fs/bpf/casshield/$LAB_IF/link"
+check_eq "run: /healthz 503 when detached, pins in place" 503 "$(health_wait 503)"
+check_match "run: /healthz says it is detached" "$LAB_IF: program detached" "$(curl -s --max-time 2 127.0.0.1:19481/healthz)"
+printf 'interfaces: []\nmetrics:\n  listen: 127.0.0.1:19481\n' > "$WORK/health.yaml"
+kill -HUP "$RUN_PID"
+check_eq "run: a file without it no longer requires it: 200" 200 "$(health_wait 200)"
+check_match "run: and reports nothing shielded" "no interface is shielded" "$(curl -s --max-time 2 127.0.0.1:19481/healthz)"
+kill -TERM "$RUN_PID"
+wait "$RUN_PID"
+RUN_PID=
+"$B" unload "$LAB_IF" >/dev/null 2>&1
 tap_done

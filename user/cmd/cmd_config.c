@@ -362,14 +362,21 @@ static int cas_run_apply(const struct cas_config *config, bool prune)
 	return ret;
 }
 
-/* run's exporter: every shielded interface; NULL after saying why. */
-static struct cas_exporter *cas_run_exporter(const char *listen)
+/* run's exporter: every shielded interface, and /healthz requires those
+ * of the file; NULL after saying why. */
+static struct cas_exporter *cas_run_exporter(const struct cas_config *config)
 {
+	const char *listen = config->listen;
 	struct cas_exporter *exporter;
 	char err[CAS_ERRBUF];
 
 	if (cas_exporter_start(NULL, 0, listen, &exporter, err)) {
 		cas_err("metrics: %s", err);
+		return NULL;
+	}
+	if (cas_exporter_require(exporter, config)) {
+		cas_err("metrics: out of memory");
+		cas_exporter_stop(exporter);
 		return NULL;
 	}
 	cas_err("serving http://%s/metrics and /healthz", listen);
@@ -442,9 +449,11 @@ static void cas_run_reload(const char *path, struct cas_config *config,
 	/* A server that failed to start is retried at every reload. */
 	if (!*server || strcmp(next.listen, config->listen)) {
 		cas_exporter_stop(*server);
-		*server = cas_run_exporter(next.listen);
+		*server = cas_run_exporter(&next);
 		if (!*server)
 			cas_err("metrics are off until the next reload");
+	} else if (cas_exporter_require(*server, &next)) {
+		cas_err("metrics: out of memory: /healthz keeps the interfaces of the previous file");
 	}
 	cas_config_free(config);
 	*config = next;
@@ -498,7 +507,7 @@ static int cas_cmd_run(int argc, char **argv)
 			   args.path);
 		goto out;
 	}
-	server = cas_run_exporter(config.listen);
+	server = cas_run_exporter(&config);
 	if (!server) {
 		ret = CAS_EXIT_FAIL;
 		goto out;

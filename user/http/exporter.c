@@ -3,29 +3,79 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <net/if.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
 #include "common.h"
+#include "config.h"
 #include "exporter.h"
+#include "guard.h"
 #include "metrics.h"
 #include "values.h"
 
-/* Enough for Prometheus, a health checker and a human with curl. */
-#define CAS_HTTP_THREADS	 4
-#define CAS_HTTP_MAX_CONNECTIONS 64
-#define CAS_HTTP_TIMEOUT_S	 10
+/*
+ * Enough for Prometheus, a health checker and a human with curl, and for
+ * them to be served while others hold connections open (issue 12): the
+ * threads wait on epoll (libmicrohttpd picks it on Linux), so a held
+ * connection costs a slot and a file descriptor, not a thread. guard.c
+ * bounds the slots, their request heads and their lifetime. The idle
+ * timeout still ends an answer the client stopped reading.
+ *
+ * The cap is above the 1,000 held connections the issue asks to survive:
+ * below it nothing is ever closed for room, so a scraper's connection is
+ * safe however fast the others come and go; past it a newcomer closes the
+ * oldest connection still waiting for its head. It takes descriptors:
+ * the soft RLIMIT_NOFILE (1,024 under systemd) is raised toward the hard
+ * one, and the cap shrinks to what that allows. The backlog holds a burst
+ * of connections (the kernel caps it at net.core.somaxconn): a full queue
+ * drops a scraper's SYN, whose retry comes 1 s later.
+ */
+#define CAS_HTTP_THREADS     4
+#define CAS_HTTP_TIMEOUT_S   10
+#define CAS_HTTP_CONNECTIONS 2048
+#define CAS_HTTP_FD_RESERVE  256 /* pins, maps, libraries, stdio */
+#define CAS_HTTP_MIN_CAP     64
+#define CAS_HTTP_BACKLOG     4096
 
 struct cas_exporter {
 	char (*names)[IF_NAMESIZE]; /* none: every shielded interface */
 	const char **name_ptrs;	    /* into names, for cas_metrics_collect */
 	size_t count;
+	/* Without names: required too, shielded or not (run's file). */
+	pthread_mutex_t lock; /* for required, which a reload replaces */
+	char (*required)[IF_NAMESIZE];
+	size_t required_count;
+	struct cas_guard *guard;
 	struct MHD_Daemon *daemon;
 };
+
+/* The connection cap that the descriptor limit allows, raised if need be. */
+static unsigned int cas_http_cap(void)
+{
+	const rlim_t want =
+		CAS_HTTP_CONNECTIONS + CAS_GUARD_SLACK + CAS_HTTP_FD_RESERVE;
+	struct rlimit lim;
+
+	if (getrlimit(RLIMIT_NOFILE, &lim))
+		return CAS_HTTP_MIN_CAP;
+	if (lim.rlim_cur < want) {
+		lim.rlim_cur = lim.rlim_max < want ? lim.rlim_max : want;
+		setrlimit(RLIMIT_NOFILE, &lim);
+		getrlimit(RLIMIT_NOFILE, &lim);
+	}
+	if (lim.rlim_cur >= want)
+		return CAS_HTTP_CONNECTIONS;
+	if (lim.rlim_cur <
+	    CAS_HTTP_MIN_CAP + CAS_GUARD_SLACK + CAS_HTTP_FD_RESERVE)
+		return CAS_HTTP_MIN_CAP;
+	return lim.rlim_cur - CAS_GUARD_SLACK - CAS_HTTP_FD_RESERVE;
+}
 
 /* The listening socket, bound here so that failures name their cause. */
 static int cas_listen(const struct cas_listen_addr *listen_addr,
@@ -44,7 +94,7 @@ static int cas_listen(const struct cas_listen_addr *listen_addr,
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (const struct sockaddr *)&listen_addr->addr,
 		 listen_addr->len) ||
-	    listen(fd, 64)) {
+	    listen(fd, CAS_HTTP_BACKLOG)) {
 		err = -errno;
 		snprintf(
 			errbuf, CAS_ERRBUF, "cannot listen on %s: %s%s", text,
@@ -90,14 +140,46 @@ static enum MHD_Result cas_reply(struct MHD_Connection *conn,
 	return ret;
 }
 
-static unsigned int cas_serve_metrics(const struct cas_exporter *exporter,
+/*
+ * The interfaces of -i; without, every shielded one and those required,
+ * copied under the lock since a reload may replace them meanwhile.
+ */
+static int cas_exporter_collect(struct cas_exporter *exporter, bool with_rules,
+				struct cas_metrics_snapshot *snap)
+{
+	char(*copy)[IF_NAMESIZE];
+	const char **names;
+	size_t i, count;
+	int err;
+
+	if (exporter->count)
+		return cas_metrics_collect(exporter->name_ptrs, exporter->count,
+					   with_rules, snap);
+	pthread_mutex_lock(&exporter->lock);
+	count = exporter->required_count;
+	copy = calloc(count + 1, sizeof(*copy));
+	names = calloc(count + 1, sizeof(*names));
+	if (copy && names)
+		memcpy(copy, exporter->required, count * sizeof(*copy));
+	pthread_mutex_unlock(&exporter->lock);
+	err = -ENOMEM;
+	if (copy && names) {
+		for (i = 0; i < count; i++)
+			names[i] = copy[i];
+		err = cas_metrics_collect_also(names, count, with_rules, snap);
+	}
+	free(names);
+	free(copy);
+	return err;
+}
+
+static unsigned int cas_serve_metrics(struct cas_exporter *exporter,
 				      struct cas_text *body)
 {
 	struct cas_metrics_snapshot snap;
 	int err;
 
-	err = cas_metrics_collect(exporter->name_ptrs, exporter->count, true,
-				  &snap);
+	err = cas_exporter_collect(exporter, true, &snap);
 	if (err) {
 		cas_text_printf(body, "cannot read the shield: %s\n",
 				strerror(-err));
@@ -108,15 +190,14 @@ static unsigned int cas_serve_metrics(const struct cas_exporter *exporter,
 	return MHD_HTTP_OK;
 }
 
-static unsigned int cas_serve_health(const struct cas_exporter *exporter,
+static unsigned int cas_serve_health(struct cas_exporter *exporter,
 				     struct cas_text *body)
 {
 	struct cas_metrics_snapshot snap;
 	bool healthy;
 	int err;
 
-	err = cas_metrics_collect(exporter->name_ptrs, exporter->count, false,
-				  &snap);
+	err = cas_exporter_collect(exporter, false, &snap);
 	if (err) {
 		cas_text_printf(body, "unhealthy\ncannot list %s: %s\n",
 				CAS_PIN_ROOT, strerror(-err));
@@ -132,7 +213,7 @@ static enum MHD_Result cas_handle(void *cls, struct MHD_Connection *conn,
 				  const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **state)
 {
-	const struct cas_exporter *exporter = cls;
+	struct cas_exporter *exporter = cls;
 	const char *type = "text/plain; charset=utf-8";
 	struct cas_text body = {};
 	unsigned int status;
@@ -141,6 +222,12 @@ static enum MHD_Result cas_handle(void *cls, struct MHD_Connection *conn,
 	(void)upload_data;
 	(void)upload_data_size;
 	(void)state;
+	/*
+	 * The head is in. Answered at this first call, the request is the
+	 * connection's only one (libmicrohttpd then closes the connection),
+	 * so the guard's head deadline, counted from the accept, is its.
+	 */
+	cas_guard_head_done(exporter->guard, conn);
 	if (strcmp(method, MHD_HTTP_METHOD_GET) &&
 	    strcmp(method, MHD_HTTP_METHOD_HEAD)) {
 		status = MHD_HTTP_METHOD_NOT_ALLOWED;
@@ -157,7 +244,7 @@ static enum MHD_Result cas_handle(void *cls, struct MHD_Connection *conn,
 		status = MHD_HTTP_OK;
 		cas_text_printf(
 			&body,
-			"casshield %s exporter\n/metrics  Prometheus metrics\n/healthz  200 while every shielded interface is attached, else 503\n",
+			"casshield %s exporter\n/metrics  Prometheus metrics\n/healthz  200 while every exported interface is attached, else 503\n",
 			CAS_VERSION);
 	} else {
 		status = MHD_HTTP_NOT_FOUND;
@@ -180,11 +267,42 @@ void cas_exporter_stop(struct cas_exporter *exporter)
 {
 	if (!exporter)
 		return;
+	/* The daemon notifies the guard of every close: the guard goes last. */
+	cas_guard_stop_thread(exporter->guard);
 	if (exporter->daemon)
 		MHD_stop_daemon(exporter->daemon); /* closes the socket too */
+	cas_guard_free(exporter->guard);
+	pthread_mutex_destroy(&exporter->lock);
+	free(exporter->required);
 	free(exporter->names);
 	free(exporter->name_ptrs);
 	free(exporter);
+}
+
+/* The exporter's state and its copy of the names; NULL without memory. */
+static struct cas_exporter *cas_exporter_new(const char *const *names,
+					     size_t count)
+{
+	struct cas_exporter *exporter = calloc(1, sizeof(*exporter));
+	size_t i;
+
+	if (!exporter)
+		return NULL;
+	pthread_mutex_init(&exporter->lock, NULL);
+	if (count) {
+		exporter->names = calloc(count, sizeof(*exporter->names));
+		exporter->name_ptrs = calloc(count, sizeof(char *));
+		if (!exporter->names || !exporter->name_ptrs) {
+			cas_exporter_stop(exporter);
+			return NULL;
+		}
+	}
+	for (i = 0; i < count; i++) {
+		snprintf(exporter->names[i], IF_NAMESIZE, "%s", names[i]);
+		exporter->name_ptrs[i] = exporter->names[i];
+	}
+	exporter->count = count;
+	return exporter;
 }
 
 int cas_exporter_start(const char *const *names, size_t count,
@@ -193,29 +311,27 @@ int cas_exporter_start(const char *const *names, size_t count,
 {
 	struct cas_listen_addr listen_addr;
 	struct cas_exporter *exporter;
+	unsigned int cap;
 	int listen_fd, ret;
-	size_t i;
 
 	*out = NULL;
 	ret = cas_metrics_parse_listen(listen_text, &listen_addr, err);
 	if (ret)
 		return ret;
-	exporter = calloc(1, sizeof(*exporter));
-	if (exporter && count) {
-		exporter->names = calloc(count, sizeof(*exporter->names));
-		exporter->name_ptrs = calloc(count, sizeof(char *));
-	}
-	if (!exporter ||
-	    (count && (!exporter->names || !exporter->name_ptrs))) {
-		cas_exporter_stop(exporter);
+	exporter = cas_exporter_new(names, count);
+	if (!exporter) {
 		snprintf(err, CAS_ERRBUF, "out of memory");
 		return -ENOMEM;
 	}
-	for (i = 0; i < count; i++) {
-		snprintf(exporter->names[i], IF_NAMESIZE, "%s", names[i]);
-		exporter->name_ptrs[i] = exporter->names[i];
+	cap = cas_http_cap();
+	ret = cas_guard_start(cap, &exporter->guard);
+	if (ret) {
+		cas_exporter_stop(exporter);
+		snprintf(err, CAS_ERRBUF,
+			 "cannot start the connection guard: %s",
+			 strerror(-ret));
+		return ret;
 	}
-	exporter->count = count;
 	/* Cached now, before concurrent requests ask for it. */
 	libbpf_num_possible_cpus();
 	listen_fd = cas_listen(&listen_addr, listen_text, err);
@@ -226,12 +342,13 @@ int cas_exporter_start(const char *const *names, size_t count,
 	signal(SIGPIPE, SIG_IGN);
 	exporter->daemon = MHD_start_daemon(
 		MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-		cas_handle, exporter, MHD_OPTION_LISTEN_SOCKET, listen_fd,
+		cas_handle, exporter, MHD_OPTION_EXTERNAL_LOGGER, cas_mhd_log,
+		NULL, MHD_OPTION_LISTEN_SOCKET, listen_fd,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)CAS_HTTP_THREADS,
-		MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned int)CAS_HTTP_MAX_CONNECTIONS,
+		MHD_OPTION_CONNECTION_LIMIT, cap + CAS_GUARD_SLACK,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CAS_HTTP_TIMEOUT_S,
-		MHD_OPTION_EXTERNAL_LOGGER, cas_mhd_log, NULL, MHD_OPTION_END);
+		MHD_OPTION_NOTIFY_CONNECTION, cas_guard_notify, exporter->guard,
+		MHD_OPTION_END);
 	if (!exporter->daemon) {
 		close(listen_fd);
 		cas_exporter_stop(exporter);
@@ -242,5 +359,25 @@ int cas_exporter_start(const char *const *names, size_t count,
 		return -EIO;
 	}
 	*out = exporter;
+	return 0;
+}
+
+int cas_exporter_require(struct cas_exporter *exporter,
+			 const struct cas_config *config)
+{
+	char(*names)[IF_NAMESIZE], (*old)[IF_NAMESIZE];
+	size_t i;
+
+	names = calloc(config->iface_count + 1, sizeof(*names));
+	if (!names)
+		return -ENOMEM;
+	for (i = 0; i < config->iface_count; i++)
+		snprintf(names[i], IF_NAMESIZE, "%s", config->ifaces[i].name);
+	pthread_mutex_lock(&exporter->lock);
+	old = exporter->required;
+	exporter->required = names;
+	exporter->required_count = config->iface_count;
+	pthread_mutex_unlock(&exporter->lock);
+	free(old);
 	return 0;
 }

@@ -26,4 +26,15 @@ int cas_exporter_start(const char *const *names, size_t count,
 /* Stop serving and free; NULL is a no-op. */
 void cas_exporter_stop(struct cas_exporter *exporter);
 
+struct cas_config;
+/*
+ * For `run`, on an exporter of every shielded interface: the interfaces
+ * the configuration names are exported too, and /healthz answers 503,
+ * naming one, while it is not shielded with its program attached (an
+ * unload behind run's back must show). Replaces the previous file's
+ * list, also while requests are served. 0 or -ENOMEM.
+ */
+int cas_exporter_require(struct cas_exporter *exporter,
+			 const struct cas_config *config);
+
 #endif /* CAS_HTTP_EXPORTER_H */

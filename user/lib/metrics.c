@@ -376,36 +376,66 @@ static int cas_name_known(const struct cas_metrics_snapshot *snap,
 	return 0;
 }
 
-int cas_metrics_collect(const char *const *names, size_t count, bool with_rules,
-			struct cas_metrics_snapshot *snap)
+/* Into snap: each name once, in the order given. */
+static int cas_collect_names(const char *const *names, size_t count,
+			     bool with_rules, struct cas_metrics_snapshot *snap)
+{
+	size_t i;
+
+	snap->ifaces = calloc(count ? count : 1, sizeof(*snap->ifaces));
+	if (!snap->ifaces)
+		return -ENOMEM;
+	for (i = 0; i < count; i++) {
+		/* An interface named twice would give duplicate series. */
+		if (cas_name_known(snap, names[i]))
+			continue;
+		cas_collect_iface(names[i], with_rules,
+				  &snap->ifaces[snap->count++]);
+	}
+	return 0;
+}
+
+static int cas_name_ptr_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int cas_metrics_collect_also(const char *const *names, size_t count,
+			     bool with_rules, struct cas_metrics_snapshot *snap)
 {
 	char(*shielded)[IF_NAMESIZE] = NULL;
-	size_t i;
+	size_t i, n = 0, shielded_count = 0;
+	const char **all;
 	int err;
 
 	memset(snap, 0, sizeof(*snap));
-	if (!count) {
-		/* Listed at each call: interfaces shielded later appear. */
-		err = cas_shielded_list(&shielded, &count);
-		if (err)
-			return err;
-	}
-	snap->ifaces = calloc(count ? count : 1, sizeof(*snap->ifaces));
-	if (!snap->ifaces) {
+	/* Listed at each call: interfaces shielded later appear. */
+	err = cas_shielded_list(&shielded, &shielded_count);
+	if (err)
+		return err;
+	all = calloc(shielded_count + count + 1, sizeof(*all));
+	if (!all) {
 		free(shielded);
 		return -ENOMEM;
 	}
-	for (i = 0; i < count; i++) {
-		const char *name = shielded ? shielded[i] : names[i];
-
-		/* An interface named twice would give duplicate series. */
-		if (cas_name_known(snap, name))
-			continue;
-		cas_collect_iface(name, with_rules,
-				  &snap->ifaces[snap->count++]);
-	}
+	for (i = 0; i < shielded_count; i++)
+		all[n++] = shielded[i];
+	for (i = 0; i < count; i++)
+		all[n++] = names[i];
+	qsort(all, n, sizeof(*all), cas_name_ptr_cmp);
+	err = cas_collect_names(all, n, with_rules, snap);
+	free(all);
 	free(shielded);
-	return 0;
+	return err;
+}
+
+int cas_metrics_collect(const char *const *names, size_t count, bool with_rules,
+			struct cas_metrics_snapshot *snap)
+{
+	memset(snap, 0, sizeof(*snap));
+	if (!count)
+		return cas_metrics_collect_also(NULL, 0, with_rules, snap);
+	return cas_collect_names(names, count, with_rules, snap);
 }
 
 void cas_metrics_snapshot_free(struct cas_metrics_snapshot *snap)

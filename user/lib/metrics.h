@@ -88,6 +88,13 @@ struct cas_metrics_snapshot {
  */
 int cas_metrics_collect(const char *const *names, size_t count, bool with_rules,
 			struct cas_metrics_snapshot *snap);
+/*
+ * Every shielded interface and also those named, shielded or not, sorted
+ * by name: `run` reports the interfaces of its file even once unloaded.
+ */
+int cas_metrics_collect_also(const char *const *names, size_t count,
+			     bool with_rules,
+			     struct cas_metrics_snapshot *snap);
 void cas_metrics_snapshot_free(struct cas_metrics_snapshot *snap);
 
 /*
