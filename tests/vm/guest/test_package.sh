@@ -44,7 +44,7 @@ check_eq "install: man page and completion" "yes" "$([ -f /usr/share/man/man8/ca
 reach "install: the rogue still reaches 443" yes "$LAB_ROGUE_NS" "$LAB_CAS4" 443
 check_cmd "started with the shipped file" 0 "" -- systemctl start casshield
 check_eq "the shipped file: active" "active" "$(systemctl is-active casshield)"
-check_eq "the shipped file: no interface shielded" '{"interfaces": []}' "$("$B" status --json)"
+check_eq "the shipped file: no interface shielded" '{"interfaces":[]}' "$("$B" status --json | jq -c .)"
 reach "the shipped file: the rogue still reaches 443" yes "$LAB_ROGUE_NS" "$LAB_CAS4" 443
 check_cmd "stop it again" 0 "" -- systemctl stop casshield
 
