@@ -325,11 +325,11 @@ static void cas_mask_to_ports(__u64 mask, const struct cas_port_list *all,
 			out->ports[out->count++] = all->ports[i];
 }
 
-static int cas_snapshot_iface(const char *name, struct cas_config_iface *out)
+static int cas_snapshot_iface(const char *name, struct cas_config_iface *out,
+			      char *errbuf)
 {
 	const struct cas_policy *policy;
 	struct cas_gen_switch live = {};
-	char errbuf[CAS_ERRBUF];
 	struct cas_iface iface;
 	size_t i;
 	int err;
@@ -343,8 +343,11 @@ static int cas_snapshot_iface(const char *name, struct cas_config_iface *out)
 	if (!err &&
 	    !(out->rules = calloc(live.live_count + 1, sizeof(*out->rules))))
 		err = -ENOMEM;
-	if (err)
+	if (err) {
+		snprintf(errbuf, CAS_ERRBUF, "cannot read the state of %s: %s",
+			 name, strerror(-err));
 		goto out;
+	}
 	policy = &live.live_policy;
 	out->mode = live.settings.attach_mode;
 	out->monitor = policy->monitor;
@@ -368,7 +371,7 @@ out:
 	return err;
 }
 
-int cas_snapshot_config(struct cas_config *config)
+int cas_snapshot_config_err(struct cas_config *config, char *errbuf)
 {
 	char(*names)[IF_NAMESIZE] = NULL;
 	size_t count, i;
@@ -378,19 +381,24 @@ int cas_snapshot_config(struct cas_config *config)
 	snprintf(config->listen, sizeof(config->listen), "%s",
 		 CAS_METRICS_DEFAULT_LISTEN);
 	err = cas_shielded_list(&names, &count);
-	if (err)
+	if (err) {
+		snprintf(errbuf, CAS_ERRBUF, "cannot list %s: %s", CAS_PIN_ROOT,
+			 strerror(-err));
 		return err;
+	}
 	config->ifaces = calloc(count + 1, sizeof(*config->ifaces));
 	if (!config->ifaces) {
 		free(names);
+		snprintf(errbuf, CAS_ERRBUF, "cannot read the live state: %s",
+			 strerror(ENOMEM));
 		return -ENOMEM;
 	}
 	for (i = 0; i < count && !err; i++) {
 		/* Pins of a deleted interface cannot be restored: skip them. */
 		if (!if_nametoindex(names[i]))
 			continue;
-		err = cas_snapshot_iface(names[i],
-					 &config->ifaces[config->iface_count]);
+		err = cas_snapshot_iface(
+			names[i], &config->ifaces[config->iface_count], errbuf);
 		/* Unloaded meanwhile: nothing to restore. */
 		if (err && !cas_is_shielded(names[i])) {
 			free(config->ifaces[config->iface_count].rules);
@@ -403,6 +411,14 @@ int cas_snapshot_config(struct cas_config *config)
 	if (err)
 		cas_config_free(config);
 	return err;
+}
+
+/* TODO(issue 13): callers move to cas_snapshot_config_err. */
+int cas_snapshot_config(struct cas_config *config)
+{
+	char errbuf[CAS_ERRBUF];
+
+	return cas_snapshot_config_err(config, errbuf);
 }
 
 /* Does the configuration's longest matching rule allow client on port? */
@@ -460,8 +476,7 @@ static void cas_iface_of(const struct cas_prefix *addr, char *name)
 	freeifaddrs(list);
 }
 
-int cas_lockout_check(const struct cas_config *config, char *message,
-		      size_t len)
+int cas_lockout_check_err(const struct cas_config *config, char *errbuf)
 {
 	const char *ssh = getenv("SSH_CONNECTION");
 	char client_text[64], server_text[64], err[CAS_ERRBUF],
@@ -493,10 +508,22 @@ int cas_lockout_check(const struct cas_config *config, char *message,
 		    cas_config_allows(iface, &client, server_port))
 			continue;
 		snprintf(
-			message, len,
+			errbuf, CAS_ERRBUF,
 			"the file protects %u/tcp on %s without allowing %s, the source of this SSH session: it would lock you out (allow it, or use --force)",
 			server_port, iface->name, client_text);
-		return 1;
+		return -EPERM;
 	}
 	return 0;
+}
+
+/* TODO(issue 13): callers move to cas_lockout_check_err. */
+int cas_lockout_check(const struct cas_config *config, char *message,
+		      size_t len)
+{
+	char errbuf[CAS_ERRBUF];
+
+	if (!cas_lockout_check_err(config, errbuf))
+		return 0;
+	snprintf(message, len, "%s", errbuf);
+	return 1;
 }

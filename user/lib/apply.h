@@ -49,12 +49,23 @@ int cas_apply_config_err(const struct cas_config *config, bool prune,
 int cas_apply_config(const struct cas_config *config, bool prune, FILE *report,
 		     struct cas_apply_counts *counts);
 
-/* The live state of every shielded interface as a configuration. */
+/*
+ * The live state of every shielded interface as a configuration (for
+ * commit-confirm's rollback file). 0 or -errno with errbuf (CAS_ERRBUF).
+ */
+int cas_snapshot_config_err(struct cas_config *config, char *errbuf);
+/* The same without the message. TODO(issue 13): callers move to _err. */
 int cas_snapshot_config(struct cas_config *config);
 
 /*
- * The lockout guard: 1 and a message if the configuration protects the
- * port of the SSH session in SSH_CONNECTION without allowing its client.
+ * The lockout guard: -EPERM, with errbuf (CAS_ERRBUF) saying why, if the
+ * configuration protects the port of the SSH session in SSH_CONNECTION
+ * without allowing its client; else 0.
+ */
+int cas_lockout_check_err(const struct cas_config *config, char *errbuf);
+/*
+ * The same as 1 and a message of len bytes.
+ * TODO(issue 13): callers move to cas_lockout_check_err.
  */
 int cas_lockout_check(const struct cas_config *config, char *message,
 		      size_t len);
