@@ -304,6 +304,7 @@ int main(int argc, char **argv)
 						     loaded);
 	for (s = 0; s < nsets; s++) {
 		struct rule_set *set = &sets[s];
+		char errbuf[CAS_ERRBUF];
 		struct timespec start;
 		size_t failed;
 
@@ -312,11 +313,11 @@ int main(int argc, char **argv)
 			      set->count > CAS_MAX_RULES ? set->count : 0);
 		clock_gettime(CLOCK_MONOTONIC, &start);
 		err = cas_rules_add_bulk(&set->fx.maps, set->rules, set->count,
-					 &failed);
+					 &failed, errbuf);
 		if (err) {
 			fprintf(stderr,
 				"bench_rules: loading %lu rules failed at rule %zu: %s\n",
-				set->count, failed, strerror(-err));
+				set->count, failed, errbuf);
 			return 1;
 		}
 		if (set->only_probe < 0)

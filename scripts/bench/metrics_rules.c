@@ -58,11 +58,11 @@ int main(int argc, char **argv)
 			snprintf(rules[i].name, sizeof(rules[i].name),
 				 "bench-%06ld", i);
 	}
-	err = cas_rules_add_bulk(&iface.maps, rules, count, &failed);
+	err = cas_rules_add_bulk(&iface.maps, rules, count, &failed, errbuf);
 	if (err)
 		fprintf(stderr,
 			"bench-metrics-rules: cannot add the rules: %s (rule %zu)\n",
-			strerror(-err), failed + 1);
+			errbuf, failed + 1);
 	free(rules);
 	cas_iface_close(&iface);
 	return err ? 1 : 0;

@@ -3,7 +3,8 @@
  * unit_plan.c - the plan of an apply (user/lib/plan.c), table-driven and
  * without root or a kernel: live rules and wanted rules in, what happens
  * to each out (keep, change, add; kept, replaced, removed), the counts,
- * and the refusals (a table too small for the switch, a prefix twice).
+ * and the refusals (a table too small for the switch, a prefix twice);
+ * and the fresh slots a switch takes.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -246,6 +247,47 @@ static void test_large(void)
 	check_record(ok);
 }
 
+/*
+ * The fresh slots: the lowest ids no live rule holds, whatever the bodies
+ * say (a slot a killed change wrote but never published is free).
+ */
+static void test_free_ids(void)
+{
+	static const struct {
+		const char *name;
+		__u32 used[8];
+		size_t used_count;
+		__u32 max_rules;
+		size_t want;
+		int ret;
+		const char *ids; /* the ids found, comma-separated */
+	} cases[] = {
+		{ "an empty table", {}, 0, 8, 3, 0, "0,1,2" },
+		{ "the gaps first", { 0, 2, 3, 6 }, 4, 8, 3, 0, "1,4,5" },
+		{ "up to the last slot", { 0, 1, 2, 3, 4, 5 }, 6, 8, 2, 0, "6,7" },
+		{ "one slot short", { 0, 1, 2, 3, 4, 5 }, 6, 8, 3, -ENOSPC },
+		{ "a full table", { 0, 1, 2, 3 }, 4, 4, 1, -ENOSPC },
+		{ "nothing wanted of a full table", { 0, 1, 2, 3 }, 4, 4, 0, 0, "" },
+		{ "ids past the table are no slots", { 1, 9 }, 2, 4, 3, 0, "0,2,3" },
+	};
+	size_t i, j;
+
+	for (i = 0; i < CAS_ARRAY_SIZE(cases); i++) {
+		__u32 ids[8];
+		char text[64] = "";
+		int ok;
+
+		check_case = cases[i].name;
+		ok = CHECK_EQ(cas_plan_free_ids(cases[i].used, cases[i].used_count, cases[i].max_rules, ids, cases[i].want), cases[i].ret, "result");
+		if (!cases[i].ret) {
+			for (j = 0; j < cases[i].want; j++)
+				snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s%u", j ? "," : "", ids[j]);
+			ok &= CHECK_STR(text, cases[i].ids, "ids");
+		}
+		check_record(ok);
+	}
+}
+
 int main(void)
 {
 	size_t i;
@@ -254,5 +296,6 @@ int main(void)
 		run_row(&rows[i]);
 	test_inputs_untouched();
 	test_large();
+	test_free_ids();
 	return check_summary("unit_plan");
 }

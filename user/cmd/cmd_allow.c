@@ -362,13 +362,13 @@ static int cas_allow_add_batch(const struct cas_iface *iface,
 			       const struct cas_rule_batch *batch,
 			       const char *path, const char *name)
 {
+	char cidr[64], errbuf[CAS_ERRBUF];
 	struct cas_prefix prefix;
-	char cidr[64];
 	size_t failed;
 	int err;
 
 	err = cas_rules_add_bulk(&iface->maps, batch->rules, batch->count,
-				 &failed);
+				 &failed, errbuf);
 	if (err == -EEXIST && failed < batch->count) {
 		cas_rule_prefix(&batch->rules[failed], &prefix);
 		cas_format_prefix(&prefix, cidr, sizeof(cidr));
@@ -379,7 +379,7 @@ static int cas_allow_add_batch(const struct cas_iface *iface,
 			batch->count, iface->name);
 	} else if (err) {
 		cas_err("allow add: cannot add the rules of %s: %s (nothing was added)",
-			path, strerror(-err));
+			path, errbuf);
 	}
 	return err ? CAS_EXIT_FAIL : CAS_EXIT_OK;
 }

@@ -112,7 +112,7 @@ static int cas_cmd_check(int argc, char **argv)
 }
 
 /*
- * Apply config (cas_apply_config_err), print what failed as
+ * Apply config (cas_apply_config), print what failed as
  * "apply: ...", and return the exit code: 3 for a kernel that cannot run
  * the shield (a retry won't help), else 1.
  */
@@ -122,7 +122,7 @@ static int cas_config_apply(const struct cas_config *config, bool prune,
 	char err[CAS_ERRBUF] = "";
 	int ret;
 
-	ret = cas_apply_config_err(config, prune, report, counts, err);
+	ret = cas_apply_config(config, prune, report, counts, err);
 	if (!ret)
 		return CAS_EXIT_OK;
 	cas_err("apply: %s", err[0] ? err : strerror(-ret));
@@ -203,15 +203,15 @@ static void cas_rollback_waiter(__u32 seconds)
 /* Snapshot the live state into the rollback file (root only). */
 static int cas_save_rollback(void)
 {
+	char errbuf[CAS_ERRBUF];
 	struct cas_config snapshot;
 	FILE *file;
 	int err, fd;
 
 	mkdir(CAS_RUN_DIR, 0700);
-	err = cas_snapshot_config(&snapshot);
+	err = cas_snapshot_config(&snapshot, errbuf);
 	if (err) {
-		cas_err("apply: cannot read the live state for --confirm: %s",
-			strerror(-err));
+		cas_err("apply: --confirm: %s", errbuf);
 		return CAS_EXIT_FAIL;
 	}
 	fd = open(CAS_ROLLBACK_FILE, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
@@ -265,11 +265,10 @@ static int cas_start_waiter(int lock, __u32 seconds)
 static int cas_apply_prepare(const struct cas_config *config,
 			     const struct cas_config_args *args)
 {
-	char message[512];
+	char errbuf[CAS_ERRBUF];
 
-	if (!args->force &&
-	    cas_lockout_check(config, message, sizeof(message))) {
-		cas_err("apply: refused: %s (nothing was changed)", message);
+	if (!args->force && cas_lockout_check(config, errbuf)) {
+		cas_err("apply: refused: %s (nothing was changed)", errbuf);
 		return CAS_EXIT_FAIL;
 	}
 	if (!args->confirm)

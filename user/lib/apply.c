@@ -25,74 +25,8 @@
 
 #include "apply.h"
 #include "common.h"
-#include "plan.h"
+#include "generation.h"
 #include "rules.h"
-
-/* Longer than any XDP run, shorter than anyone notices. */
-#define CAS_GRACE_US 20000
-
-/* The rules of a generation: slot and body, sorted by prefix. */
-struct cas_live {
-	const struct cas_maps *maps;
-	struct cas_plan_live *rules;
-	size_t count, capacity;
-};
-
-static int cas_live_visit(const struct cas_prefix *prefix, __u32 id, void *ctx)
-{
-	struct cas_live *live = ctx;
-	struct cas_plan_live *rule;
-	int err;
-
-	(void)prefix; /* the body holds it too */
-	err = cas_array_reserve(&live->rules, &live->capacity, live->count + 1,
-				sizeof(*live->rules));
-	if (err)
-		return err;
-	rule = &live->rules[live->count];
-	memset(rule, 0, sizeof(*rule));
-	rule->id = id;
-	if (bpf_map_lookup_elem(live->maps->rules, &id, &rule->body))
-		return -errno;
-	live->count++;
-	return 0;
-}
-
-/* By prefix: the order removals are reported in. */
-static int cas_live_cmp(const void *a, const void *b)
-{
-	return cas_rule_prefix_order(&((const struct cas_plan_live *)a)->body,
-				     &((const struct cas_plan_live *)b)->body);
-}
-
-/* The rules of a generation, read from its prefix maps. */
-static int cas_live_read(const struct cas_maps *maps,
-			 const struct cas_gen_maps *gen, struct cas_live *live)
-{
-	int fds[CAS_PREFIX_MAPS], families[CAS_PREFIX_MAPS], i, err;
-
-	memset(live, 0, sizeof(*live));
-	live->maps = maps;
-	cas_gen_prefix_maps(gen, fds, families);
-	for (i = 0, err = 0; i < CAS_PREFIX_MAPS && !err; i++)
-		err = cas_prefix_map_walk(fds[i], families[i], cas_live_visit,
-					  live);
-	if (!err && live->count)
-		qsort(live->rules, live->count, sizeof(*live->rules),
-		      cas_live_cmp);
-	return err;
-}
-
-/* Empty every prefix map of a generation that packets no longer use. */
-static int cas_prefixes_clear(const struct cas_gen_maps *gen)
-{
-	int fds[CAS_PREFIX_MAPS], families[CAS_PREFIX_MAPS], i, err = 0;
-
-	cas_gen_prefix_maps(gen, fds, families);
-	for (i = 0; i < CAS_PREFIX_MAPS && !err; i++)
-		err = cas_prefix_map_clear(fds[i]);
-	return err;
-}
 
 static void cas_report_rule(FILE *report, const char *ifname, char sign,
 			    const struct cas_rule *rule)
@@ -115,51 +49,10 @@ static int cas_policy_equal(const struct cas_policy *a,
 	       a->hello_burst == b->hello_burst && a->min_tls == b->min_tls;
 }
 
-/* The spare generation's prefilter: exactly the prefixes of the file. */
-static int cas_spare_prefilter(const struct cas_maps *maps, __u32 gen,
-			       const struct cas_rule *bodies, size_t count)
+static void cas_policy_of(const struct cas_config_iface *want,
+			  struct cas_policy *policy)
 {
-	struct cas_prefix *prefixes;
-	size_t i;
-	int err;
-
-	prefixes = calloc(count + 1, sizeof(*prefixes));
-	if (!prefixes)
-		return -ENOMEM;
-	for (i = 0; i < count; i++)
-		cas_rule_prefix(&bodies[i], &prefixes[i]);
-	err = cas_prefilter_update(maps, gen, true, prefixes, count);
-	free(prefixes);
-	return err;
-}
-
-/*
- * One interface's apply, in phases: read the live generation, plan (pure,
- * plan.h), build the spare generation, flip and free, report. Nothing
- * packets can see changes before the flip.
- */
-struct cas_ruleset_apply {
-	const struct cas_maps *maps;
-	const struct cas_config_iface *want;
-	struct cas_settings settings;
-	struct cas_gen_maps live_gen, spare;
-	struct cas_live live;
-	struct cas_policy old_policy, new_policy;
-	struct cas_port_list old_ports;
-	struct cas_rule *bodies; /* the wanted rules as the maps hold them */
-	struct cas_plan plan;
-	__u32 *slots; /* the fresh slots, taken in the order of the steps */
-	size_t used;  /* fresh slots written so far: the undo frees them */
-};
-
-/* Read: the live generation, and the wanted rules as bodies. */
-static int cas_ruleset_read(struct cas_ruleset_apply *a)
-{
-	const struct cas_config_iface *want = a->want;
-	size_t i;
-	int err;
-
-	a->new_policy = (struct cas_policy){
+	*policy = (struct cas_policy){
 		.monitor = want->monitor,
 		.syn_rate = want->limits.syn_rate,
 		.syn_burst = want->limits.syn_burst,
@@ -167,201 +60,98 @@ static int cas_ruleset_read(struct cas_ruleset_apply *a)
 		.hello_burst = want->limits.hello_burst,
 		.min_tls = want->limits.min_tls,
 	};
-	err = cas_settings_read(a->maps, &a->settings);
-	if (err)
-		return err;
-	cas_gen_maps(a->maps, a->settings.generation, &a->live_gen);
-	cas_gen_maps(a->maps, a->settings.generation ^ 1, &a->spare);
-	err = cas_live_read(a->maps, &a->live_gen, &a->live);
-	if (!err)
-		err = cas_policy_read(a->maps, a->live_gen.gen, &a->old_policy);
-	if (!err)
-		err = cas_ports_get(a->live_gen.ports, &a->old_ports);
-	if (err)
-		return err;
-	a->bodies = calloc(want->rule_count + 1, sizeof(*a->bodies));
-	if (!a->bodies)
-		return -ENOMEM;
-	for (i = 0; i < want->rule_count; i++) {
-		a->bodies[i] = want->rules[i].rule;
-		a->bodies[i].port_mask =
+}
+
+/* The file's rules as the maps hold them: a port mask, in use. */
+static struct cas_rule *cas_apply_bodies(const struct cas_config_iface *want)
+{
+	struct cas_rule *bodies = calloc(want->rule_count + 1, sizeof(*bodies));
+	size_t i;
+
+	for (i = 0; bodies && i < want->rule_count; i++) {
+		bodies[i] = want->rules[i].rule;
+		bodies[i].port_mask =
 			cas_port_list_mask(&want->ports, &want->rules[i].ports);
-		a->bodies[i].flags |= CAS_RULE_IN_USE;
+		bodies[i].flags |= CAS_RULE_IN_USE;
 	}
-	return 0;
-}
-
-/* Plan: which rules keep their slot; the fresh slots, if they fit. */
-static int cas_ruleset_plan(struct cas_ruleset_apply *a, char *err)
-{
-	struct cas_plan plan;
-	int ret;
-
-	/* Into a local: scan-build loses a's allocations when a field's
-	 * address goes to another file's function. */
-	ret = cas_plan_ruleset(a->live.rules, a->live.count, a->bodies,
-			       a->want->rule_count, a->settings.max_rules,
-			       &plan, err);
-	a->plan = plan;
-	if (!ret) {
-		a->slots = calloc(a->plan.fresh + 1, sizeof(*a->slots));
-		ret = a->slots ? cas_rule_free_slots(a->maps, a->slots,
-						     a->plan.fresh) :
-				 -ENOMEM;
-	}
-	if (ret == -ENOSPC)
-		snprintf(
-			err, CAS_ERRBUF,
-			"%s holds at most %u rules (load --max-rules): the file needs %zu new slots while the %zu live rules keep theirs until the switch; nothing was changed",
-			a->want->name, a->settings.max_rules, a->plan.fresh,
-			a->live.count);
-	else if (ret == -ENOMEM)
-		err[0] = '\0'; /* the caller's generic message */
-	return ret;
-}
-
-/* A fresh slot for wanted rule i: a changed rule keeps its bucket state. */
-static int cas_spare_slot(struct cas_ruleset_apply *a, size_t i, __u32 id)
-{
-	const struct cas_plan_step *step = &a->plan.steps[i];
-	struct cas_rule_buckets buckets = {};
-
-	if (step->kind == CAS_PLAN_CHANGE)
-		bpf_map_lookup_elem(a->maps->rule_buckets,
-				    &a->live.rules[step->live].id, &buckets);
-	return cas_rule_prepare_id(a->maps, id, &a->bodies[i], &buckets);
-}
-
-/* Build: the spare generation from scratch; packets do not look at it. */
-static int cas_spare_build(struct cas_ruleset_apply *a)
-{
-	size_t i;
-	int err;
-
-	err = cas_prefixes_clear(&a->spare);
-	if (!err)
-		err = cas_ports_set(a->spare.ports, &a->want->ports);
-	for (i = 0; i < a->want->rule_count && !err; i++) {
-		__u32 id = a->plan.steps[i].id;
-		struct cas_prefix_key key;
-		struct cas_prefix prefix;
-
-		if (a->plan.steps[i].kind != CAS_PLAN_KEEP) {
-			id = a->slots[a->used++];
-			err = cas_spare_slot(a, i, id);
-			if (err)
-				break;
-		}
-		cas_rule_prefix(&a->bodies[i], &prefix);
-		cas_prefix_key_in(&a->spare, &prefix, &key);
-		if (bpf_map_update_elem(key.map_fd, &key.key, &id, BPF_NOEXIST))
-			err = -errno;
-	}
-	if (!err)
-		err = cas_policy_write(a->maps, a->spare.gen, &a->new_policy);
-	if (!err)
-		err = cas_spare_prefilter(a->maps, a->spare.gen, a->bodies,
-					  a->want->rule_count);
-	return err;
-}
-
-/* Before the flip, a failure gives back the fresh slots written. */
-static void cas_spare_undo(struct cas_ruleset_apply *a)
-{
-	size_t i;
-
-	for (i = 0; i < a->used; i++)
-		cas_rule_free_slot(a->maps, a->slots[i]);
-}
-
-/*
- * Flip the generation word, wait out the packets that read the old one,
- * then free the slots only the old generation used and empty its maps.
- */
-static int cas_flip_and_free(struct cas_ruleset_apply *a)
-{
-	size_t i;
-	int err;
-
-	a->settings.generation = a->spare.gen;
-	err = cas_settings_write(a->maps, &a->settings);
-	if (err)
-		return err;
-	usleep(CAS_GRACE_US);
-	for (i = 0; i < a->live.count; i++)
-		if (a->plan.fates[i] != CAS_PLAN_KEPT)
-			cas_rule_free_slot(a->maps, a->live.rules[i].id);
-	cas_prefixes_clear(&a->live_gen);
-	return 0;
+	return bodies;
 }
 
 /* Report what changed, once it has happened. */
-static void cas_ruleset_report(const struct cas_ruleset_apply *a, FILE *report,
+static void cas_ruleset_report(const struct cas_gen_switch *sw,
+			       const struct cas_config_iface *want,
+			       const struct cas_policy *p, FILE *report,
 			       struct cas_apply_counts *counts)
 {
-	const char *ifname = a->want->name;
-	const struct cas_policy *p = &a->new_policy;
 	char ports[CAS_PORTS_TEXT];
 	size_t i;
 
-	counts->added += a->plan.added;
-	counts->changed += a->plan.changed;
-	counts->unchanged += a->plan.unchanged;
-	counts->removed += a->plan.removed;
+	counts->added += sw->plan.added;
+	counts->changed += sw->plan.changed;
+	counts->unchanged += sw->plan.unchanged;
+	counts->removed += sw->plan.removed;
 	if (!report)
 		return;
-	for (i = 0; i < a->want->rule_count; i++)
-		if (a->plan.steps[i].kind != CAS_PLAN_KEEP)
-			cas_report_rule(report, ifname,
-					a->plan.steps[i].kind == CAS_PLAN_ADD ?
+	for (i = 0; i < want->rule_count; i++)
+		if (sw->plan.steps[i].kind != CAS_PLAN_KEEP)
+			cas_report_rule(report, want->name,
+					sw->plan.steps[i].kind == CAS_PLAN_ADD ?
 						'+' :
 						'~',
-					&a->want->rules[i].rule);
-	for (i = 0; i < a->live.count; i++)
-		if (a->plan.fates[i] == CAS_PLAN_REMOVED)
-			cas_report_rule(report, ifname, '-',
-					&a->live.rules[i].body);
-	if (!cas_port_list_equal(&a->old_ports, &a->want->ports)) {
-		cas_port_list_format(&a->want->ports, ",", ports,
-				     sizeof(ports));
-		fprintf(report, "%s: ports %s\n", ifname, ports);
+					&want->rules[i].rule);
+	for (i = 0; i < sw->live_count; i++)
+		if (sw->plan.fates[i] == CAS_PLAN_REMOVED)
+			cas_report_rule(report, want->name, '-',
+					&sw->live[i].body);
+	if (!cas_port_list_equal(&sw->live_ports, &want->ports)) {
+		cas_port_list_format(&want->ports, ",", ports, sizeof(ports));
+		fprintf(report, "%s: ports %s\n", want->name, ports);
 	}
-	if (!cas_policy_equal(&a->old_policy, p))
+	if (!cas_policy_equal(&sw->live_policy, p))
 		fprintf(report,
 			"%s: monitor %s, limits syn %u/s burst %u, hello %u/s burst %u, min TLS %s\n",
-			ifname, p->monitor ? "on" : "off", p->syn_rate,
+			want->name, p->monitor ? "on" : "off", p->syn_rate,
 			p->syn_burst, p->hello_rate, p->hello_burst,
 			cas_tls_version_name(p->min_tls));
 }
 
-/* Make the ruleset of one shielded interface (maps open) equal to want. */
+/*
+ * Make the ruleset of one shielded interface (maps open) equal to want:
+ * read, plan, build the spare generation, flip and free (generation.h),
+ * report. Nothing packets can see changes before the flip.
+ */
 static int cas_apply_ruleset(const struct cas_maps *maps,
 			     const struct cas_config_iface *want, FILE *report,
 			     struct cas_apply_counts *counts, char *err)
 {
-	struct cas_ruleset_apply a = { .maps = maps, .want = want };
+	struct cas_gen_switch sw = {};
+	struct cas_rule *bodies = NULL;
+	struct cas_policy policy;
 	int ret;
 
 	err[0] = '\0';
-	ret = cas_ruleset_read(&a);
+	cas_policy_of(want, &policy);
+	ret = cas_gen_switch_read(maps, &sw);
+	if (!ret && !(bodies = cas_apply_bodies(want)))
+		ret = -ENOMEM;
 	if (!ret)
-		ret = cas_ruleset_plan(&a, err);
-	if (!ret) {
-		ret = cas_spare_build(&a);
-		if (!ret)
-			ret = cas_flip_and_free(&a);
-		if (ret)
-			cas_spare_undo(&a);
-	}
+		ret = cas_gen_switch_plan(&sw, bodies, want->rule_count, err);
+	if (ret == -ENOSPC)
+		snprintf(
+			err, CAS_ERRBUF,
+			"%s holds at most %u rules (load --max-rules): the file needs %zu new slots while the %zu live rules keep theirs until the switch; nothing was changed",
+			want->name, sw.table_size, sw.plan.fresh,
+			sw.live_count);
 	if (!ret)
-		cas_ruleset_report(&a, report, counts);
+		ret = cas_gen_switch_commit(&sw, bodies, want->rule_count,
+					    &want->ports, &policy);
+	if (!ret)
+		cas_ruleset_report(&sw, want, &policy, report, counts);
 	else if (!err[0])
 		snprintf(err, CAS_ERRBUF, "cannot apply the rules of %s: %s",
 			 want->name, strerror(-ret));
-	free(a.live.rules);
-	free(a.bodies);
-	free(a.slots);
-	cas_plan_free(&a.plan);
+	free(bodies);
+	cas_gen_switch_release(&sw);
 	return ret;
 }
 
@@ -478,9 +268,8 @@ static int cas_apply_prune(const struct cas_config *config,
 	return 0;
 }
 
-int cas_apply_config_err(const struct cas_config *config, bool prune,
-			 FILE *report, struct cas_apply_counts *counts,
-			 char *err)
+int cas_apply_config(const struct cas_config *config, bool prune, FILE *report,
+		     struct cas_apply_counts *counts, char *err)
 {
 	char(*shielded)[IF_NAMESIZE] = NULL;
 	size_t shielded_count = 0, i;
@@ -505,22 +294,6 @@ int cas_apply_config_err(const struct cas_config *config, bool prune,
 	return ret == -EINVAL ? -EIO : ret;
 }
 
-/* TODO(issue 13): callers move to cas_apply_config_err. */
-int cas_apply_config(const struct cas_config *config, bool prune, FILE *report,
-		     struct cas_apply_counts *counts)
-{
-	char err[CAS_ERRBUF];
-	int ret;
-
-	ret = cas_apply_config_err(config, prune, report, counts, err);
-	if (!ret)
-		return CAS_EXIT_OK;
-	if (err[0])
-		cas_err("apply: %s", err);
-	/* -ENOEXEC: this kernel cannot run the shield; retrying won't help. */
-	return ret == -ENOEXEC ? CAS_EXIT_KERNEL : CAS_EXIT_FAIL;
-}
-
 /* A rule's port list from its mask over the interface's ports. */
 static void cas_mask_to_ports(__u64 mask, const struct cas_port_list *all,
 			      struct cas_port_list *out)
@@ -535,13 +308,11 @@ static void cas_mask_to_ports(__u64 mask, const struct cas_port_list *all,
 			out->ports[out->count++] = all->ports[i];
 }
 
-static int cas_snapshot_iface(const char *name, struct cas_config_iface *out)
+static int cas_snapshot_iface(const char *name, struct cas_config_iface *out,
+			      char *errbuf)
 {
-	struct cas_gen_maps live_gen;
-	struct cas_settings settings;
-	struct cas_policy policy;
-	struct cas_live live = {};
-	char errbuf[CAS_ERRBUF];
+	const struct cas_policy *policy;
+	struct cas_gen_switch live = {};
 	struct cas_iface iface;
 	size_t i;
 	int err;
@@ -550,45 +321,40 @@ static int cas_snapshot_iface(const char *name, struct cas_config_iface *out)
 	snprintf(out->name, sizeof(out->name), "%s", name);
 	if (cas_iface_open(name, &iface, errbuf))
 		return -EIO;
-	err = cas_settings_read(&iface.maps, &settings);
-	if (!err) {
-		cas_gen_maps(&iface.maps, settings.generation, &live_gen);
-		err = cas_policy_read(&iface.maps, live_gen.gen, &policy);
-	}
-	if (!err)
-		err = cas_ports_get(live_gen.ports, &out->ports);
-	if (!err)
-		err = cas_live_read(&iface.maps, &live_gen, &live);
+	err = cas_gen_switch_read(&iface.maps, &live);
 	cas_iface_close(&iface);
-	if (err)
-		goto out;
-	out->mode = settings.attach_mode;
-	out->monitor = policy.monitor;
-	out->limits = (struct cas_config_limits){
-		policy.syn_rate,    policy.syn_burst, policy.hello_rate,
-		policy.hello_burst, policy.min_tls,
-	};
-	out->rules = calloc(live.count + 1, sizeof(*out->rules));
-	if (!out->rules) {
+	if (!err &&
+	    !(out->rules = calloc(live.live_count + 1, sizeof(*out->rules))))
 		err = -ENOMEM;
+	if (err) {
+		snprintf(errbuf, CAS_ERRBUF, "cannot read the state of %s: %s",
+			 name, strerror(-err));
 		goto out;
 	}
-	for (i = 0; i < live.count; i++) {
+	policy = &live.live_policy;
+	out->mode = live.settings.attach_mode;
+	out->monitor = policy->monitor;
+	out->limits = (struct cas_config_limits){
+		policy->syn_rate,    policy->syn_burst, policy->hello_rate,
+		policy->hello_burst, policy->min_tls,
+	};
+	out->ports = live.live_ports;
+	for (i = 0; i < live.live_count; i++) {
 		struct cas_config_rule *rule = &out->rules[i];
 
-		rule->rule = live.rules[i].body;
+		rule->rule = live.live[i].body;
 		rule->rule.flags &= ~CAS_RULE_IN_USE;
-		cas_mask_to_ports(live.rules[i].body.port_mask, &out->ports,
+		cas_mask_to_ports(live.live[i].body.port_mask, &out->ports,
 				  &rule->ports);
 		rule->rule.port_mask = 0;
 	}
-	out->rule_count = live.count;
+	out->rule_count = live.live_count;
 out:
-	free(live.rules);
+	cas_gen_switch_release(&live);
 	return err;
 }
 
-int cas_snapshot_config(struct cas_config *config)
+int cas_snapshot_config(struct cas_config *config, char *errbuf)
 {
 	char(*names)[IF_NAMESIZE] = NULL;
 	size_t count, i;
@@ -598,19 +364,24 @@ int cas_snapshot_config(struct cas_config *config)
 	snprintf(config->listen, sizeof(config->listen), "%s",
 		 CAS_METRICS_DEFAULT_LISTEN);
 	err = cas_shielded_list(&names, &count);
-	if (err)
+	if (err) {
+		snprintf(errbuf, CAS_ERRBUF, "cannot list %s: %s", CAS_PIN_ROOT,
+			 strerror(-err));
 		return err;
+	}
 	config->ifaces = calloc(count + 1, sizeof(*config->ifaces));
 	if (!config->ifaces) {
 		free(names);
+		snprintf(errbuf, CAS_ERRBUF, "cannot read the live state: %s",
+			 strerror(ENOMEM));
 		return -ENOMEM;
 	}
 	for (i = 0; i < count && !err; i++) {
 		/* Pins of a deleted interface cannot be restored: skip them. */
 		if (!if_nametoindex(names[i]))
 			continue;
-		err = cas_snapshot_iface(names[i],
-					 &config->ifaces[config->iface_count]);
+		err = cas_snapshot_iface(
+			names[i], &config->ifaces[config->iface_count], errbuf);
 		/* Unloaded meanwhile: nothing to restore. */
 		if (err && !cas_is_shielded(names[i])) {
 			free(config->ifaces[config->iface_count].rules);
@@ -680,8 +451,7 @@ static void cas_iface_of(const struct cas_prefix *addr, char *name)
 	freeifaddrs(list);
 }
 
-int cas_lockout_check(const struct cas_config *config, char *message,
-		      size_t len)
+int cas_lockout_check(const struct cas_config *config, char *errbuf)
 {
 	const char *ssh = getenv("SSH_CONNECTION");
 	char client_text[64], server_text[64], err[CAS_ERRBUF],
@@ -713,10 +483,10 @@ int cas_lockout_check(const struct cas_config *config, char *message,
 		    cas_config_allows(iface, &client, server_port))
 			continue;
 		snprintf(
-			message, len,
+			errbuf, CAS_ERRBUF,
 			"the file protects %u/tcp on %s without allowing %s, the source of this SSH session: it would lock you out (allow it, or use --force)",
 			server_port, iface->name, client_text);
-		return 1;
+		return -EPERM;
 	}
 	return 0;
 }

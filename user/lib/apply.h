@@ -37,26 +37,20 @@ struct cas_apply_counts {
  * or 3 for -ENOEXEC). Nothing was changed on the interface that failed;
  * interfaces before it in the file were applied (counts says what).
  */
-int cas_apply_config_err(const struct cas_config *config, bool prune,
-			 FILE *report, struct cas_apply_counts *counts,
-			 char *err);
-
-/*
- * cas_apply_config_err that prints its error ("casshield: apply: ...") and
- * returns an exit code (CAS_EXIT_*).
- * TODO(issue 13): callers move to cas_apply_config_err.
- */
 int cas_apply_config(const struct cas_config *config, bool prune, FILE *report,
-		     struct cas_apply_counts *counts);
-
-/* The live state of every shielded interface as a configuration. */
-int cas_snapshot_config(struct cas_config *config);
+		     struct cas_apply_counts *counts, char *err);
 
 /*
- * The lockout guard: 1 and a message if the configuration protects the
- * port of the SSH session in SSH_CONNECTION without allowing its client.
+ * The live state of every shielded interface as a configuration (for
+ * commit-confirm's rollback file). 0 or -errno with errbuf (CAS_ERRBUF).
  */
-int cas_lockout_check(const struct cas_config *config, char *message,
-		      size_t len);
+int cas_snapshot_config(struct cas_config *config, char *errbuf);
+
+/*
+ * The lockout guard: -EPERM, with errbuf (CAS_ERRBUF) saying why, if the
+ * configuration protects the port of the SSH session in SSH_CONNECTION
+ * without allowing its client; else 0.
+ */
+int cas_lockout_check(const struct cas_config *config, char *errbuf);
 
 #endif /* CAS_USER_APPLY_H */

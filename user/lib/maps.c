@@ -492,3 +492,35 @@ out:
 	free(batch);
 	return err;
 }
+
+/* Per-element fallback where a map type has no batched update. */
+int cas_map_update_many(int map_fd, const void *keys, size_t key_size,
+			const void *values, size_t value_size, size_t count,
+			__u64 flags)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = flags);
+	size_t done = 0;
+
+	while (done < count) {
+		__u32 chunk = count - done > CAS_SCAN_CHUNK ? CAS_SCAN_CHUNK :
+							      count - done;
+		__u32 n = chunk;
+
+		if (bpf_map_update_batch(
+			    map_fd, (const char *)keys + done * key_size,
+			    (const char *)values + done * value_size, &n,
+			    &opts)) {
+			if (errno != EINVAL && errno != EOPNOTSUPP &&
+			    errno != ENOTSUPP)
+				return -errno;
+			break; /* no batch support: one by one below */
+		}
+		done += chunk;
+	}
+	for (; done < count; done++)
+		if (bpf_map_update_elem(
+			    map_fd, (const char *)keys + done * key_size,
+			    (const char *)values + done * value_size, flags))
+			return -errno;
+	return 0;
+}

@@ -113,4 +113,18 @@ void cas_counter_add_cpus(const struct cas_counter *per_cpu, int cpus,
 int cas_read_ids(int map_fd, const __u32 *ids, size_t count, void *values,
 		 size_t value_size);
 
+/* Entries per batched syscall: bounds the CLI's buffers, not the rules. */
+#define CAS_SCAN_CHUNK 4096
+#ifndef ENOTSUPP
+#define ENOTSUPP 524 /* the kernel's "operation not supported" */
+#endif
+
+/*
+ * count updates of a map (keys and values packed at their sizes), in
+ * batches where the map type has them, one by one where not.
+ */
+int cas_map_update_many(int map_fd, const void *keys, size_t key_size,
+			const void *values, size_t value_size, size_t count,
+			__u64 flags);
+
 #endif /* CAS_USER_MAPS_H */

@@ -177,64 +177,16 @@ void cas_metrics_merge_rules(struct cas_metric_rule *rules, size_t *count)
  * arrays.
  */
 
-/* A rule as its prefix map publishes it. */
-struct cas_rule_ref {
-	__u32 id;
-	struct cas_prefix prefix;
-};
-
-struct cas_rule_refs {
-	struct cas_rule_ref *refs;
-	size_t count;
-	size_t capacity;
-};
-
-/* A walk's visitor: keep every (id, prefix) the prefix maps publish. */
-static int cas_refs_push(const struct cas_prefix *prefix, __u32 id, void *ctx)
-{
-	struct cas_rule_refs *refs = ctx;
-	int err;
-
-	err = cas_array_reserve(&refs->refs, &refs->capacity, refs->count + 1,
-				sizeof(*refs->refs));
-	if (err)
-		return err;
-	refs->refs[refs->count].id = id;
-	refs->refs[refs->count++].prefix = *prefix;
-	return 0;
-}
-
-static int cas_ref_cmp(const void *a, const void *b)
-{
-	const struct cas_rule_ref *x = a, *y = b;
-
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
-static bool cas_ref_matches(const struct cas_rule_ref *ref,
-			    const struct cas_rule *rule)
-{
-	struct cas_prefix prefix;
-
-	/* Deleted or reused since the prefix map was read: not this rule. */
-	if (!(rule->flags & CAS_RULE_IN_USE))
-		return false;
-	cas_rule_prefix(rule, &prefix);
-	return prefix.family == ref->prefix.family &&
-	       prefix.prefixlen == ref->prefix.prefixlen &&
-	       !memcmp(prefix.addr, ref->prefix.addr, sizeof(prefix.addr));
-}
-
 /* Labels, families and summed per-CPU hits of the refs' rules. */
 static int cas_read_rule_bodies(const struct cas_maps *maps,
-				const struct cas_rule_refs *refs,
+				const struct cas_rule_ref *refs, size_t n,
 				struct cas_metric_iface *iface)
 {
 	int cpus = libbpf_num_possible_cpus();
 	struct cas_counter *hits = NULL;
 	struct cas_rule *bodies = NULL;
 	__u32 *ids = NULL;
-	size_t i, n = refs->count;
+	size_t i;
 	int err;
 
 	if (cpus < 0)
@@ -248,7 +200,7 @@ static int cas_read_rule_bodies(const struct cas_maps *maps,
 		goto out;
 	}
 	for (i = 0; i < n; i++)
-		ids[i] = refs->refs[i].id;
+		ids[i] = refs[i].id;
 	err = cas_read_ids(maps->rules, ids, n, bodies, sizeof(*bodies));
 	if (!err)
 		err = cas_read_ids(maps->rule_stats, ids, n, hits,
@@ -259,7 +211,8 @@ static int cas_read_rule_bodies(const struct cas_maps *maps,
 		struct cas_metric_rule *rule = &iface->rules[iface->rule_count];
 		const struct cas_counter *per_cpu = &hits[i * cpus];
 
-		if (!cas_ref_matches(&refs->refs[i], &bodies[i]))
+		/* Deleted or reused since the prefix map was read. */
+		if (!cas_ref_matches(&refs[i], &bodies[i]))
 			continue;
 		cas_rule_label(&bodies[i], rule->label, sizeof(rule->label));
 		cas_counter_add_cpus(per_cpu, cpus, &rule->hits);
@@ -280,32 +233,18 @@ out:
 static int cas_read_rules(const struct cas_maps *maps,
 			  struct cas_metric_iface *iface)
 {
-	struct cas_rule_refs refs = {};
+	struct cas_rule_ref *refs = NULL;
 	struct cas_gen_maps active;
-	size_t i, used = 0;
+	size_t count = 0;
 	int err;
 
 	/* The rules in force are those of the live generation's prefix maps. */
 	err = cas_active_maps(maps, &active);
-	if (!err) {
-		int fds[CAS_PREFIX_MAPS], families[CAS_PREFIX_MAPS], m;
-
-		cas_gen_prefix_maps(&active, fds, families);
-		for (m = 0; m < CAS_PREFIX_MAPS && !err; m++)
-			err = cas_prefix_map_walk(fds[m], families[m],
-						  cas_refs_push, &refs);
-	}
-	if (err)
-		goto out;
-	/* A walk that restarted repeats entries: keep one per id. */
-	qsort(refs.refs, refs.count, sizeof(*refs.refs), cas_ref_cmp);
-	for (i = 0; i < refs.count; i++)
-		if (!used || refs.refs[used - 1].id != refs.refs[i].id)
-			refs.refs[used++] = refs.refs[i];
-	refs.count = used;
-	err = cas_read_rule_bodies(maps, &refs, iface);
-out:
-	free(refs.refs);
+	if (!err)
+		err = cas_gen_refs(&active, &refs, &count);
+	if (!err)
+		err = cas_read_rule_bodies(maps, refs, count, iface);
+	free(refs);
 	return err;
 }
 

@@ -189,3 +189,19 @@ void cas_plan_free(struct cas_plan *plan)
 	plan->steps = NULL;
 	plan->fates = NULL;
 }
+
+int cas_plan_free_ids(const __u32 *used, size_t used_count, __u32 max_rules,
+		      __u32 *ids, size_t want)
+{
+	size_t found = 0, next = 0;
+	__u32 id;
+
+	for (id = 0; id < max_rules && found < want; id++) {
+		while (next < used_count && used[next] < id)
+			next++;
+		if (next < used_count && used[next] == id)
+			continue;
+		ids[found++] = id;
+	}
+	return found == want ? 0 : -ENOSPC;
+}

@@ -70,4 +70,14 @@ int cas_plan_ruleset(const struct cas_plan_live *live, size_t live_count,
 		     __u32 max_rules, struct cas_plan *plan, char *err);
 void cas_plan_free(struct cas_plan *plan);
 
+/*
+ * The fresh slots: the lowest want ids of a table of max_rules slots that
+ * used (the live rules' ids, ascending, unique) does not hold, into ids.
+ * A slot no live rule holds is free whatever its body says: a change that
+ * died before its flip leaves bodies nothing publishes (docs/design.md,
+ * "Crash safety"). 0, or -ENOSPC if fewer than want are free.
+ */
+int cas_plan_free_ids(const __u32 *used, size_t used_count, __u32 max_rules,
+		      __u32 *ids, size_t want);
+
 #endif /* CAS_USER_PLAN_H */

@@ -6,27 +6,20 @@
  * pointing at id. Adding writes the body first and publishes the prefix
  * last; deleting withdraws the prefix first: a packet never sees a prefix
  * without its body, and other rules are never touched.
+ *
+ * The rules in force are exactly those the live generation's prefix maps
+ * publish: listings, counts and free slots are read from there, never from
+ * the bodies alone. A body nothing publishes (left by a change that was
+ * killed before it published or flipped) is garbage and its slot is free
+ * (docs/design.md, "Crash safety").
  */
 #ifndef CAS_USER_RULES_H
 #define CAS_USER_RULES_H
 
 #include "maps.h"
-
-/* Either key of the prefix maps (include/casshield.h): length, address. */
-union cas_lpm_key {
-	struct cas_lpm_v4 v4;
-	struct cas_lpm_v6 v6;
-};
-
-/* Where a prefix lives in one generation: its prefix map and its key. */
-struct cas_prefix_key {
-	int map_fd; /* prefix4, prefix6 (/48 and longer) or trie6 */
-	union cas_lpm_key key;
-};
-
-void cas_prefix_key_in(const struct cas_gen_maps *gen,
-		       const struct cas_prefix *prefix,
-		       struct cas_prefix_key *key);
+#include "plan.h"
+#include "prefilter.h"
+#include "prefixes.h"
 
 struct cas_rule_entry {
 	__u32 id;
@@ -66,46 +59,39 @@ int cas_rule_find(const struct cas_maps *maps, const struct cas_prefix *prefix,
 		  __u32 *id);
 
 /*
- * Add count rules at once, all or nothing: a duplicate (within rules or of
- * a rule already there) fails with -EEXIST and *failed its index; a full
- * table -ENOSPC. Bodies go in with batched updates, prefixes last.
+ * Add count rules at once, all or nothing, also across a crash: the whole
+ * new ruleset (the live rules and these) is built in the spare generation
+ * and flipped in with one word (generation.h). A duplicate (within rules,
+ * the first repeat in their order, or of a rule already there) fails with
+ * -EEXIST and *failed its index; a table without room -ENOSPC. err
+ * (CAS_ERRBUF) says why.
  */
 int cas_rules_add_bulk(const struct cas_maps *maps,
 		       const struct cas_rule *rules, size_t count,
-		       size_t *failed);
+		       size_t *failed, char *err);
 
-/* Every rule in use, in id order; the caller frees *entries. */
+/* Every rule in force (published by the live generation), in id order. */
 int cas_rules_list(const struct cas_maps *maps, struct cas_rule_entry **entries,
 		   size_t *count);
 
-/*
- * Every (prefix, rule id) of one prefix map, read in batches; visit
- * returns non-zero to stop. Under churn (another writer deleting), a
- * batch resuming after a deleted key starts again from the first key:
- * visit may see an entry twice (callers keep one per id), and a walk that
- * has visited twice the map's size gives up with -EAGAIN instead of
- * running forever.
- */
-int cas_prefix_map_walk(int map_fd, __u8 family,
-			int (*visit)(const struct cas_prefix *prefix, __u32 id,
-				     void *ctx),
-			void *ctx);
-/* Empty a prefix map (of an inactive generation). */
-int cas_prefix_map_clear(int map_fd);
+/* The number of slots of the rule table. */
+int cas_rule_table_size(const struct cas_maps *maps, __u32 *size);
 
-/* Building blocks of `apply`: free slots, a slot's body, freeing one. */
+/*
+ * Building blocks of a switch (generation.c): the lowest free slots (no
+ * live rule holds them); slots made ready (counters zeroed, buckets: full
+ * when NULL, bodies marked in use) before anything publishes them, in
+ * batches; slots freed (their bodies cleared).
+ */
 int cas_rule_free_slots(const struct cas_maps *maps, __u32 *ids, size_t count);
 int cas_rule_prepare_id(const struct cas_maps *maps, __u32 id,
 			const struct cas_rule *rule,
 			const struct cas_rule_buckets *buckets);
+int cas_rules_prepare_many(const struct cas_maps *maps, const __u32 *ids,
+			   const struct cas_rule *rules,
+			   const struct cas_rule_buckets *buckets,
+			   size_t count);
 void cas_rule_free_slot(const struct cas_maps *maps, __u32 id);
-
-/*
- * The prefilter of a generation: add the bits of these prefixes, or
- * (rebuild) make it exactly theirs. Deleting a rule leaves its bits set
- * (still a superset); `apply` rebuilds the spare generation's from scratch.
- */
-int cas_prefilter_update(const struct cas_maps *maps, __u32 gen, bool rebuild,
-			 const struct cas_prefix *prefixes, size_t count);
-
+void cas_rules_free_many(const struct cas_maps *maps, const __u32 *ids,
+			 size_t count);
 #endif /* CAS_USER_RULES_H */
