@@ -110,7 +110,7 @@ static void test_killed_before_flip(void)
 	struct dp_fixture fx;
 	struct cas_prefix prefix;
 	size_t failed, i;
-	__u32 ids[4], id;
+	__u32 ids[TABLE], id;
 	int ok;
 
 	check_case = "killed before the flip";
