@@ -1,17 +1,20 @@
 # SPDX-License-Identifier: GPL-2.0
-# attacks.sh - the attackers and the lab's clients. Floods come from the
-# live-frame generator (build/bench/gen_live: BPF_PROG_TEST_RUN with live
-# frames, XDP_TX out of the attacker's veth, unpaced: the highest rate
-# this machine offers), pinned to the generator's CPU; every SYN is a
-# valid segment (TCP checksum kept valid, random source ports), so a CAS
-# without a filter answers it. Sourced by lab.sh.
+# attacks.sh - the attackers and the lab's clients. Floods on the CAS's
+# link come from the live-frame generator (build/bench/gen_live:
+# BPF_PROG_TEST_RUN with live frames, XDP_TX out of the attacker's veth,
+# unpaced: the highest rate this machine offers), pinned to the
+# generator's CPU; every SYN is a valid segment (TCP checksum kept valid,
+# random source ports), so a CAS without a filter answers it. The flood
+# from beyond the router is hping3's: the router namespace loses the
+# live frames' contents when it forwards them at speed (docs/lab.md), so
+# that one flood is a real socket's, at hping3's rate. Sourced by lab.sh.
 #
 #   syn-random   SYNs to 443 from 4096 random spoofed sources, on the link
 #   syn-forged   SYNs to 443 forging the proxy's address, on the link
 #                (the attacker's MAC)
 #   syn-routed   SYNs to 443 forging the proxy's far address from beyond the
-#                router: they reach the CAS with the router's MAC and TTL 63,
-#                as the proxy's own packets do in that scenario
+#                router (hping3 --flood): they reach the CAS with the router's
+#                MAC and TTL 63, as the proxy's own packets do in that scenario
 #   conn-flood   full TCP and TLS handshakes to 443 from the rogue host, as
 #                fast as 256 concurrent connections go (connflood.py)
 
@@ -25,9 +28,6 @@ cl_flood_args() {
 	syn-forged)
 		CL_FLOOD=("$CL_NS_RG" -i eth0 --dst-mac "$CL_CAS_MAC" --src-mac "$CL_RG_MAC"
 			--src "$CL_PX4" "${common[@]}") ;;
-	syn-routed)
-		CL_FLOOD=("$CL_NS_FAR" -i eth0 --dst-mac "$CL_RTFAR_MAC" --src-mac "$CL_FAR_MAC"
-			--src "$CL_PXFAR4" "${common[@]}") ;;
 	*) return 1 ;;
 	esac
 }
@@ -36,6 +36,12 @@ cl_flood_args() {
 # generator's "frames=N ns=T mpps=R" (or the connection flood's summary).
 cl_flood() {
 	local kind=$1 seconds=$2 out=$3
+	if [ "$kind" = syn-routed ]; then
+		cl_ns "$CL_NS_FAR" timeout -s INT "$seconds" taskset -c "$CL_GEN_CPU" \
+			hping3 -q -S -p 443 --flood -a "$CL_PXFAR4" "$CL_CAS4" >"$out" 2>&1
+		grep -q 'packets transmitted' "$out"
+		return
+	fi
 	if [ "$kind" = conn-flood ]; then
 		cl_ns "$CL_NS_RG" timeout $((seconds + 15)) taskset -c "$CL_GEN_CPU" "$CL_PY" "$CL_LIB/connflood.py" \
 			--addr "$CL_CAS4" --port 443 --seconds "$seconds" --concurrency 256 >"$out" 2>&1
@@ -48,6 +54,10 @@ cl_flood() {
 
 # cl_flood_command KIND SECONDS: the flood's command line, for the report.
 cl_flood_command() {
+	if [ "$1" = syn-routed ]; then
+		echo "ip netns exec $CL_NS_FAR timeout -s INT $2 taskset -c $CL_GEN_CPU hping3 -q -S -p 443 --flood -a $CL_PXFAR4 $CL_CAS4"
+		return
+	fi
 	if [ "$1" = conn-flood ]; then
 		echo "ip netns exec $CL_NS_RG taskset -c $CL_GEN_CPU python3 scripts/lab/connflood.py --addr $CL_CAS4 --port 443 --seconds $2 --concurrency 256"
 		return

@@ -255,6 +255,7 @@ def cmd_load(args):
         return 1
     if args.ready:
         open(args.ready, "w").close()
+        time.sleep(1)  # the caller marks the start of its phases first
 
     def requests_loop(dev):
         steps = [dev.options, dev.folder_sync] + [

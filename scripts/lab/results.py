@@ -66,18 +66,24 @@ def read_counters(path):
     return counters
 
 
-def read_flood(path):
-    """gen_live's "frames=N ns=T mpps=R", or connflood's JSON."""
+def read_flood(path, seconds=None):
+    """gen_live's "frames=N ns=T mpps=R", hping3's "N packets
+    transmitted", or connflood's JSON."""
     if not os.path.exists(path):
         return {}
     text = open(path).read().strip()
+    for line in text.splitlines():
+        if "packets transmitted" in line and seconds:
+            frames = int(line.split()[0])
+            return {"frames": frames, "seconds": seconds, "mpps": frames / seconds / 1e6,
+                    "tool": "hping3"}
     last = text.splitlines()[-1] if text else ""
     if last.startswith("{"):
         return json.loads(last)
     fields = dict(kv.split("=", 1) for kv in last.split() if "=" in kv)
     if "frames" in fields:
         return {"frames": int(fields["frames"]), "seconds": int(fields["ns"]) / 1e9,
-                "mpps": float(fields["mpps"])}
+                "mpps": float(fields["mpps"]), "tool": "gen_live"}
     return {"note": last}
 
 
@@ -100,7 +106,9 @@ def summary(outdir):
     phases = meta["phases"]
     eas = read_jsonl(os.path.join(outdir, "eas.jsonl"))
     rogue = read_jsonl(os.path.join(outdir, "rogue.jsonl"))
-    result = {"meta": meta, "phases": {}, "rogue": {}, "flood": read_flood(os.path.join(outdir, "flood.txt")),
+    during = phases["during"][1] - phases["during"][0]
+    result = {"meta": meta, "phases": {}, "rogue": {},
+              "flood": read_flood(os.path.join(outdir, "flood.txt"), during),
               "nstat": read_nstat(os.path.join(outdir, "nstat.txt"))}
     for name in PHASES:
         in_phase = [r for r in eas if phase_of(r["t"], phases) == name]

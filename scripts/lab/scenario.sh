@@ -54,7 +54,10 @@ cl_prom_snapshot() {
 	local now
 	now=$(date +%s.%N)
 	cl_prom_scraped_after "$now" || cl_log "Prometheus did not scrape within 10 s"
-	cl_prom_counters >"$1/prom-$2.txt"
+	{
+		echo "up $(cl_prom_value 'up{job="casshield"}')"
+		cl_prom_counters
+	} >"$1/prom-$2.txt"
 	[ "$2" = end ] && "$CASSHIELD" stats -i "$CL_IF" --json >"$1/stats-end.json"
 	return 0
 }
