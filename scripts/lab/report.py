@@ -28,6 +28,38 @@ CONTENDER_LABEL = {"none": "no filter", "nft": "nftables", "casshield": "casshie
 CMDS = ["OPTIONS", "FolderSync", "Sync"]
 
 
+DECISIONS = """## Decisions taken where the issue was silent
+
+- **Nothing under /etc is written.** PostgreSQL is a private cluster (initdb in the lab's
+  directory, run as postgres, on its own port and socket); SOGo gets every setting as a
+  command-line default (GNUstep ranks those above /etc/sogo/sogo.conf, which stays as the
+  package left it); dovecot, nginx (`-c`, `-e`), memcached and Prometheus read files in the
+  lab's directory (`/run/casshield-lab/NAME`), which goes with the lab. Certificates come
+  from a CA made for each lab and are never added to the host's trust store.
+- **Three labs side by side**: `make lab` (prefix `caslab`), `test_lab.sh` (`caslabt`) and the
+  demo (`casdemo`) each have their own namespaces, subnets (198.18.110/120/130.0/24 and up,
+  2001:2:0:110::/64...), ports and directory (scripts/lab/env.sh).
+- **The CAS is one CPU**: its daemons and its interface's receive processing are pinned to
+  CPU 0, the attackers to the last CPU, the proxy, devices and Prometheus float. Receive
+  processing runs in the interface's NAPI thread at SCHED_FIFO 1 (softirq comes before
+  processes on a host; the kernel's real-time throttling keeps 5% for the rest).
+- **sogod** is started once with one worker (it creates SOGo's tables), then with
+  2 x devices + 4 workers (Ping and another request hold one each). It is stopped parent
+  first, then its workers (killed: idle workers ignore SIGTERM), so the parent exits.
+- **Phases**: a request belongs to the phase it started in; Pings pending when a run ends are
+  waited for, so every Ping logged has its answer.
+- **The rogue device** has a real user's password: what stops it is where it connects from.
+- **nftables** in netdev ingress on the CAS interface: the earliest hook netfilter offers,
+  so the best place for an admin's allowlist against floods (docs/benchmarks.md measures the
+  inet prerouting alternative too).
+- **Ring drops** are read from the switch's port in front of the CAS (its transmit drops: the
+  CAS's veth ring was full).
+- **Failures are reported**: a daemon that does not come up gets its log's tail printed and
+  the lab stops with a non-zero status; a run that fails is named here and `make lab` exits
+  non-zero.
+"""
+
+
 def read_tsv(path):
     out = {}
     if os.path.exists(path):
@@ -306,6 +338,7 @@ def main():
 - The rogue's *sessions* count its ActiveSync attempts that got an answer (OPTIONS, then
   FolderSync); port 80 counts HTTP answers on port 80 (nothing listens there).
 """ % env.get("cas_cpu"))
+    L.append(DECISIONS)
     L.append("## Each contender's configuration, as the kernel held it\n")
     for c in CONTENDERS:
         path = os.path.join(resdir, "setup-%s.txt" % c)
