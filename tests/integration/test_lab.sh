@@ -15,7 +15,8 @@ export CASLAB=caslabt CASLAB_I=2
 source scripts/lab/lab.sh
 caslab_traps
 OUT=$(mktemp -d /tmp/caslabt.XXXXXX)
-trap 'caslab_down; rm -rf "$OUT"' EXIT
+# The runs' raw results stay when a check failed, for whoever looks next.
+trap 'caslab_down; [ "$TAP_FAILED" -eq 0 ] && rm -rf "$OUT" || echo "# results kept in $OUT"' EXIT
 
 etc_sums() { find /etc -xdev -type f -print0 2>/dev/null | sort -z | xargs -0 sha256sum 2>/dev/null; }
 etc_sums >"$OUT/etc.before"
