@@ -9,8 +9,9 @@
 #   sudo make check-vm    the VM stage alone
 #   make test-unit  the tests that need neither root nor a kernel (parsers,
 #                   the apply plan, the config loader, metrics rendering)
-#   sudo make demo  install dependencies, build, run the netns lab
+#   sudo make demo  install dependencies, build, tell the CAS lab's story
 #   make bench      benchmarks (never pass/fail; scripts/bench/bench.mk)
+#   sudo make lab   the CAS lab's full matrix, docs/lab.md (scripts/lab/lab.mk)
 #   make install    DESTDIR= PREFIX=/usr/local
 #   make deb        build/deb/casshield_VERSION_ARCH.deb (debian/, debhelper);
 #                   make deb VERSION=V builds version V, VERSION=+S appends +S
@@ -107,11 +108,12 @@ test-unit: $(PURE_TESTS)
 	@set -e; for t in $(PURE_TESTS); do $$t; done
 
 demo: deps
-	$(MAKE) $(BUILD)/casshield
+	$(MAKE) lab-bins
 	scripts/demo.sh
 
 include scripts/bench/bench.mk
 include tests/fuzz/fuzz.mk
+include scripts/lab/lab.mk
 
 SYSCONFDIR ?= /etc
 UNITDIR    ?= /lib/systemd/system

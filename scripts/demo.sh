@@ -1,56 +1,73 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# demo.sh - `sudo make demo`: a CAS lab in network namespaces. A reverse
-# proxy and a rogue host share a switch with the CAS; the shield lets the
-# proxy reach the HTTPS port and drops the rogue. Everything is torn down
-# at the end, and on Ctrl-C.
+# demo.sh - `sudo make demo`: casshield in front of a real ActiveSync
+# server, in about a minute. A phone syncs through the reverse proxy, a
+# rogue device going straight to the CAS is dropped, a SYN flood forging
+# the proxy's address hits the CAS and the phone keeps syncing, and
+# Prometheus shows what the shield counted. Everything the demo starts
+# or creates (namespaces, links, XDP, daemons, pins, files) is gone at
+# the end, and on Ctrl-C at any point. The lab itself: scripts/lab/.
 set -u
 cd "$(dirname "$0")/.."
-export CASSHIELD=${CASSHIELD:-$PWD/build/casshield}
-LAB=casdemo LAB_NET=9
-source tests/lib/lab.sh
-trap 'lab_down; exit 130' INT TERM
+export CASLAB=casdemo CASLAB_I=3
+source scripts/lab/lab.sh
+caslab_traps
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-attempt() { # WHO NS ADDR PORT
-	if lab_connect "$2" "$3" "$4" 1; then
-		printf '  %-6s -> %s port %s: \033[32mconnected\033[0m\n' "$1" "$3" "$4"
+note() { printf '   %s\n' "$*"; }
+phone() { # a phone: the account set up, then FolderSync, Sync and a Ping
+	ip netns exec "$CL_NS_DEV" "$CL_PY" scripts/lab/eas_client.py probe \
+		--url "https://$CL_PXFRONT4/Microsoft-Server-ActiveSync" --sni "$CL_PX_NAME" \
+		--ca "$CL_DIR/ca/ca.pem" --user "${CL_USERS%%,*}" --password "$CL_PASSWORD" \
+		--heartbeat "${1:-0}" --out "$CL_DIR/run/phone.jsonl" 2>&1 | "$CL_PY" -c '
+import json, sys
+for line in sys.stdin:
+    r = json.loads(line)
+    if "cmd" in r:
+        print("   %-10s %s  HTTP %s, status %s, %.0f ms" % (r["cmd"], "ok  " if r["ok"] else "FAIL",
+              r["http"], r["status"], r["ms"]))
+    else:
+        print("   => %s, %d folders" % ("in sync" if r["ok"] else "FAILED", r["folders"]))'
+}
+rogue() { # one attempt straight at the CAS, with a real user's password
+	if ip netns exec "$CL_NS_RG" curl -s -o /dev/null -m 2 -X OPTIONS -u "${CL_USERS%%,*}:$CL_PASSWORD" \
+		--cacert "$CL_DIR/ca/ca.pem" --resolve "$CL_CAS_NAME:443:$CL_CAS4" \
+		"https://$CL_CAS_NAME/Microsoft-Server-ActiveSync"; then
+		note "rogue -> CAS:443  answered: it bypassed the proxy"
 	else
-		printf '  %-6s -> %s port %s: \033[31mno answer (dropped)\033[0m\n' "$1" "$3" "$4"
+		note "rogue -> CAS:443  no answer (dropped)"
 	fi
 }
 
-say "Lab: CAS $LAB_CAS4 on $LAB_IF (root namespace), proxy $LAB_PROXY4, rogue $LAB_ROGUE4"
-lab_up || exit 1
-lab_serve 443
-lab_serve 22
-attempt proxy "$LAB_PROXY_NS" "$LAB_CAS4" 443
-attempt rogue "$LAB_ROGUE_NS" "$LAB_CAS4" 443
+say "Setting up: SOGo + ActiveSync, PostgreSQL, dovecot, memcached, nginx on the CAS; a reverse proxy; Prometheus"
+caslab_up || exit 1
+note "CAS $CL_CAS4 ($CL_IF, root namespace); proxy $CL_PX4; phone $CL_DEV4 (behind the proxy); rogue $CL_RG4"
 
-say "casshield load $LAB_IF --ports 443  (only the proxy may reach 443)"
-"$CASSHIELD" load "$LAB_IF" --ports 443 || exit 1
-"$CASSHIELD" allow add -i "$LAB_IF" "$LAB_PROXY4" --name proxy --mac "$LAB_PROXY_MAC" --syn-rate 100 --syn-burst 200
-"$CASSHIELD" allow add -i "$LAB_IF" "$LAB_PROXY6/128" --name proxy-v6
-"$CASSHIELD" status -i "$LAB_IF"
+say "No shield: the phone syncs through the proxy, and so does a rogue device going straight to the CAS"
+phone
+rogue
 
-say "Connections with the shield on"
-attempt proxy "$LAB_PROXY_NS" "$LAB_CAS4" 443
-attempt proxy "$LAB_PROXY_NS" "$LAB_CAS6" 443
-attempt rogue "$LAB_ROGUE_NS" "$LAB_CAS4" 443
-attempt rogue "$LAB_ROGUE_NS" "$LAB_CAS6" 443
-attempt rogue "$LAB_ROGUE_NS" "$LAB_CAS4" 22
-printf '  (port 22 is not protected, so the shield leaves it to the host firewall)\n'
+say "casshield run, from a YAML file: 443 only for the proxy (its address, MAC and TTL), nobody on 80"
+cl_contender_up casshield || exit 1
+sed -n '/^interfaces:/,/^metrics:/p' "$CL_DIR/casshield.yaml" | sed 's/^/   /'
+phone
+rogue
 
-say "A 2-second SYN flood from the rogue host, forging the proxy's address"
-printf '  (the proxy rule is bound to the proxy'"'"'s MAC, so the forgeries are dropped as spoofed)\n'
-lab_ns "$LAB_ROGUE_NS" timeout 2 hping3 -q -S -p 443 --flood -a "$LAB_PROXY4" "$LAB_CAS4" >/dev/null 2>&1
-attempt proxy "$LAB_PROXY_NS" "$LAB_CAS4" 443
+say "A 10-second SYN flood from the rogue host, forging the proxy's address (live-frame generator)"
+flood_out=$CL_DIR/run/flood.txt
+cl_flood syn-forged 10 "$flood_out" &
+flood=$!
+sleep 1
+note "the phone, during the flood:"
+phone 5
+kill -0 "$flood" 2>/dev/null && wait "$flood"
+note "generator: $(cat "$flood_out")"
 
-say "casshield allow list"
-"$CASSHIELD" allow list -i "$LAB_IF"
-say "casshield stats"
-"$CASSHIELD" stats -i "$LAB_IF"
+say "What Prometheus saw (it scrapes casshield's exporter every second)"
+cl_prom_scraped_after "$(date +%s.%N)"
+cl_prom_counters | awk '$2 > 0 { printf "   %-28s %s\n", $1, $2 }'
 
-say "casshield unload $LAB_IF, and the lab is torn down"
-lab_down
+say "Tearing everything down"
+caslab_down
+trap - EXIT
 echo "done."

@@ -20,10 +20,15 @@ packages=(
 	ansible-core ansible-lint
 	# the VM stage: a Debian 12 image with the stock 6.1 kernel, under qemu
 	mmdebstrap qemu-system-x86 qemu-utils e2fsprogs
-	# benchmarks
+	# benchmarks (and the CAS lab's plot)
 	gnuplot-nox
 	# make fuzz: libFuzzer and the sanitizers' runtimes for Debian 12's clang
 	libclang-rt-14-dev
+	# the CAS lab (scripts/lab/, make lab, the demo, test_lab.sh): SOGo's
+	# ActiveSync server and its stores, the web servers in front of it,
+	# the lab CA, libwbxml's tools to check the client's WBXML, ethtool
+	sogo sogo-activesync postgresql memcached dovecot-imapd nginx openssl
+	libwbxml2-utils ethtool
 )
 
 missing=()
@@ -41,7 +46,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 	echo "install-deps: installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
-	# The prometheus package would start a server on :9090 we do not want.
+	# The prometheus, postgresql, memcached, dovecot, nginx and sogo
+	# packages would start servers we do not want: the lab starts its own.
 	printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
 	chmod +x /usr/sbin/policy-rc.d
 	trap 'rm -f /usr/sbin/policy-rc.d' EXIT

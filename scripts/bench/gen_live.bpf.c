@@ -6,7 +6,10 @@
  * pair; XDP_TX sends each copy out of that end, so it arrives at the peer,
  * where the program under test is. Before sending, the program stamps the
  * frame's source address with one of 2^k sources, so that floods from many
- * sources cost the generator exactly what a flood from one source does.
+ * sources cost the generator exactly what a flood from one source does;
+ * optionally also the source port with one of 2^j ports, and then it keeps
+ * the TCP checksum valid, so that a real stack behind the receiver takes
+ * the frame for a real segment (the CAS lab, scripts/lab/).
  */
 #include <linux/bpf.h>
 #include <linux/ip.h>
@@ -19,6 +22,12 @@ const volatile __u32 gen_ipv4_offset = 14; /* 0: not IPv4, no checksum */
 const volatile __u32 gen_source_mask = 0;  /* sources - 1 (power of two) */
 const volatile __u32 gen_source_base = 0;  /* host order */
 const volatile __u32 gen_random = 0;	   /* 1: hashed order, 0: in turn */
+/* Source ports: 0 leaves the port alone; else base + (hash & mask). */
+const volatile __u32 gen_sport_offset = 0;
+const volatile __u32 gen_sport_mask = 0;
+const volatile __u32 gen_sport_base = 0; /* host order */
+/* 0: the L4 checksum is not maintained; else where it sits. */
+const volatile __u32 gen_l4_csum_offset = 0;
 
 /* Frames this CPU has handed to XDP_TX: the sequence number, too. */
 struct {
@@ -36,6 +45,30 @@ static __always_inline __u32 gen_mix32(__u32 x)
 	x *= 0x846ca68b;
 	x ^= x >> 16;
 	return x;
+}
+
+/* One's complement of a 32-bit sum folded to 16 bits. */
+static __always_inline __u16 gen_fold(__u32 sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return sum;
+}
+
+/*
+ * RFC 1624, eqn. 3: HC' = ~(~HC + ~m + m'), on the 16-bit words as they
+ * lie in the frame (a one's complement sum does not care about the byte
+ * order, as long as every word is taken the same way).
+ */
+static __always_inline __u32 gen_csum16(__u32 sum, __u16 old, __u16 new)
+{
+	return sum + (__u16)~old + new;
+}
+
+static __always_inline __u32 gen_csum32(__u32 sum, __u32 old, __u32 new)
+{
+	sum = gen_csum16(sum, old & 0xffff, new & 0xffff);
+	return gen_csum16(sum, old >> 16, new >> 16);
 }
 
 /* The IPv4 header checksum, recomputed whole: 20 bytes, no options. */
@@ -59,17 +92,40 @@ int gen_tx(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	__u32 zero = 0, index;
+	__u32 zero = 0, index, seq, old, new, sum = 0;
 	__u64 *sent = bpf_map_lookup_elem(&gen_sent, &zero);
 	__be32 *src = data + gen_src_offset;
+	__u16 *csum = data + gen_l4_csum_offset;
 
 	if (!sent || (void *)(src + 1) > data_end)
 		return XDP_ABORTED;
-	index = (__u32)*sent;
+	if (gen_l4_csum_offset) {
+		if ((void *)(csum + 1) > data_end)
+			return XDP_ABORTED;
+		sum = (__u16) ~*csum;
+	}
+	seq = (__u32)*sent;
 	(*sent)++;
-	if (gen_random)
-		index = gen_mix32(index);
-	*src = bpf_htonl(gen_source_base + (index & gen_source_mask));
+	index = gen_random ? gen_mix32(seq) : seq;
+	old = *src;
+	new = bpf_htonl(gen_source_base + (index & gen_source_mask));
+	*src = new;
+	if (gen_l4_csum_offset)
+		sum = gen_csum32(sum, old, new);
+	if (gen_sport_offset) {
+		__be16 *sport = data + gen_sport_offset;
+
+		if ((void *)(sport + 1) > data_end)
+			return XDP_ABORTED;
+		old = *sport;
+		new = bpf_htons(gen_sport_base +
+				(gen_mix32(seq ^ 0x5bd1e995) & gen_sport_mask));
+		*sport = new;
+		if (gen_l4_csum_offset)
+			sum = gen_csum16(sum, old, new);
+	}
+	if (gen_l4_csum_offset)
+		*csum = ~gen_fold(sum);
 	if (gen_ipv4_offset) {
 		struct iphdr *ip = data + gen_ipv4_offset;
 

@@ -14,6 +14,14 @@
  *   gen_live -i IFACE --dst-mac MAC [--family 4|6] [--kind syn|ack|udp]
  *            [--vlan] [--src ADDR] [--sources N] [--random] [--dport PORT]
  *            [--frames N] [--cpu N] [--batch N]
+ *            [--dst ADDR] [--src-mac MAC] [--ttl N] [--sports N]
+ *            [--checksum] [--seconds S]
+ *
+ * The last line of options is for floods a real stack receives (the CAS
+ * lab, scripts/lab/): --sports stamps one of N source ports (a power of
+ * two) on each copy, --checksum gives the TCP segment a valid checksum
+ * and the program keeps it valid as it stamps, --seconds repeats runs of
+ * --frames frames until S seconds have passed.
  *
  * Prints one line: "frames=N ns=T mpps=R".
  */
@@ -39,6 +47,8 @@
 #define GEN_VLAN_HLEN 4
 #define GEN_IPV4_SRC  12 /* offset of the source in an IPv4 header */
 #define GEN_IPV6_SRC  8	 /* ... and in an IPv6 header */
+#define GEN_TCP_CSUM  16 /* offset of the checksum in a TCP header */
+#define GEN_SPORT_MIN 32768
 
 struct gen_options {
 	const char *ifname;
@@ -54,6 +64,12 @@ struct gen_options {
 	unsigned long long frames;
 	int cpu;
 	unsigned int batch;
+	const char *dst;
+	__u8 src_mac[6];
+	unsigned int ttl;
+	unsigned long sports;
+	bool checksum;
+	double seconds;
 };
 
 static void usage(void)
@@ -61,7 +77,9 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: gen_live -i IFACE --dst-mac MAC [--family 4|6] [--kind syn|ack|udp]\n"
 		"                [--vlan] [--src ADDR] [--sources N] [--random] [--dport PORT]\n"
-		"                [--frames N] [--cpu N] [--batch N]\n");
+		"                [--frames N] [--cpu N] [--batch N]\n"
+		"                [--dst ADDR] [--src-mac MAC] [--ttl N] [--sports N]\n"
+		"                [--checksum] [--seconds S]\n");
 	exit(2);
 }
 
@@ -79,6 +97,15 @@ static unsigned long long parse_number(const char *what, const char *text)
 	return value;
 }
 
+static void parse_mac(const char *text, __u8 *mac)
+{
+	if (sscanf(text, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1],
+		   &mac[2], &mac[3], &mac[4], &mac[5]) != 6) {
+		fprintf(stderr, "gen_live: bad MAC: %s\n", text);
+		exit(2);
+	}
+}
+
 static void parse_options(int argc, char **argv, struct gen_options *o)
 {
 	static const struct option longopts[] = {
@@ -94,6 +121,12 @@ static void parse_options(int argc, char **argv, struct gen_options *o)
 		{ "frames", required_argument, NULL, 'c' },
 		{ "cpu", required_argument, NULL, 'C' },
 		{ "batch", required_argument, NULL, 'b' },
+		{ "dst", required_argument, NULL, 'd' },
+		{ "src-mac", required_argument, NULL, 'M' },
+		{ "ttl", required_argument, NULL, 't' },
+		{ "sports", required_argument, NULL, 'P' },
+		{ "checksum", no_argument, NULL, 'x' },
+		{ "seconds", required_argument, NULL, 'S' },
 		{}
 	};
 	int opt;
@@ -111,14 +144,7 @@ static void parse_options(int argc, char **argv, struct gen_options *o)
 			o->ifname = optarg;
 			break;
 		case 'm':
-			if (sscanf(optarg, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx",
-				   &o->dst_mac[0], &o->dst_mac[1],
-				   &o->dst_mac[2], &o->dst_mac[3],
-				   &o->dst_mac[4], &o->dst_mac[5]) != 6) {
-				fprintf(stderr, "gen_live: bad MAC: %s\n",
-					optarg);
-				exit(2);
-			}
+			parse_mac(optarg, o->dst_mac);
 			o->have_mac = true;
 			break;
 		case 'f':
@@ -151,6 +177,24 @@ static void parse_options(int argc, char **argv, struct gen_options *o)
 		case 'b':
 			o->batch = parse_number("--batch", optarg);
 			break;
+		case 'd':
+			o->dst = optarg;
+			break;
+		case 'M':
+			parse_mac(optarg, o->src_mac);
+			break;
+		case 't':
+			o->ttl = parse_number("--ttl", optarg);
+			break;
+		case 'P':
+			o->sports = parse_number("--sports", optarg);
+			break;
+		case 'x':
+			o->checksum = true;
+			break;
+		case 'S':
+			o->seconds = parse_number("--seconds", optarg);
+			break;
 		default:
 			usage();
 		}
@@ -174,6 +218,19 @@ static void parse_options(int argc, char **argv, struct gen_options *o)
 			"gen_live: --frames 1..2^32-1, --dport 0..65535, --batch 1..256\n");
 		exit(2);
 	}
+	if (o->ttl > 255 || o->seconds > 3600 ||
+	    (o->sports & (o->sports - 1)) || o->sports > GEN_SPORT_MIN) {
+		fprintf(stderr,
+			"gen_live: --ttl 0..255, --seconds up to 3600, --sports a power of two up to %d\n",
+			GEN_SPORT_MIN);
+		exit(2);
+	}
+	if ((o->checksum || o->sports) && strcmp(o->kind, "syn") &&
+	    strcmp(o->kind, "ack")) {
+		fprintf(stderr,
+			"gen_live: --checksum and --sports are for TCP (--kind syn or ack)\n");
+		exit(2);
+	}
 }
 
 /* The frame every copy starts from; *l3 is where its IP header begins. */
@@ -182,11 +239,14 @@ static size_t build_frame(const struct gen_options *o, __u8 *frame, size_t *l3)
 	struct frame_spec spec = {
 		.kind = o->family == 4 ? FRAME_IPV4 : FRAME_IPV6,
 		.src = o->src,
+		.dst = o->dst,
+		.ttl = o->ttl,
 		.dport = o->dport,
 		.vlan_tags = o->vlan ? 1 : 0,
 	};
 	size_t len;
 
+	memcpy(spec.src_mac, o->src_mac, 6);
 	if (!strcmp(o->kind, "syn")) {
 		spec.tcp_flags = 0x02;
 	} else if (!strcmp(o->kind, "ack")) {
@@ -202,6 +262,53 @@ static size_t build_frame(const struct gen_options *o, __u8 *frame, size_t *l3)
 	memcpy(frame, o->dst_mac, 6);
 	*l3 = GEN_ETH_HLEN + (o->vlan ? GEN_VLAN_HLEN : 0);
 	return len;
+}
+
+/* One's complement sum of len bytes taken as big-endian 16-bit words. */
+static __u32 sum_words(__u32 sum, const __u8 *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (p[i] << 8) | p[i + 1];
+	if (len & 1)
+		sum += p[len - 1] << 8;
+	return sum;
+}
+
+/*
+ * The TCP checksum of the crafted segment at l4 (the frame builder leaves
+ * it zero): pseudo-header (addresses, protocol, length) and segment. The
+ * segment's length comes from the IP header: the frame may be padded to
+ * Ethernet's minimum.
+ */
+static void tcp_checksum(const struct gen_options *o, __u8 *frame, size_t l3,
+			 size_t l4)
+{
+	__u8 *csum = frame + l4 + GEN_TCP_CSUM;
+	size_t seg;
+	__u32 sum;
+
+	if (o->family == 4) {
+		seg = ((frame[l3 + 2] << 8) | frame[l3 + 3]) - (l4 - l3);
+		sum = sum_words(0, frame + l3 + 12, 8);
+	} else {
+		seg = (frame[l3 + 4] << 8) | frame[l3 + 5];
+		sum = sum_words(0, frame + l3 + 8, 32);
+	}
+	sum += IPPROTO_TCP + seg;
+	csum[0] = csum[1] = 0;
+	sum = sum_words(sum, frame + l4, seg);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	sum = ~sum & 0xffff;
+	csum[0] = sum >> 8;
+	csum[1] = sum & 0xff;
+}
+
+static double elapsed_s(const struct timespec *a, const struct timespec *b)
+{
+	return (b->tv_sec - a->tv_sec) + (b->tv_nsec - a->tv_nsec) / 1e9;
 }
 
 static int pin_to_cpu(int cpu)
@@ -243,7 +350,8 @@ int main(int argc, char **argv)
 	struct timespec start, end;
 	__u8 src_tail[16];
 	size_t len, l3;
-	__u64 sent = 0, ns;
+	__u64 sent = 0, ns, runs = 0;
+	size_t l4;
 	int ifindex, err;
 
 	parse_options(argc, argv, &o);
@@ -262,6 +370,9 @@ int main(int argc, char **argv)
 		}
 	}
 	len = build_frame(&o, frame, &l3);
+	l4 = l3 + (o.family == 4 ? 20 : 40);
+	if (o.checksum)
+		tcp_checksum(&o, frame, l3, l4);
 
 	skel = gen_live_bpf__open();
 	if (!skel) {
@@ -282,6 +393,13 @@ int main(int argc, char **argv)
 	skel->rodata->gen_source_base = ntohl(*(__be32 *)src_tail);
 	skel->rodata->gen_source_mask = o.sources - 1;
 	skel->rodata->gen_random = o.random;
+	if (o.sports) {
+		skel->rodata->gen_sport_offset = l4;
+		skel->rodata->gen_sport_base = GEN_SPORT_MIN;
+		skel->rodata->gen_sport_mask = o.sports - 1;
+	}
+	if (o.checksum)
+		skel->rodata->gen_l4_csum_offset = l4 + GEN_TCP_CSUM;
 	err = gen_live_bpf__load(skel);
 	if (err) {
 		fprintf(stderr,
@@ -297,9 +415,12 @@ int main(int argc, char **argv)
 		    .ctx_size_in = sizeof(ctx_in), .repeat = o.frames,
 		    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = o.batch);
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.gen_tx),
-				     &opts);
-	clock_gettime(CLOCK_MONOTONIC, &end);
+	do {
+		err = bpf_prog_test_run_opts(
+			bpf_program__fd(skel->progs.gen_tx), &opts);
+		clock_gettime(CLOCK_MONOTONIC, &end);
+		runs++;
+	} while (!err && elapsed_s(&start, &end) < o.seconds);
 	if (err) {
 		err = -errno;
 		fprintf(stderr,
@@ -317,10 +438,10 @@ int main(int argc, char **argv)
 	     start.tv_nsec;
 	printf("frames=%llu ns=%llu mpps=%.3f\n", (unsigned long long)sent,
 	       (unsigned long long)ns, ns ? sent * 1e3 / ns : 0.0);
-	if (sent != o.frames) {
+	if (sent != o.frames * runs) {
 		fprintf(stderr,
 			"gen_live: offered %llu frames, the program ran on %llu\n",
-			o.frames, (unsigned long long)sent);
+			o.frames * runs, (unsigned long long)sent);
 		err = -EIO;
 	}
 cleanup:

@@ -1,0 +1,358 @@
+# SPDX-License-Identifier: GPL-2.0
+"""report.py - docs/lab.md and docs/lab.png from one `make lab` run's
+results (build/lab/results, written by run.sh and scenario.sh). Every
+figure comes from the run; nothing here is typed in by hand.
+
+  report.py RESULTS OUT.md OUT.png
+"""
+import glob
+import json
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import results  # noqa: E402
+
+SCENARIOS = ["baseline", "syn-random", "syn-forged", "syn-routed", "conn-flood"]
+SCENARIO_LABEL = {
+    "baseline": "no attack (the rogue device and port 80 only)",
+    "syn-random": "SYN flood from random spoofed sources, on the CAS's link",
+    "syn-forged": "SYN flood forging the proxy's address, on the CAS's link",
+    "syn-routed": "SYN flood forging the proxy's address from beyond the router "
+                  "(the proxy goes through the router too)",
+    "conn-flood": "full-handshake TLS connection flood from a rogue host",
+}
+CONTENDERS = ["none", "nft", "casshield"]
+CONTENDER_LABEL = {"none": "no filter", "nft": "nftables", "casshield": "casshield"}
+CMDS = ["OPTIONS", "FolderSync", "Sync"]
+
+
+DECISIONS = """## Decisions taken where the issue was silent
+
+- **Nothing under /etc is written.** PostgreSQL is a private cluster (initdb in the lab's
+  directory, run as postgres, on its own port and socket); SOGo gets every setting as a
+  command-line default (GNUstep ranks those above /etc/sogo/sogo.conf, which stays as the
+  package left it); dovecot, nginx (`-c`, `-e`), memcached and Prometheus read files in the
+  lab's directory (`/run/casshield-lab/NAME`), which goes with the lab. Certificates come
+  from a CA made for each lab and are never added to the host's trust store.
+- **Three labs side by side**: `make lab` (prefix `caslab`), `test_lab.sh` (`caslabt`) and the
+  demo (`casdemo`) each have their own namespaces, subnets (198.18.110/120/130.0/24 and up,
+  2001:2:0:110::/64...), ports and directory (scripts/lab/env.sh).
+- **The CAS is one CPU**: its daemons and its interface's receive processing are pinned to
+  CPU 0, the attackers to the last CPU, the proxy, devices and Prometheus float. Receive
+  processing runs in the interface's NAPI thread at SCHED_FIFO 1 (softirq comes before
+  processes on a host; the kernel's real-time throttling keeps 5% for the rest).
+- **sogod** is started once with one worker (it creates SOGo's tables), then with
+  2 x devices + 4 workers (Ping and another request hold one each). It is stopped parent
+  first, then its workers (killed: idle workers ignore SIGTERM), so the parent exits.
+- **Phases**: a request belongs to the phase it started in; Pings pending when a run ends are
+  waited for, so every Ping logged has its answer.
+- **The rogue device** has a real user's password: what stops it is where it connects from.
+- **nftables** in netdev ingress on the CAS interface: the earliest hook netfilter offers,
+  so the best place for an admin's allowlist against floods (docs/benchmarks.md measures the
+  inet prerouting alternative too).
+- **Ring drops** are read from the switch's port in front of the CAS (its transmit drops: the
+  CAS's veth ring was full).
+- **Failures are reported**: a daemon that does not come up gets its log's tail printed and
+  the lab stops with a non-zero status; a run that fails is named here and `make lab` exits
+  non-zero.
+"""
+
+
+def read_tsv(path):
+    out = {}
+    if os.path.exists(path):
+        for line in open(path):
+            key, _, value = line.rstrip("\n").partition("\t")
+            out[key] = value
+    return out
+
+
+def pooled(summaries, phase, cmd):
+    """Requests of one command in one phase, over every round."""
+    recs = []
+    for s in summaries:
+        recs.extend(s["_records"][phase].get(cmd, []))
+    return results.request_stats(recs)
+
+
+def load(resdir):
+    runs = {}
+    for path in sorted(glob.glob(os.path.join(resdir, "r*-*"))):
+        if not os.path.exists(os.path.join(path, "meta.json")):
+            continue
+        s = results.summary(path)
+        eas = results.read_jsonl(os.path.join(path, "eas.jsonl"))
+        s["_records"] = {}
+        for phase in results.PHASES:
+            by_cmd = {}
+            for r in eas:
+                if results.phase_of(r["t"], s["meta"]["phases"]) == phase:
+                    by_cmd.setdefault(r["cmd"], []).append(r)
+                    if r["cmd"] != "Ping":
+                        by_cmd.setdefault("all", []).append(r)
+            s["_records"][phase] = by_cmd
+        runs.setdefault((s["meta"]["scenario"], s["meta"]["contender"]), []).append(s)
+    return runs
+
+
+def pct(x):
+    return "-" if x is None else "%.1f%%" % (100 * x) if x < 0.9995 else "100%"
+
+
+def ms(x):
+    return results.fmt_ms(x)
+
+
+def lat(st):
+    return "%s / %s" % (ms(st["p50_ms"]), ms(st["p99_ms"]))
+
+
+def mean(values):
+    values = [v for v in values if v is not None]
+    return sum(values) / len(values) if values else None
+
+
+def flood_cell(group):
+    f = [s["flood"] for s in group]
+    if "mpps" in f[0]:
+        mpps = sorted(x["mpps"] for x in f)
+        frames = sum(x["frames"] for x in f)
+        return "%.2f Mpps, %s (%.1fM frames)" % (mpps[len(mpps) // 2], f[0].get("tool", "?"), frames / 1e6)
+    if "attempts" in f[0]:
+        return "%d connections tried, %d TCP, %d TLS" % (
+            sum(x["attempts"] for x in f), sum(x["tcp"] for x in f), sum(x["tls"] for x in f))
+    return "-"
+
+
+def scenario_section(scenario, runs, lines):
+    lines.append("### %s\n" % SCENARIO_LABEL[scenario])
+    present = [c for c in CONTENDERS if (scenario, c) in runs]
+    if not present:
+        lines.append("(not run)\n")
+        return
+    rounds = len(runs[(scenario, present[0])])
+    lines.append("During the attack (%d round%s pooled): success and p50 / p99 latency "
+                 "in ms of each request type the devices sent, through the proxy.\n"
+                 % (rounds, "s" if rounds > 1 else ""))
+    lines.append("| contender | flood offered | ring drops | EAS success | OPTIONS | FolderSync | Sync "
+                 "| Ping (long poll) | rogue: answered / tried | CAS CPU busy | of which packets |")
+    lines.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for c in present:
+        group = runs[(scenario, c)]
+        allr = pooled(group, "during", "all")
+        cells = [lat(pooled(group, "during", cmd)) for cmd in CMDS]
+        ping = pooled(group, "during", "Ping")
+        ping_cell = "%d/%d ok, p50 %s s" % (ping["ok"], ping["requests"],
+                                           "-" if ping["p50_ms"] is None else "%.1f" % (ping["p50_ms"] / 1000))
+        rogue_eas = sum(s["rogue"]["OPTIONS"]["ok"] for s in group)
+        rogue_tries = sum(s["rogue"]["OPTIONS"]["tries"] for s in group)
+        rogue80 = sum(s["rogue"]["http80"]["ok"] for s in group)
+        rogue80_tries = sum(s["rogue"]["http80"]["tries"] for s in group)
+        cpu = [s["phases"]["during"]["cpu"] for s in group if s["phases"]["during"]["cpu"]]
+        drops = sum(s["phases"]["during"]["ring_drops"] or 0 for s in group)
+        lines.append("| %s | %s | %s | %s (%d/%d) | %s | %s | %s | %s | %d/%d; port 80: %d/%d | %s | %s |" % (
+            CONTENDER_LABEL[c], flood_cell(group), "{:,}".format(drops), pct(allr["success"]),
+            allr["ok"], allr["requests"], cells[0], cells[1], cells[2], ping_cell,
+            rogue_eas, rogue_tries, rogue80, rogue80_tries,
+            pct(mean([x["busy"] for x in cpu])), pct(mean([x["packets"] for x in cpu]))))
+    lines.append("")
+    # Before and after, compactly: success and p99 of all but Ping.
+    lines.append("Before and after the attack (all requests but Ping): success, p99 ms.\n")
+    lines.append("| contender | before | after | errors seen (any phase) |")
+    lines.append("|---|---:|---:|---|")
+    for c in present:
+        group = runs[(scenario, c)]
+        b, a = pooled(group, "before", "all"), pooled(group, "after", "all")
+        errors = {}
+        for s in group:
+            for phase in results.PHASES:
+                for recs in [s["_records"][phase].get(k, []) for k in ("all", "Ping")]:
+                    for k, v in results.request_stats(recs)["errors"].items():
+                        errors[k] = errors.get(k, 0) + v
+        err = ", ".join("%s x%d" % (k, v) for k, v in sorted(errors.items())) or "none"
+        lines.append("| %s | %s, %s | %s, %s | %s |" % (CONTENDER_LABEL[c], pct(b["success"]), ms(b["p99_ms"]),
+                                                       pct(a["success"]), ms(a["p99_ms"]), err))
+    lines.append("")
+    notes = []
+    for c in present:
+        group = runs[(scenario, c)]
+        if c == "casshield" and all("prometheus" in s for s in group):
+            moved = {}
+            for s in group:
+                for k, v in s["prometheus"]["during"].items():
+                    if v and not k.startswith("would_drop") and k != "up":
+                        moved[k] = moved.get(k, 0) + v
+            last = group[-1]
+            counters = [k for k in last["prometheus"]["end"] if "/" in k]
+            same = [k for k in counters if last.get("stats_end", {}).get(k) == int(last["prometheus"]["end"][k])]
+            notes.append("casshield's counters during the attack, as Prometheus read them back "
+                         "(summed over the rounds): %s. At the attack's end Prometheus (scraped at most "
+                         "1 s before) and `casshield stats` agreed on %d of %d counters (the others "
+                         "moved with the devices' and the rogue's packets in between)."
+                         % (", ".join("%s +%s" % (k, "{:,}".format(int(v))) for k, v in sorted(moved.items())) or "none moved",
+                            len(same), len(counters)))
+        if c == "none":
+            ns = {}
+            for s in group:
+                for k, v in s["nstat"].items():
+                    ns[k] = ns.get(k, 0) + v
+            if ns.get("TcpExtSyncookiesSent"):
+                notes.append("Without a filter the CAS's stack sent %s SYN cookies over the run%s."
+                             % ("{:,}".format(ns["TcpExtSyncookiesSent"]),
+                                "s" if len(group) > 1 else ""))
+        if c == "nft":
+            pass
+    for n in notes:
+        lines.append("- " + n)
+    if notes:
+        lines.append("")
+
+
+def plot(runs, png, workdir):
+    data = os.path.join(workdir, "plot.dat")
+    with open(data, "w") as f:
+        f.write("scenario %s\n" % " ".join(CONTENDERS))
+        for s in SCENARIOS:
+            row = []
+            for c in CONTENDERS:
+                st = pooled(runs[(s, c)], "during", "all") if (s, c) in runs else None
+                row.append("%.1f" % st["p99_ms"] if st and st["p99_ms"] is not None else "NaN")
+            f.write("%s %s\n" % (s, " ".join(row)))
+    script = """
+set terminal pngcairo size 1000,480 font ",10"
+set output '%s'
+set title "CAS lab: p99 latency of the devices' requests (all but Ping) during each attack"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set logscale y
+set ylabel "p99 latency, ms (log scale)"
+set key top left
+set grid ytics
+plot '%s' using 2:xtic(1) title 'no filter', '' using 3 title 'nftables', '' using 4 title 'casshield'
+""" % (png, data)
+    subprocess.run(["gnuplot"], input=script.encode(), check=True)
+
+
+def main():
+    resdir, out_md, out_png = sys.argv[1:4]
+    env = read_tsv(os.path.join(resdir, "environment.tsv"))
+    runs = load(resdir)
+    commands = [l.rstrip("\n").split("\t") for l in open(os.path.join(resdir, "commands.tsv"))]
+    failed = open(os.path.join(resdir, "failed.txt")).read().split() if os.path.exists(
+        os.path.join(resdir, "failed.txt")) else []
+    b, d, a = env.get("phases", "?,?,?").split(",")
+    L = []
+    L.append("# The CAS lab\n")
+    L.append("<!-- Written by scripts/lab/report.py from a `make lab` run; do not edit by hand. -->\n")
+    L.append("A real ActiveSync server behind a real reverse proxy, attacked, with no filter, "
+             "with the best nftables ruleset an admin would write, and with casshield in front "
+             "of it. Run on %s, %s, %s CPUs, %s; kernel %s; commit %s; %s. "
+             "Command: `%s` (%s s, the lab itself up from nothing in %s s). "
+             "**The machine was shared with other work during this run: re-run it on a quiet "
+             "machine before quoting a figure.**\n"
+             % (env.get("date"), env.get("os"), env.get("cpus"), env.get("cpu"), env.get("kernel"),
+                env.get("commit"), env.get("casshield"), env.get("command"), env.get("duration_s"),
+                env.get("lab_up_s")))
+    if failed:
+        L.append("**Runs that failed** (no figures from them): %s.\n" % ", ".join(failed))
+    L.append("![p99 latency during each attack](lab.png)\n")
+    L.append("## The lab\n")
+    L.append("""```
+ [dev: %s devices] --TLS--> [px: nginx reverse proxy] --TLS, kept alive--> [CAS, root namespace]
+                                  | near leg (the CAS's link)                 caslab0: the shielded interface
+                                  | far leg --> [rt: router] --> the CAS's link   nginx -> sogod (SOGo + ActiveSync)
+ [rg: rogue host]     on the CAS's link: rogue device, port 80, floods       PostgreSQL, dovecot, memcached
+ [far: attacker]      beyond the router: floods forging the proxy's far address
+ Prometheus on the CAS's loopback scrapes `casshield run`'s exporter every second.
+```
+""" % env.get("devices", "?"))
+    L.append("""- **CAS**: SOGo %s with its ActiveSync module, PostgreSQL (a private cluster: SOGo's profile,
+  folder-info and session tables, and an SQL user table), dovecot (IMAP mail store), memcached,
+  nginx with TLS in front of sogod, all from Debian packages (%s), all pinned to CPU %s, the
+  CAS's CPU, with every file they use in a lab-owned directory under /run (nothing under /etc
+  is written; SOGo takes its settings as command-line defaults). A lab CA made with openssl
+  signs the CAS's and the proxy's certificates.
+- **The CAS's interface** receives in a NAPI thread pinned to the CAS's CPU at real-time
+  priority (SCHED_FIFO 1), as a NIC queue's softirq processing comes before any process;
+  whatever the CAS does with a frame (XDP, netfilter, the TCP stack) is paid on its CPU. A
+  flood that outruns it overflows the interface's ring (256 frames on veth) and the
+  overflow is lost, legitimate packets included: *ring drops* below.
+- **Reverse proxy**: nginx in its namespace ends the devices' TLS and opens new TLS to the CAS,
+  verified against the lab CA, over kept-alive upstream connections; read timeout longer than
+  any Ping. It is the only source the policy allows on 443.
+- **Devices**: `scripts/lab/eas_client.py` speaks ActiveSync with WBXML bodies (its own encoder,
+  `scripts/lab/wbxml.py`, checked against libwbxml's `xml2wbxml` by the test suite): basic auth,
+  `MS-ASProtocolVersion: 14.1`, a fresh DeviceId per run, one user per device. Each device
+  sets its account up (OPTIONS, Provision, FolderSync, first Sync of contacts and calendar),
+  then sends OPTIONS, FolderSync, Sync (contacts), Sync (calendar) in turn at %s requests
+  per second, and keeps one Ping (heartbeat %s s) pending at all times, on its own
+  connection. What it exercises: the folder hierarchy, contacts and calendar Sync, Ping. It
+  does not sync mail items (SOGo answered an INBOX Sync with nothing although IMAP held a
+  message; the cause was not found).
+- **Rogue device**: the same client, with a real user's password, going to the CAS directly,
+  twice a second, each attempt a new connection; and plain HTTP to port 80 each time.
+- **Floods**: on the CAS's link, the project's live-frame generator (`build/bench/gen_live`:
+  BPF_PROG_TEST_RUN with live frames, XDP_TX out of the attacker's veth), unpaced, pinned to
+  CPU %s: the highest rate this machine offers through the lab's switch. Every SYN is a
+  valid segment (TCP checksum kept valid, random source ports), so a CAS without a filter
+  answers it. From beyond the router: **hping3** (`--flood`, same CPU), because the router
+  namespace lost the live frames' contents when it forwarded them at speed (of 200,000
+  frames, 768 were forwarded and the rest reached its far leg with another frame's rewritten
+  Ethernet header, dropped as addressed to another host; cause not found, the lab does not
+  use the generator there). The table says which tool each flood came from. The connection
+  flood is `scripts/lab/connflood.py` (Python asyncio, 256 concurrent TCP + TLS handshakes,
+  same CPU).
+- **Contenders**, the same policy each (443 and 80 protected; 443 open to the proxy alone:
+  its near address from its MAC with TTL 64, its far address from the router's MAC with
+  TTL 63, its IPv6 address from its MAC; 200 SYN/s, burst 400, per proxy address; nobody on
+  80): *no filter*; *nftables*, the best ruleset an admin would write (netdev ingress on the
+  CAS interface, the earliest netfilter hook; allowlist bound to MAC and TTL; a per-source
+  SYN meter); *casshield*, driven by a YAML file through `casshield run`. Set up fresh for
+  each run, alternating within each scenario, the order turning each round.
+- **Phases**: %s s before the attack, %s s of attack, %s s after. A request belongs to the
+  phase it started in. *EAS success* counts every request but Ping; a request succeeds on
+  HTTP 200 with EAS status 1 (Ping: 1 or 2; OPTIONS: the protocol versions header).
+""" % ((env.get("packages", "").split(",")[0].split()[-1:] or ["?"])[0], env.get("packages", "?"),
+       env.get("cas_cpu"), env.get("rate"), env.get("heartbeat"), env.get("gen_cpu"), b, d, a))
+    L.append("## Results\n")
+    for s in SCENARIOS:
+        scenario_section(s, runs, L)
+    L.append("""## Reading these figures
+
+- *Flood offered* is what the generator sent (median rate over the rounds, total frames). It
+  is paced by the path, which runs on the generator's CPU up to the CAS's ring: a contender
+  that empties the ring faster lets more frames in before it is full again.
+- *Ring drops* are frames the CAS's interface had no room for; a legitimate packet lost there
+  costs the devices a TCP retransmission (200 ms or more), which is what moves p99.
+- *CAS CPU* is CPU %s, the CAS's: busy, and the share spent on packets (softirq and the
+  interface's NAPI thread). It also carries whatever else the machine ran on that CPU.
+- On veth, frames reach an XDP program as socket buffers that veth first copies into an
+  XDP buffer; a NIC driver runs XDP before any socket buffer exists. So casshield's per-frame
+  cost here is far above its cost on a NIC (docs/benchmarks.md: 17 ns on its drop path,
+  0.85x an XDP_DROP ceiling on the live path), and close to what a netfilter drop costs.
+  What the lab shows is the service's behaviour, the policy's effect and the counters; for
+  the filter's own cost, read docs/benchmarks.md.
+- The rogue's *sessions* count its ActiveSync attempts that got an answer (OPTIONS, then
+  FolderSync); port 80 counts HTTP answers on port 80 (nothing listens there).
+""" % env.get("cas_cpu"))
+    L.append(DECISIONS)
+    L.append("## Each contender's configuration, as the kernel held it\n")
+    for c in CONTENDERS:
+        path = os.path.join(resdir, "setup-%s.txt" % c)
+        if os.path.exists(path):
+            L.append("**%s**\n\n```\n%s\n```\n" % (CONTENDER_LABEL[c], open(path).read().rstrip()))
+    L.append("## Commands\n")
+    L.append("```")
+    L.append(env.get("command", "sudo make lab"))
+    for row in commands:
+        L.append("[%s] %s" % (" ".join(row[:-1]), row[-1]))
+    L.append("```\n")
+    open(out_md, "w").write("\n".join(L))
+    plot(runs, out_png, resdir)
+
+
+if __name__ == "__main__":
+    main()

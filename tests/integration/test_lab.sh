@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# test_lab.sh - a short run of the CAS lab (scripts/lab/): SOGo's
+# ActiveSync behind the nginx reverse proxy, casshield run in front of
+# the CAS, and each attack in turn. Asserts behaviour, never timing: the
+# devices' OPTIONS, FolderSync and Ping through the proxy succeed before,
+# during and after each flood; the rogue device gets nothing, port 80
+# nothing; the counters Prometheus reads back are the shield's and match
+# what was sent; the lab leaves nothing behind (namespaces, links, XDP,
+# pins, processes, /etc).
+set -u
+cd "$(dirname "$0")/../.."
+source tests/lib/tap.sh
+export CASLAB=caslabt CASLAB_I=2
+source scripts/lab/lab.sh
+caslab_traps
+OUT=$(mktemp -d /tmp/caslabt.XXXXXX)
+# The runs' raw results stay when a check failed, for whoever looks next.
+trap 'caslab_down; [ "$TAP_FAILED" -eq 0 ] && rm -rf "$OUT" || echo "# results kept in $OUT"' EXIT
+
+etc_sums() { find /etc -xdev -type f -print0 2>/dev/null | sort -z | xargs -0 sha256sum 2>/dev/null; }
+etc_sums >"$OUT/etc.before"
+
+check_cmd "wbxml.py's code pages equal libwbxml's (xml2wbxml)" 0 "" -- "$CL_PY" scripts/lab/wbxml.py --check
+make -s lab-bins >/dev/null || tap_fail "make lab-bins"
+if caslab_up 2>"$OUT/up.log"; then
+	tap_ok "the lab comes up (CAS daemons, proxy, Prometheus)"
+else
+	tap_fail "the lab comes up" "$(cat "$OUT/up.log")"
+	tap_done
+	exit 1
+fi
+
+# One device through the whole sequence, through the proxy.
+probe=$(ip netns exec "$CL_NS_DEV" "$CL_PY" scripts/lab/eas_client.py probe \
+	--url "https://$CL_PXFRONT4/Microsoft-Server-ActiveSync" --sni "$CL_PX_NAME" \
+	--ca "$CL_DIR/ca/ca.pem" --user "${CL_USERS%%,*}" --password "$CL_PASSWORD" --heartbeat 5 2>&1)
+check_match "OPTIONS through the proxy: 200 with the protocol versions" '"cmd": "OPTIONS".*"ok": true.*"status": "2.5,12.0,12.1,14.0,14.1"' "$probe"
+check_match "Provision: status 1" '"cmd": "Provision".*"ok": true.*"status": "1"' "$probe"
+check_match "FolderSync: 9 folders (mail, contacts, calendar, tasks...)" '"folders": 9' "$(tail -n1 <<<"$probe")"
+check_match "Ping (heartbeat 5): status 1" '"cmd": "Ping".*"ok": true.*"status": "1"' "$probe"
+check_match "the whole sequence succeeds" '"ok": true' "$(tail -n1 <<<"$probe")"
+
+# Port 80: nothing listens, with or without the shield.
+port80() { ip netns exec "$1" curl -s -o /dev/null -m 3 -w '%{http_code}' "http://$CL_CAS4/" 2>/dev/null; }
+check_eq "port 80 from the rogue host, no filter: no HTTP answer" 000 "$(port80 "$CL_NS_RG")"
+
+# Each attack with casshield run in front of the CAS.
+summary() { "$CL_PY" scripts/lab/results.py summary "$OUT/$1"; }
+# jqs RUN FILTER: one value of a run's summary.
+jqs() { summary "$1" | jq -r "$2"; }
+
+for scenario in syn-random syn-forged syn-routed conn-flood; do
+	if ! cl_run "$scenario" casshield "$OUT/$scenario" 6 8 6 2>"$OUT/$scenario.log"; then
+		tap_fail "$scenario: the run completes" "$(tail -n 20 "$OUT/$scenario.log")"
+		continue
+	fi
+	tap_ok "$scenario: the run completes"
+	summary "$scenario" >"$OUT/$scenario.json"
+	for phase in before during after; do
+		for cmd in OPTIONS FolderSync Ping; do
+			got=$(jq -r --arg p "$phase" --arg c "$cmd" \
+				'.phases[$p].commands[$c] | if . == null then "0 0" else "\(.ok) \(.requests)" end' "$OUT/$scenario.json")
+			read -r ok n <<<"$got"
+			if [ "$n" -ge 1 ] && [ "$ok" = "$n" ]; then
+				tap_ok "$scenario, $phase: $cmd through the proxy ($ok of $n)"
+			else
+				tap_fail "$scenario, $phase: $cmd through the proxy" "expected: all succeed, at least one" \
+					"actual: $ok of $n; errors $(jq -c --arg p "$phase" --arg c "$cmd" '.phases[$p].commands[$c].errors' "$OUT/$scenario.json")"
+			fi
+		done
+	done
+	check_eq "$scenario: the rogue device gets no answer from the CAS" \
+		"0 of $(jq .rogue.OPTIONS.tries "$OUT/$scenario.json")" \
+		"$(jq -r '"\(.rogue.OPTIONS.ok) of \(.rogue.OPTIONS.tries)"' "$OUT/$scenario.json")"
+	check_eq "$scenario: port 80 gives the rogue nothing" 0 "$(jq .rogue.http80.ok "$OUT/$scenario.json")"
+	check_eq "$scenario: Prometheus was scraping the shield's exporter (up = 1) at the attack's end" 1 \
+		"$(jq '.prometheus.end.up' "$OUT/$scenario.json")"
+done
+
+# The counters Prometheus read back, against what was sent.
+if [ -e "$OUT/syn-forged.json" ]; then
+	sent=$(jq .flood.frames "$OUT/syn-forged.json")
+	ring=$(jq .phases.during.ring_drops "$OUT/syn-forged.json")
+	spoofed=$(jq '.prometheus.during["drop/spoofed"]' "$OUT/syn-forged.json")
+	check_eq "syn-forged: Prometheus's drop/spoofed = casshield stats (only the flood is spoofed)" \
+		"$(jq '.stats_end["drop/spoofed"]' "$OUT/syn-forged.json")" "$(jq '.prometheus.end["drop/spoofed"] | floor' "$OUT/syn-forged.json")"
+	if awk -v s="$spoofed" -v n="$sent" -v r="$ring" 'BEGIN { exit !(s >= n - r && s <= n && s > 0) }'; then
+		tap_ok "syn-forged: Prometheus counts every forged SYN that reached the CAS as spoofed ($spoofed = $sent sent - $ring lost in the ring, or more)"
+	else
+		tap_fail "syn-forged: Prometheus counts every forged SYN that reached the CAS as spoofed" \
+			"expected: between $sent - $ring and $sent" "actual: $spoofed"
+	fi
+fi
+if [ -e "$OUT/syn-random.json" ]; then
+	sent=$(jq .flood.frames "$OUT/syn-random.json")
+	ring=$(jq .phases.during.ring_drops "$OUT/syn-random.json")
+	na=$(jq '.prometheus.during["drop/not_allowed"]' "$OUT/syn-random.json")
+	check_ge "syn-random: Prometheus counts the random sources as not_allowed (>= sent - ring drops)" \
+		"$((sent - ring))" "${na%.*}"
+fi
+if [ -e "$OUT/syn-routed.json" ]; then
+	check_ge "syn-routed: the forged SYNs from beyond the router hit the proxy rule's SYN limit (Prometheus)" \
+		1 "$(jq '.prometheus.during["drop/syn_rate_rule"] | floor' "$OUT/syn-routed.json")"
+	check_ge "syn-routed: the proxy's packets through the router were allowed by its routed rule" \
+		1 "$(jq '.prometheus.during["rule:proxy-routed"] | floor' "$OUT/syn-routed.json")"
+fi
+if [ -e "$OUT/conn-flood.json" ]; then
+	check_eq "conn-flood: no connection of the flood was established" 0 "$(jq .flood.tcp "$OUT/conn-flood.json")"
+fi
+
+# Nothing left behind.
+caslab_down
+check_eq "no namespace of the lab is left" "" "$(ip netns list | grep -E "^$CASLAB-" || true)"
+check_eq "no link of the lab is left" "" "$(ip -br link show | grep -E "^$CASLAB" || true)"
+check_eq "no pins of the lab's interface" "" "$(ls -d "/sys/fs/bpf/casshield/$CL_IF" 2>/dev/null)"
+check_eq "no process of the lab is left" "" "$(grep -slFf <(echo "$CL_DIR/") /proc/[0-9]*/cmdline 2>/dev/null || true)"
+check_eq "the lab's nftables table is gone" "" "$(nft list tables 2>/dev/null | grep -w "$CASLAB" || true)"
+etc_sums >"$OUT/etc.after"
+check_eq "/etc is unchanged (sha256 of every file)" "" "$(diff "$OUT/etc.before" "$OUT/etc.after" | head -n 5)"
+tap_done
