@@ -53,15 +53,20 @@ sed -n '/^interfaces:/,/^metrics:/p' "$CL_DIR/casshield.yaml" | sed 's/^/   /'
 phone
 rogue
 
-say "A 10-second SYN flood from the rogue host, forging the proxy's address (live-frame generator)"
+say "A 25-second SYN flood from the rogue host, forging the proxy's address (live-frame generator)"
+note "(the proxy's rule binds its MAC and TTL: the forgeries are dropped as spoofed)"
 flood_out=$CL_DIR/run/flood.txt
-cl_flood syn-forged 10 "$flood_out" &
+cl_flood syn-forged 25 "$flood_out" &
 flood=$!
 sleep 1
-note "the phone, during the flood:"
+note "the phone, during the flood (each time a new device: set-up, sync, and a 5-second Ping):"
 phone 5
-kill -0 "$flood" 2>/dev/null && wait "$flood"
+phone 5
+note "the rogue, during the flood:"
+rogue
+wait "$flood"
 note "generator: $(cat "$flood_out")"
+note "port 80 from the rogue: HTTP $(ip netns exec "$CL_NS_RG" curl -s -o /dev/null -m 2 -w '%{http_code}' "http://$CL_CAS4/" 2>/dev/null) (000: no answer)"
 
 say "What Prometheus saw (it scrapes casshield's exporter every second)"
 cl_prom_scraped_after "$(date +%s.%N)"

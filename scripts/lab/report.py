@@ -189,10 +189,11 @@ def scenario_section(scenario, runs, lines):
             same = [k for k in counters if last.get("stats_end", {}).get(k) == int(last["prometheus"]["end"][k])]
             notes.append("casshield's counters during the attack, as Prometheus read them back "
                          "(summed over the rounds): %s. At the attack's end Prometheus (scraped at most "
-                         "1 s before) and `casshield stats` agreed on %d of %d counters (the others "
-                         "moved with the devices' and the rogue's packets in between)."
+                         "1 s before) and `casshield stats` agreed on %d of %d counters%s."
                          % (", ".join("%s +%s" % (k, "{:,}".format(int(v))) for k, v in sorted(moved.items())) or "none moved",
-                            len(same), len(counters)))
+                            len(same), len(counters),
+                            "" if len(same) == len(counters) else
+                            " (the others moved with the devices' and the rogue's packets in between)"))
         if c == "none":
             ns = {}
             for s in group:
@@ -213,7 +214,7 @@ def scenario_section(scenario, runs, lines):
 def plot(runs, png, workdir):
     data = os.path.join(workdir, "plot.dat")
     with open(data, "w") as f:
-        f.write("scenario %s\n" % " ".join(CONTENDERS))
+        f.write("# scenario %s\n" % " ".join(CONTENDERS))
         for s in SCENARIOS:
             row = []
             for c in CONTENDERS:
