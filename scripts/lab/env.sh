@@ -62,13 +62,18 @@ CL_CAS_NAME=cas.lab
 CL_PX_NAME=mail.lab
 CL_MAIL_DOMAIN=cas.lab
 
-# Ports on the CAS's loopback (and Prometheus's), offset per lab.
+# Ports on the CAS's loopback (and Prometheus's), offset per lab. All
+# below 32768, outside Linux's default ephemeral range (32768-60999):
+# there the kernel hands a port to any outgoing connection, and CI once
+# saw PostgreSQL fail to bind 55420 because a client socket held it.
+CL_PORTS_EPHEMERAL_FROM=32768
 CL_PORT_SOGO=$((20100 + 10 * CASLAB_I))
-CL_PORT_PG=$((55400 + 10 * CASLAB_I))
+CL_PORT_PG=$((15400 + 10 * CASLAB_I))
 CL_PORT_IMAP=$((11100 + 10 * CASLAB_I))
 CL_PORT_MEMCACHED=$((11300 + 10 * CASLAB_I))
 CL_PORT_EXPORTER=$((19500 + 10 * CASLAB_I))
 CL_PORT_PROM=$((19600 + 10 * CASLAB_I))
+CL_PORTS=("$CL_PORT_SOGO" "$CL_PORT_PG" "$CL_PORT_IMAP" "$CL_PORT_MEMCACHED" "$CL_PORT_EXPORTER" "$CL_PORT_PROM")
 
 # The devices: one user each; Ping heartbeat (s); requests per second
 # per device besides its Ping.

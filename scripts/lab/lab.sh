@@ -82,10 +82,22 @@ cl_preflight() {
 	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 }
 
+# cl_ports_free: no socket of any state holds one of the lab's loopback
+# ports (checked after caslab_down, so only someone else's can): a clear
+# refusal beats a daemon that fails to bind deep inside the set-up.
+cl_ports_free() {
+	local port held
+	for port in "${CL_PORTS[@]}"; do
+		held=$(ss -Htan "( sport = :$port )" 2>/dev/null | head -n 3)
+		[ -z "$held" ] || { cl_fail "port $port, which lab $CASLAB uses, is taken: $held"; return 1; }
+	done
+}
+
 caslab_up() {
 	local began=$SECONDS
 	cl_preflight || return 1
 	caslab_down
+	cl_ports_free || return 1
 	install -d -m 0755 "$CL_DIR" "$CL_DIR/log" "$CL_DIR/pids" "$CL_DIR/run"
 	cl_net_up && cl_certs && cl_cas_up && cl_proxy_up near && cl_prom_up || return 1
 	cl_log "lab $CASLAB up in $((SECONDS - began)) s"

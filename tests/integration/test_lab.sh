@@ -23,6 +23,20 @@ etc_sums >"$OUT/etc.before"
 
 check_cmd "wbxml.py's code pages equal libwbxml's (xml2wbxml)" 0 "" -- "$CL_PY" scripts/lab/wbxml.py --check
 make -s lab-bins >/dev/null || tap_fail "make lab-bins"
+
+# The lab's loopback ports stay out of the kernel's ephemeral range, and
+# a port someone else holds stops the set-up at once, by name.
+read -r eph_lo eph_hi </proc/sys/net/ipv4/ip_local_port_range
+in_range=$(for p in "${CL_PORTS[@]}"; do [ "$p" -lt "$eph_lo" ] || [ "$p" -gt "$eph_hi" ] || echo "$p"; done)
+check_eq "no lab port in the ephemeral range $eph_lo-$eph_hi" "" "$in_range"
+"$CL_PY" -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); time.sleep(30)' "$CL_PORT_PG" &
+holder=$!
+for _ in $(seq 50); do ss -Hltn "( sport = :$CL_PORT_PG )" | grep -q . && break; sleep 0.1; done
+check_cmd "a taken port stops the set-up, by name" 1 "port $CL_PORT_PG, which lab $CASLAB uses, is taken" -- caslab_up
+kill "$holder"; wait "$holder" 2>/dev/null
+check_eq "the refused set-up left no namespace" "" "$(ip netns list | grep -F "$CASLAB" || true)"
+
 if caslab_up 2>"$OUT/up.log"; then
 	tap_ok "the lab comes up (CAS daemons, proxy, Prometheus)"
 else
