@@ -25,8 +25,12 @@
 #define CAS_IP_OFFSET_MASK	  0x1fff
 #define CAS_IP_MORE_FRAGMENTS	  0x2000
 #define CAS_IPV6_FRAG_OFFSET_MASK 0xfff8
+#define CAS_TCP_FIN		  0x01
 #define CAS_TCP_SYN		  0x02
+#define CAS_TCP_RST		  0x04
 #define CAS_TCP_ACK		  0x10
+#define CAS_TCP_ECE		  0x40
+#define CAS_TCP_CWR		  0x80
 
 /* What the policy needs to know about a TCP or UDP packet. */
 struct cas_packet {
@@ -37,6 +41,12 @@ struct cas_packet {
 	__u16 dport; /* host order */
 	__u8 src_mac[6];
 	__u8 src[16]; /* IPv4 uses the first four bytes */
+	__u8 dst[16];
+	__be16 sport; /* network order: the SYN proxy hands it on as is */
+	__u16 l3_off; /* the IP header, from the frame's start */
+	__u16 l4_off; /* the TCP or UDP header */
+	__u8 tcp_hdr_len;
+	__u8 pad;
 	/*
 	 * The L4 payload (TLS records) as an offset into the frame and a
 	 * length to the end of the IP datagram: scalars, not packet pointers,
@@ -120,7 +130,10 @@ static __always_inline int cas_parse_l4(void *data, void *l4, void *l4_end,
 			return CAS_REASON_MALFORMED;
 		pkt->proto = CAS_PROTO_TCP;
 		pkt->dport = bpf_ntohs(tcp->dest);
+		pkt->sport = tcp->source;
 		pkt->tcp_flags = ((__u8 *)tcp)[13];
+		pkt->tcp_hdr_len = hdr_len;
+		pkt->l4_off = l4 - data;
 		pkt->payload_off = l4 + hdr_len - data;
 		pkt->payload_len = l4_end - (l4 + hdr_len);
 		return CAS_PARSE_TO_POLICY;
@@ -159,7 +172,9 @@ static __always_inline int cas_parse_ipv4(void *data, void *l3, void *data_end,
 
 	pkt->family = CAS_AF_INET;
 	pkt->ttl = ip->ttl;
+	pkt->l3_off = l3 - data;
 	__builtin_memcpy(pkt->src, &ip->saddr, 4);
+	__builtin_memcpy(pkt->dst, &ip->daddr, 4);
 
 	frag = bpf_ntohs(ip->frag_off);
 	/*
@@ -209,7 +224,9 @@ static __always_inline int cas_parse_ipv6(void *data, void *l3, void *data_end,
 
 	pkt->family = CAS_AF_INET6;
 	pkt->ttl = ip6->hop_limit;
+	pkt->l3_off = l3 - data;
 	__builtin_memcpy(pkt->src, &ip6->saddr, 16);
+	__builtin_memcpy(pkt->dst, &ip6->daddr, 16);
 
 	nexthdr = ip6->nexthdr;
 	cursor = ip6 + 1;

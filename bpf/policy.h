@@ -11,6 +11,7 @@
 #include "maps.h"
 #include "parse.h"
 #include "ratelimit.h"
+#include "synproxy.h"
 #include "tls.h"
 
 struct cas_verdict {
@@ -194,29 +195,15 @@ static __always_inline int cas_identity_ok(const struct cas_rule *rule,
 	return 1;
 }
 
-/*
- * Handshake limits and the TLS floor, for an allowed TCP segment: a SYN
- * goes through the SYN buckets, a segment that begins a ClientHello
- * through the floor and the hello buckets, a SYN carrying a hello through
- * all of them, in that order.
- */
-static __always_inline __u32 cas_handshake(void *data, void *data_end,
-					   const struct cas_packet *pkt,
-					   __u32 rule_id,
-					   const struct cas_rule *rule,
-					   const struct cas_policy *policy)
+/* The TLS floor, then the hello buckets, for a segment that begins a hello. */
+static __always_inline __u32 cas_hello(void *data, void *data_end,
+				       const struct cas_packet *pkt,
+				       __u32 rule_id,
+				       const struct cas_rule *rule,
+				       const struct cas_policy *policy)
 {
-	__u32 reason;
 	__u16 version;
 
-	if (pkt->proto != CAS_PROTO_TCP)
-		return CAS_REASON_ALLOWED;
-	if ((pkt->tcp_flags & (CAS_TCP_SYN | CAS_TCP_ACK)) == CAS_TCP_SYN) {
-		reason = cas_limit_syn(pkt, rule_id, rule, policy);
-		/* A SYN may carry a hello too (TCP Fast Open): judge both. */
-		if (reason != CAS_REASON_ALLOWED)
-			return reason;
-	}
 	if (!cas_tls_client_hello(pkt, data, data_end, policy->min_tls,
 				  &version))
 		return CAS_REASON_ALLOWED;
@@ -224,6 +211,71 @@ static __always_inline __u32 cas_handshake(void *data, void *data_end,
 	if (policy->min_tls && version < policy->min_tls)
 		return CAS_REASON_TLS_VERSION;
 	return cas_limit_hello(rule_id, rule, policy);
+}
+
+/*
+ * The SYN proxy's part (synproxy.h): a SYN is answered and goes no
+ * further; a segment of a connection the host has goes on to the hello
+ * checks; any other segment must return a valid cookie, and is then a
+ * completed handshake, which the SYN buckets count (a forger cannot make
+ * one). Both sentinels say "go on to the hello checks".
+ */
+#define CAS_SYNPROXY_KNOWN     (-1) /* a connection the host has */
+#define CAS_SYNPROXY_COMPLETED (-2) /* a valid cookie, within the limits */
+
+static __always_inline int
+cas_synproxy(struct xdp_md *ctx, const struct cas_packet *pkt, __u32 rule_id,
+	     const struct cas_rule *rule, const struct cas_policy *policy)
+{
+	__u32 reason;
+
+	/* Only a pure SYN is answered: Linux drops SYN+FIN and SYN+RST. */
+	if ((pkt->tcp_flags & (CAS_TCP_SYN | CAS_TCP_ACK | CAS_TCP_RST |
+			       CAS_TCP_FIN)) == CAS_TCP_SYN)
+		return cas_synproxy_syn(ctx, pkt, policy);
+	if (cas_has_connection(ctx, pkt))
+		return CAS_SYNPROXY_KNOWN;
+	if (!cas_cookie_valid(ctx, pkt))
+		return CAS_REASON_COOKIE_INVALID;
+	reason = cas_limit_syn(pkt, rule_id, rule, policy);
+	return reason == CAS_REASON_ALLOWED ? CAS_SYNPROXY_COMPLETED : reason;
+}
+
+/*
+ * Handshake limits and the TLS floor, for an allowed TCP segment: a SYN
+ * goes through the SYN buckets (with the SYN proxy on: is answered), a
+ * segment that begins a ClientHello through the floor and the hello
+ * buckets, a SYN carrying a hello through all of them, in that order.
+ */
+static __always_inline __u32 cas_handshake(struct xdp_md *ctx,
+					   const struct cas_packet *pkt,
+					   __u32 rule_id,
+					   const struct cas_rule *rule,
+					   const struct cas_policy *policy)
+{
+	int completed = 0;
+	__u32 reason;
+
+	if (pkt->proto != CAS_PROTO_TCP)
+		return CAS_REASON_ALLOWED;
+	if (policy->flags & CAS_POLICY_SYN_PROXY) {
+		int step = cas_synproxy(ctx, pkt, rule_id, rule, policy);
+
+		if (step >= 0)
+			return step;
+		completed = step == CAS_SYNPROXY_COMPLETED;
+	} else if ((pkt->tcp_flags & (CAS_TCP_SYN | CAS_TCP_ACK)) ==
+		   CAS_TCP_SYN) {
+		reason = cas_limit_syn(pkt, rule_id, rule, policy);
+		/* A SYN may carry a hello too (TCP Fast Open): judge both. */
+		if (reason != CAS_REASON_ALLOWED)
+			return reason;
+	}
+	reason = cas_hello((void *)(long)ctx->data, (void *)(long)ctx->data_end,
+			   pkt, rule_id, rule, policy);
+	if (reason == CAS_REASON_ALLOWED && completed)
+		return CAS_REASON_COOKIE_VALID;
+	return reason;
 }
 
 /*
@@ -281,10 +333,10 @@ __attribute__((noinline)) int cas_decide(struct xdp_md *ctx, __u32 gen,
 		verdict->reason = CAS_REASON_SPOOFED;
 		return 0;
 	}
-	verdict->reason = cas_handshake((void *)(long)ctx->data,
-					(void *)(long)ctx->data_end, pkt,
-					rule_id, rule, policy);
-	if (verdict->reason == CAS_REASON_ALLOWED)
+	verdict->reason = cas_handshake(ctx, pkt, rule_id, rule, policy);
+	/* The rule's counters: what it let through to the host. */
+	if (verdict->reason == CAS_REASON_ALLOWED ||
+	    verdict->reason == CAS_REASON_COOKIE_VALID)
 		verdict->rule_id = rule_id;
 	return 0;
 }

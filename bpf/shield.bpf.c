@@ -22,6 +22,7 @@ SEC("xdp")
 int cas_shield(struct xdp_md *ctx)
 {
 	struct cas_verdict verdict = { .rule_id = CAS_NO_RULE };
+	__u64 bytes = ctx->data_end - ctx->data;
 	const struct cas_settings *settings;
 	const struct cas_policy *policy;
 	struct cas_packet pkt = {};
@@ -42,7 +43,7 @@ int cas_shield(struct xdp_md *ctx)
 		cas_decide(ctx, gen, policy, &pkt, &verdict);
 	else
 		verdict.reason = reason;
-	return cas_record(ctx, policy, &verdict);
+	return cas_record(policy, &verdict, bytes);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -10,17 +10,17 @@
 #include "maps.h"
 #include "policy.h"
 
-static __always_inline int cas_reason_drops(__u32 reason)
+static __always_inline int cas_reason_kind(__u32 reason)
 {
 	/* Folded to a constant per call site after inlining. */
 	switch (reason) {
-#define CAS_DROP_CASE(id, name, kind) \
+#define CAS_KIND_CASE(id, name, kind) \
 	case CAS_REASON_##id:         \
-		return kind == CAS_VERDICT_DROP;
-		CAS_REASONS(CAS_DROP_CASE)
-#undef CAS_DROP_CASE
+		return kind;
+		CAS_REASONS(CAS_KIND_CASE)
+#undef CAS_KIND_CASE
 	}
-	return 1; /* an unknown reason fails closed */
+	return CAS_VERDICT_DROP; /* an unknown reason fails closed */
 }
 
 static __always_inline void cas_count(void *map, __u32 index, __u64 bytes)
@@ -33,20 +33,29 @@ static __always_inline void cas_count(void *map, __u32 index, __u64 bytes)
 	}
 }
 
-static __always_inline int cas_record(struct xdp_md *ctx,
-				      const struct cas_policy *policy,
-				      const struct cas_verdict *verdict)
+/*
+ * bytes is the frame's length as it arrived, read before the decision: an
+ * answered SYN leaves as a SYN-ACK of another length, and the counters
+ * count what the shield received.
+ */
+static __always_inline int cas_record(const struct cas_policy *policy,
+				      const struct cas_verdict *verdict,
+				      __u64 bytes)
 {
-	__u64 bytes = ctx->data_end - ctx->data;
+	int kind = cas_reason_kind(verdict->reason);
 	__u32 action = CAS_ACTION_PASS;
 
-	if (cas_reason_drops(verdict->reason))
+	if (kind == CAS_VERDICT_DROP)
 		action = policy->monitor ? CAS_ACTION_WOULD_DROP :
 					   CAS_ACTION_DROP;
+	else if (kind == CAS_VERDICT_TX)
+		action = CAS_ACTION_TX;
 	cas_count(&cas_stats, CAS_STATS_INDEX(verdict->reason, action), bytes);
 	if (verdict->rule_id != CAS_NO_RULE)
 		cas_count(&cas_rule_stats, verdict->rule_id, bytes);
-	return action == CAS_ACTION_DROP ? XDP_DROP : XDP_PASS;
+	if (action == CAS_ACTION_DROP)
+		return XDP_DROP;
+	return action == CAS_ACTION_TX ? XDP_TX : XDP_PASS;
 }
 
 #endif /* CAS_STATS_H */

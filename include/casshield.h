@@ -31,18 +31,23 @@
 
 /*
  * Actions: what happened to a packet. WOULD_DROP is a drop that monitor mode
- * turned into a pass. Append only; never renumber (metric labels).
+ * turned into a pass; TX is a packet answered in place (the SYN proxy's
+ * SYN-ACK). Append only; never renumber (metric labels).
  */
-#define CAS_ACTIONS(X)  \
-	X(PASS, "pass") \
-	X(DROP, "drop") \
-	X(WOULD_DROP, "would_drop")
+#define CAS_ACTIONS(X)              \
+	X(PASS, "pass")             \
+	X(DROP, "drop")             \
+	X(WOULD_DROP, "would_drop") \
+	X(TX, "tx")
 
 /*
- * Reasons: why. The third column says whether the reason passes or drops a
- * packet; a dropping reason is counted as would_drop in monitor mode.
- * Append only; never renumber: the numbers index pinned counters and the
- * names are Prometheus label values.
+ * Reasons: why. The third column says whether the reason passes, drops or
+ * answers a packet; a dropping reason is counted as would_drop in monitor
+ * mode. Append only; never renumber: the numbers index pinned counters and
+ * the names are Prometheus label values. The last four are the SYN proxy's
+ * (docs/synproxy.md): a SYN answered with a cookie, a SYN refused by the
+ * SYN-ACK cap, a segment of no connection whose cookie is wrong, and the
+ * ACK of a completed handshake (valid cookie) handed to netfilter.
  */
 #define CAS_REASONS(X)                                          \
 	X(ALLOWED, "allowed", CAS_VERDICT_PASS)                 \
@@ -56,9 +61,13 @@
 	X(SYN_RATE_GLOBAL, "syn_rate_global", CAS_VERDICT_DROP) \
 	X(HELLO_RATE, "hello_rate", CAS_VERDICT_DROP)           \
 	X(TLS_VERSION, "tls_version", CAS_VERDICT_DROP)         \
-	X(SPOOFED, "spoofed", CAS_VERDICT_DROP)
+	X(SPOOFED, "spoofed", CAS_VERDICT_DROP)                 \
+	X(SYN_COOKIE_SENT, "syn_cookie_sent", CAS_VERDICT_TX)   \
+	X(SYN_COOKIE_RATE, "syn_cookie_rate", CAS_VERDICT_DROP) \
+	X(COOKIE_INVALID, "cookie_invalid", CAS_VERDICT_DROP)   \
+	X(COOKIE_VALID, "cookie_valid", CAS_VERDICT_PASS)
 
-enum cas_verdict_kind { CAS_VERDICT_PASS, CAS_VERDICT_DROP };
+enum cas_verdict_kind { CAS_VERDICT_PASS, CAS_VERDICT_DROP, CAS_VERDICT_TX };
 
 #define CAS_ENUM_ACTION(id, name) CAS_ACTION_##id,
 enum cas_action { CAS_ACTIONS(CAS_ENUM_ACTION) CAS_ACTION_COUNT };
@@ -152,10 +161,10 @@ _Static_assert(sizeof(struct cas_counter) == 16, "cas_counter layout");
 enum cas_attach_mode { CAS_MODE_NATIVE, CAS_MODE_SKB };
 
 /* TLS versions as they appear on the wire; 0 = no floor. */
-#define CAS_TLS_1_0	0x0301
-#define CAS_TLS_1_1	0x0302
-#define CAS_TLS_1_2	0x0303
-#define CAS_TLS_1_3	0x0304
+#define CAS_TLS_1_0		0x0301
+#define CAS_TLS_1_1		0x0302
+#define CAS_TLS_1_2		0x0303
+#define CAS_TLS_1_3		0x0304
 
 /*
  * The ruleset exists in two generations: ports, prefix maps, prefilter and
@@ -165,20 +174,44 @@ enum cas_attach_mode { CAS_MODE_NATIVE, CAS_MODE_SKB };
  * `apply` fills the other one and flips the index in one word, so no
  * packet ever sees a half-applied ruleset (docs/config.md).
  */
-#define CAS_GENERATIONS 2
+#define CAS_GENERATIONS		2
+
+#define CAS_POLICY_SYN_PROXY	(1u << 0) /* cas_policy.flags */
+
+/*
+ * The SYN proxy's defaults (docs/synproxy.md). The cap bounds the SYN-ACKs
+ * the interface sends in all: it is there against reflection, and high
+ * enough that a flood must outrun it before real SYNs go unanswered. The
+ * MSS and window scale are what the SYN-ACKs advertise; the nftables
+ * synproxy rule the shield installs says the same. The MSS follows the
+ * interface's MTU at load (MTU - 40 for IPv4, MTU - 60 for IPv6).
+ */
+#define CAS_SYNACK_RATE_DEFAULT 1000000
+#define CAS_SYNPROXY_WSCALE	7
+#define CAS_SYNPROXY_TTL	64
 
 /* cas_policy: array indexed by generation. */
 struct cas_policy {
 	__u32 monitor; /* 1: count drops as would_drop, pass them */
-	/* global handshake limits, per second; 0 = unlimited */
+	/*
+	 * global handshake limits, per second; 0 = unlimited. With the SYN
+	 * proxy on, SYN limits count completed handshakes (valid cookies).
+	 */
 	__u32 syn_rate;
 	__u32 syn_burst;
 	__u32 hello_rate;
 	__u32 hello_burst;
 	__u16 min_tls; /* CAS_TLS_*, 0 = off */
-	__u16 pad;
+	__u16 flags;   /* CAS_POLICY_* */
+	/* the SYN proxy: the cap on SYN-ACKs sent, per second; 0 = none */
+	__u32 synack_rate;
+	__u32 synack_burst;
+	__u16 mss4; /* the MSS the SYN-ACKs advertise, IPv4 and IPv6 */
+	__u16 mss6;
+	__u8 wscale; /* the window scale they advertise */
+	__u8 pad[3];
 };
-_Static_assert(sizeof(struct cas_policy) == 24, "cas_policy layout");
+_Static_assert(sizeof(struct cas_policy) == 40, "cas_policy layout");
 
 /*
  * cas_prefilter: array indexed by generation, per family a map of the
@@ -280,8 +313,9 @@ _Static_assert(sizeof(struct cas_rule_buckets) == 16,
 struct cas_global_buckets { /* cas_global_gcra: one element */
 	__u64 syn_tat;
 	__u64 hello_tat;
+	__u64 synack_tat; /* the SYN proxy's cap */
 };
-_Static_assert(sizeof(struct cas_global_buckets) == 16,
+_Static_assert(sizeof(struct cas_global_buckets) == 24,
 	       "cas_global_buckets layout");
 
 #endif /* CASSHIELD_H */

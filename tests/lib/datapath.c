@@ -152,6 +152,8 @@ __u32 dp_counted_action(__u32 xdp, enum cas_reason reason)
 {
 	if (xdp == XDP_DROP)
 		return CAS_ACTION_DROP;
+	if (xdp == XDP_TX)
+		return CAS_ACTION_TX;
 	return cas_reason_kinds[reason] == CAS_VERDICT_DROP ?
 		       CAS_ACTION_WOULD_DROP :
 		       CAS_ACTION_PASS;

@@ -56,15 +56,22 @@ static size_t build_l4(const struct frame_spec *spec, __u8 *p)
 	switch (proto) {
 	case IPPROTO_TCP: {
 		struct tcphdr *tcp = (struct tcphdr *)p;
+		size_t opts = (spec->tcp_opts_len + 3) & ~3u; /* EOL padded */
 
-		memset(tcp, 0, sizeof(*tcp));
+		memset(tcp, 0, sizeof(*tcp) + opts);
 		tcp->source = htons(spec->sport ? spec->sport : 40000);
 		tcp->dest = htons(spec->dport);
-		tcp->seq = htonl(1);
-		tcp->doff = spec->tcp_doff ? spec->tcp_doff : 5;
+		tcp->seq = htonl(spec->seq ? spec->seq : 1);
+		tcp->ack_seq = htonl(spec->ack_seq);
+		tcp->doff = 5 + opts / 4;
+		if (spec->tcp_doff)
+			tcp->doff = spec->tcp_doff;
 		p[13] = spec->tcp_flags ? spec->tcp_flags : 0x02;
 		tcp->window = htons(65535);
-		hdr = sizeof(*tcp);
+		if (spec->tcp_opts_len)
+			memcpy(p + sizeof(*tcp), spec->tcp_opts,
+			       spec->tcp_opts_len);
+		hdr = sizeof(*tcp) + opts;
 		break;
 	}
 	case IPPROTO_UDP: {

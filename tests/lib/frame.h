@@ -27,6 +27,10 @@ struct frame_spec {
 	__u8 l4;		 /* IPPROTO_TCP (default when 0), UDP, ICMP, ... */
 	__u16 sport, dport;	 /* sport 0: 40000 */
 	__u8 tcp_flags;		 /* 0: SYN */
+	__u32 seq;		 /* TCP sequence number; 0: 1 */
+	__u32 ack_seq;		 /* TCP acknowledgment number */
+	const __u8 *tcp_opts;	 /* TCP options, as on the wire */
+	unsigned int tcp_opts_len; /* 0 .. 40; padded with EOL to 4 */
 	__u8 icmp_type;
 	unsigned int payload_len;
 	const __u8 *payload; /* NULL: payload_len bytes of 0xab */
