@@ -51,7 +51,7 @@ TEST_LIB   := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/lib/*.c))
 TEST_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/unit_*.c))
 # Unit tests that need no root and no BPF: `make test-unit` runs them as is.
 PURE_TESTS := $(BUILD)/tests/unit_values $(BUILD)/tests/unit_plan $(BUILD)/tests/unit_config \
-              $(BUILD)/tests/unit_rollback
+              $(BUILD)/tests/unit_rollback $(BUILD)/tests/unit_synproxy_nft
 
 .DELETE_ON_ERROR:
 # A test's object is only reached through the pattern rule above it, so make
@@ -59,7 +59,14 @@ PURE_TESTS := $(BUILD)/tests/unit_values $(BUILD)/tests/unit_plan $(BUILD)/tests
 .SECONDARY: $(patsubst $(BUILD)/tests/%,$(BUILD)/tests/unit/%.o,$(TEST_BINS)) $(TEST_LIB)
 .PHONY: all check check-host check-vm demo bench install uninstall clean deps format format-check test-unit san analyze deb deb-next
 
-all: $(BUILD)/casshield $(TEST_BINS)
+# The suites' own XDP program (tests/bpf/xdp_pass.bpf.c), for veth peers.
+TEST_BPF   := $(BUILD)/tests/xdp_pass.bpf.o
+
+all: $(BUILD)/casshield $(TEST_BINS) $(TEST_BPF)
+
+$(BUILD)/tests/%.bpf.o: tests/bpf/%.bpf.c
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/shield.bpf.o: bpf/shield.bpf.c
 	@mkdir -p $(@D)

@@ -135,12 +135,10 @@ static void fill_verdicts(struct cas_metric_iface *iface)
 
 	iface->verdict_count = 0;
 	for (i = 0; i < CAS_REASON_COUNT; i++) {
-		bool drops = cas_reason_kinds[i] == CAS_VERDICT_DROP;
-		__u32 actions[2] = { drops ? CAS_ACTION_DROP : CAS_ACTION_PASS,
-				     CAS_ACTION_WOULD_DROP };
-		size_t a;
+		__u32 actions[2];
+		size_t a, n = cas_reason_actions(i, actions);
 
-		for (a = 0; a < (drops ? 2u : 1u); a++) {
+		for (a = 0; a < n; a++) {
 			struct cas_verdict_count *v =
 				&iface->verdicts[iface->verdict_count];
 
@@ -223,7 +221,8 @@ static void test_render(void)
 	{
 		static const char *const families[] = {
 			"casshield_build_info", "casshield_attached",
-			"casshield_monitor_mode", "casshield_rules",
+			"casshield_monitor_mode", "casshield_syn_proxy",
+			"casshield_rules",
 			"casshield_packets_total", "casshield_bytes_total",
 			"casshield_rule_packets_total", "casshield_rule_bytes_total",
 		};

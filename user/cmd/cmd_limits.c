@@ -18,6 +18,9 @@ static int cas_limits_json(FILE *out, const char *ifname,
 	cas_json_set_u64(obj, "hello_rate", s->hello_rate);
 	cas_json_set_u64(obj, "hello_burst", s->hello_burst);
 	cas_json_set_string(obj, "min_tls", cas_tls_version_name(s->min_tls));
+	cas_json_set_bool(obj, "syn_proxy", s->flags & CAS_POLICY_SYN_PROXY);
+	cas_json_set_u64(obj, "synack_rate", s->synack_rate);
+	cas_json_set_u64(obj, "synack_burst", s->synack_burst);
 	return cas_json_print(out, obj);
 }
 
@@ -32,6 +35,12 @@ static void cas_limits_text(FILE *out, const char *ifname,
 	fprintf(out, "  hello:   rate %u, burst %u\n", s->hello_rate,
 		s->hello_burst);
 	fprintf(out, "  min TLS: %s\n", cas_tls_version_name(s->min_tls));
+	/* With the SYN proxy on, the syn buckets count completed handshakes. */
+	fprintf(out, "  SYN proxy: %s; SYN-ACKs: rate %u, burst %u\n",
+		s->flags & CAS_POLICY_SYN_PROXY ?
+			"on (syn limits count completed handshakes)" :
+			"off",
+		s->synack_rate, s->synack_burst);
 }
 
 /* New global (rate, burst) from the options and the current values. */
@@ -72,7 +81,7 @@ static int cas_parse_min_tls(const char *text, void *target, char *err)
 
 struct cas_limits_args {
 	const char *ifname;
-	struct cas_bucket_args syn, hello;
+	struct cas_bucket_args syn, hello, synack;
 	struct cas_tls_opt min_tls;
 	bool json;
 };
@@ -83,6 +92,8 @@ static const struct cas_opt cas_limits_set_opts[] = {
 		       "SYNs/s on the interface (0: unlimited)", 0),
 	CAS_OPT_BUCKET(struct cas_limits_args, hello, "hello",
 		       "TLS ClientHellos/s on the interface (0: unlimited)", 0),
+	CAS_OPT_BUCKET(struct cas_limits_args, synack, "synack",
+		       "SYN-ACKs/s the SYN proxy sends (0: no cap)", 0),
 	{ .name = "min-tls",
 	  .kind = CAS_OPT_CUSTOM,
 	  .parse = cas_parse_min_tls,
@@ -129,7 +140,9 @@ static int cas_limits_write(struct cas_iface *iface,
 	if (cas_merge_bucket("syn", &args->syn, &settings.syn_rate,
 			     &settings.syn_burst) ||
 	    cas_merge_bucket("hello", &args->hello, &settings.hello_rate,
-			     &settings.hello_burst))
+			     &settings.hello_burst) ||
+	    cas_merge_bucket("synack", &args->synack, &settings.synack_rate,
+			     &settings.synack_burst))
 		return CAS_EXIT_USAGE;
 	if (args->min_tls.given)
 		settings.min_tls = args->min_tls.version;
@@ -154,6 +167,7 @@ static int cas_limits_set(int argc, char **argv)
 		return err;
 	if (!args.syn.rate.given && !args.syn.burst.given &&
 	    !args.hello.rate.given && !args.hello.burst.given &&
+	    !args.synack.rate.given && !args.synack.burst.given &&
 	    !args.min_tls.given) {
 		cas_err("limits set: nothing to set (see 'casshield limits --help')");
 		return CAS_EXIT_USAGE;

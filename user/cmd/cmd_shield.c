@@ -9,6 +9,7 @@
 #include "json_print.h"
 #include "rules.h"
 #include "shield.h"
+#include "synproxy.h"
 
 /* --mode native|skb */
 static int cas_parse_mode(const char *text, void *target, char *err)
@@ -45,6 +46,10 @@ static const struct cas_opt cas_load_opts[] = {
 	  .kind = CAS_OPT_FLAG,
 	  .offset = offsetof(struct cas_load_options, monitor),
 	  .help = "drop nothing; count would_drop instead" },
+	{ .name = "syn-proxy",
+	  .kind = CAS_OPT_FLAG,
+	  .offset = offsetof(struct cas_load_options, synproxy),
+	  .help = "answer SYNs to the protected TCP ports with cookies" },
 	{ .name = "max-rules",
 	  .kind = CAS_OPT_U32,
 	  .offset = offsetof(struct cas_load_options, max_rules),
@@ -116,6 +121,7 @@ struct cas_status {
 	struct cas_policy policy;
 	struct cas_port_list ports;
 	size_t rules_v4, rules_v6;
+	struct cas_synproxy_status synproxy; /* the nftables side */
 };
 
 static int cas_status_read(const char *ifname, struct cas_status *status)
@@ -152,7 +158,30 @@ static int cas_status_read(const char *ifname, struct cas_status *status)
 			status->rules_v6++;
 	}
 	free(entries);
+	/* No nft here reads as "no table": status still reports the rest. */
+	if (cas_synproxy_status(ifname, &status->synproxy, errbuf))
+		memset(&status->synproxy, 0, sizeof(status->synproxy));
 	return CAS_EXIT_OK;
+}
+
+static struct json_object *
+cas_status_synproxy_json(const char *ifname, const struct cas_status *status)
+{
+	struct json_object *obj = json_object_new_object();
+	const struct cas_policy *p = &status->policy;
+	char table[128];
+
+	cas_synproxy_table(ifname, table, sizeof(table));
+	cas_json_set_bool(obj, "enabled", p->flags & CAS_POLICY_SYN_PROXY);
+	cas_json_set_string(obj, "table", table);
+	cas_json_set_bool(obj, "table_present", status->synproxy.table);
+	cas_json_set_bool(obj, "tcp_loose_off", status->synproxy.loose_off);
+	cas_json_set_u64(obj, "synack_rate", p->synack_rate);
+	cas_json_set_u64(obj, "synack_burst", p->synack_burst);
+	cas_json_set_u64(obj, "mss4", p->mss4);
+	cas_json_set_u64(obj, "mss6", p->mss6);
+	cas_json_set_u64(obj, "wscale", p->wscale);
+	return obj;
 }
 
 static struct json_object *cas_status_json(const char *ifname,
@@ -178,7 +207,31 @@ static struct json_object *cas_status_json(const char *ifname,
 	cas_json_set_u64(obj, "loaded_at", status->settings.loaded_at);
 	snprintf(pin_dir, sizeof(pin_dir), "%s/%s", CAS_PIN_ROOT, ifname);
 	cas_json_set_string(obj, "pin_dir", pin_dir);
+	json_object_object_add(obj, "syn_proxy",
+			       cas_status_synproxy_json(ifname, status));
 	return obj;
+}
+
+static void cas_status_synproxy_text(FILE *out, const char *ifname,
+				     const struct cas_status *status)
+{
+	const struct cas_policy *p = &status->policy;
+	char table[128];
+
+	if (!(p->flags & CAS_POLICY_SYN_PROXY)) {
+		fputs("  SYN proxy: off\n", out);
+		return;
+	}
+	cas_synproxy_table(ifname, table, sizeof(table));
+	fprintf(out,
+		"  SYN proxy: on, SYN-ACKs at most %u/s (burst %u), MSS %u/%u, wscale %u\n",
+		p->synack_rate, p->synack_burst, p->mss4, p->mss6, p->wscale);
+	fprintf(out,
+		"  nftables: table inet %s %s, nf_conntrack_tcp_loose %s\n",
+		table,
+		status->synproxy.table ? "present" :
+					 "MISSING (run 'casshield apply')",
+		status->synproxy.loose_off ? "0" : "NOT 0");
 }
 
 static void cas_status_text(FILE *out, const char *ifname,
@@ -203,6 +256,7 @@ static void cas_status_text(FILE *out, const char *ifname,
 	fprintf(out, "  program id %u, link id %u, pinned in %s/%s\n",
 		status->attachment.prog_id, status->attachment.link_id,
 		CAS_PIN_ROOT, ifname);
+	cas_status_synproxy_text(out, ifname, status);
 }
 
 struct cas_status_args {

@@ -27,6 +27,8 @@
 #include "common.h"
 #include "generation.h"
 #include "rules.h"
+#include "shield.h"
+#include "synproxy.h"
 
 static void cas_report_rule(FILE *report, const char *ifname, char sign,
 			    const struct cas_rule *rule)
@@ -46,7 +48,10 @@ static int cas_policy_equal(const struct cas_policy *a,
 {
 	return a->monitor == b->monitor && a->syn_rate == b->syn_rate &&
 	       a->syn_burst == b->syn_burst && a->hello_rate == b->hello_rate &&
-	       a->hello_burst == b->hello_burst && a->min_tls == b->min_tls;
+	       a->hello_burst == b->hello_burst && a->min_tls == b->min_tls &&
+	       a->flags == b->flags && a->synack_rate == b->synack_rate &&
+	       a->synack_burst == b->synack_burst && a->mss4 == b->mss4 &&
+	       a->mss6 == b->mss6 && a->wscale == b->wscale;
 }
 
 static void cas_policy_of(const struct cas_config_iface *want,
@@ -60,6 +65,9 @@ static void cas_policy_of(const struct cas_config_iface *want,
 		.hello_burst = want->limits.hello_burst,
 		.min_tls = want->limits.min_tls,
 	};
+	cas_synproxy_policy(want->name, want->synproxy,
+			    want->limits.synack_rate, want->limits.synack_burst,
+			    policy);
 }
 
 /* The file's rules as the maps hold them: a port mask, in use. */
@@ -109,10 +117,12 @@ static void cas_ruleset_report(const struct cas_gen_switch *sw,
 	}
 	if (!cas_policy_equal(&sw->live_policy, p))
 		fprintf(report,
-			"%s: monitor %s, limits syn %u/s burst %u, hello %u/s burst %u, min TLS %s\n",
+			"%s: monitor %s, limits syn %u/s burst %u, hello %u/s burst %u, min TLS %s, SYN proxy %s (SYN-ACKs %u/s burst %u)\n",
 			want->name, p->monitor ? "on" : "off", p->syn_rate,
 			p->syn_burst, p->hello_rate, p->hello_burst,
-			cas_tls_version_name(p->min_tls));
+			cas_tls_version_name(p->min_tls),
+			p->flags & CAS_POLICY_SYN_PROXY ? "on" : "off",
+			p->synack_rate, p->synack_burst);
 }
 
 /*
@@ -180,6 +190,11 @@ static int cas_apply_precheck(const struct cas_config *config, char *err)
 	for (i = 0; i < config->iface_count; i++) {
 		const struct cas_config_iface *want = &config->ifaces[i];
 
+		if (want->synproxy && (ret = cas_synproxy_supported(err))) {
+			snprintf(err + strlen(err), CAS_ERRBUF - strlen(err),
+				 " (nothing was changed)");
+			return ret;
+		}
 		if (!if_nametoindex(want->name)) {
 			snprintf(err, CAS_ERRBUF,
 				 "no such interface: %s (nothing was changed)",
@@ -212,6 +227,40 @@ static int cas_apply_precheck(const struct cas_config *config, char *err)
 	return 0;
 }
 
+/*
+ * A shielded interface's ruleset with its SYN proxy table around it: the
+ * table goes in before the flip that turns the proxy on (the cookie ACKs
+ * the program then passes need SYNPROXY), comes out after the flip that
+ * turns it off, and a failed apply takes out a table it put in.
+ */
+static int cas_apply_synproxy(const struct cas_maps *maps,
+			      const struct cas_config_iface *want, FILE *report,
+			      struct cas_apply_counts *counts, char *err)
+{
+	struct cas_policy live, policy;
+	char ignored[CAS_ERRBUF];
+	int ret;
+
+	ret = cas_policy_read_active(maps, &live);
+	if (ret) {
+		snprintf(err, CAS_ERRBUF, "cannot read the settings of %s: %s",
+			 want->name, strerror(-ret));
+		return ret;
+	}
+	cas_policy_of(want, &policy);
+	if (want->synproxy) {
+		ret = cas_synproxy_sync(want->name, &want->ports, &policy, err);
+		if (ret)
+			return ret;
+	}
+	ret = cas_apply_ruleset(maps, want, report, counts, err);
+	if (!ret && !want->synproxy)
+		ret = cas_synproxy_sync(want->name, &want->ports, &policy, err);
+	else if (ret && want->synproxy && !(live.flags & CAS_POLICY_SYN_PROXY))
+		cas_synproxy_remove(want->name, ignored);
+	return ret;
+}
+
 /* One interface of the file: update it, or attach it with its ruleset. */
 static int cas_apply_iface(const struct cas_config_iface *want, FILE *report,
 			   struct cas_apply_counts *counts, char *err)
@@ -225,11 +274,13 @@ static int cas_apply_iface(const struct cas_config_iface *want, FILE *report,
 	struct cas_iface iface;
 	int ret;
 
+	opts.synproxy = want->synproxy;
 	if (cas_is_shielded(want->name)) {
 		ret = cas_iface_open(want->name, &iface, err);
 		if (ret)
 			return ret;
-		ret = cas_apply_ruleset(&iface.maps, want, report, counts, err);
+		ret = cas_apply_synproxy(&iface.maps, want, report, counts,
+					 err);
 		cas_iface_close(&iface);
 		return ret;
 	}
@@ -334,9 +385,15 @@ static int cas_snapshot_iface(const char *name, struct cas_config_iface *out,
 	policy = &live.live_policy;
 	out->mode = live.settings.attach_mode;
 	out->monitor = policy->monitor;
+	out->synproxy = policy->flags & CAS_POLICY_SYN_PROXY;
 	out->limits = (struct cas_config_limits){
-		policy->syn_rate,    policy->syn_burst, policy->hello_rate,
-		policy->hello_burst, policy->min_tls,
+		.syn_rate = policy->syn_rate,
+		.syn_burst = policy->syn_burst,
+		.hello_rate = policy->hello_rate,
+		.hello_burst = policy->hello_burst,
+		.synack_rate = policy->synack_rate,
+		.synack_burst = policy->synack_burst,
+		.min_tls = policy->min_tls,
 	};
 	out->ports = live.live_ports;
 	for (i = 0; i < live.live_count; i++) {

@@ -400,15 +400,18 @@ static int cas_load_rule(struct cas_walk *walk, const yaml_node_t *map,
 static int cas_load_limits(struct cas_walk *walk, const yaml_node_t *iface_map,
 			   const char *where, struct cas_config_limits *limits)
 {
-	static const char *const keys[] = { "syn_rate",	  "syn_burst",
-					    "hello_rate", "hello_burst",
-					    "min_tls",	  NULL };
+	static const char *const keys[] = { "syn_rate",	   "syn_burst",
+					    "hello_rate",  "hello_burst",
+					    "synack_rate", "synack_burst",
+					    "min_tls",	   NULL };
 	yaml_node_t *map = cas_get(walk, iface_map, "limits");
 	char inner[96], key[128], err[CAS_ERRBUF];
 	const yaml_node_t *node;
 	const char *value;
 
 	memset(limits, 0, sizeof(*limits));
+	limits->synack_rate = CAS_SYNACK_RATE_DEFAULT;
+	limits->synack_burst = CAS_SYNACK_RATE_DEFAULT;
 	if (!map)
 		return 0;
 	snprintf(inner, sizeof(inner), "%slimits", where);
@@ -419,7 +422,9 @@ static int cas_load_limits(struct cas_walk *walk, const yaml_node_t *iface_map,
 	if (cas_get_bucket(walk, map, "syn_rate", "syn_burst", inner,
 			   &limits->syn_rate, &limits->syn_burst) ||
 	    cas_get_bucket(walk, map, "hello_rate", "hello_burst", inner,
-			   &limits->hello_rate, &limits->hello_burst))
+			   &limits->hello_rate, &limits->hello_burst) ||
+	    cas_get_bucket(walk, map, "synack_rate", "synack_burst", inner,
+			   &limits->synack_rate, &limits->synack_burst))
 		return -EINVAL;
 	if (cas_get_scalar(walk, map, "min_tls", inner, &node, &value))
 		return -EINVAL;
@@ -521,9 +526,9 @@ static int cas_load_allow(struct cas_walk *walk, const yaml_node_t *map,
 static int cas_load_iface(struct cas_walk *walk, const yaml_node_t *map,
 			  unsigned int index, struct cas_config_iface *iface)
 {
-	static const char *const keys[] = { "name",  "mode",   "monitor",
-					    "ports", "limits", "allow",
-					    NULL };
+	static const char *const keys[] = { "name",  "mode",	 "monitor",
+					    "ports", "synproxy", "limits",
+					    "allow", NULL };
 	char where[64], err[CAS_ERRBUF];
 	int ret;
 
@@ -536,7 +541,8 @@ static int cas_load_iface(struct cas_walk *walk, const yaml_node_t *map,
 	snprintf(where, sizeof(where), "interfaces[%u].", index);
 	if (cas_load_iface_name(walk, map, where, iface) ||
 	    cas_load_iface_mode(walk, map, where, iface) ||
-	    cas_get_bool(walk, map, "monitor", where, &iface->monitor))
+	    cas_get_bool(walk, map, "monitor", where, &iface->monitor) ||
+	    cas_get_bool(walk, map, "synproxy", where, &iface->synproxy))
 		return -EINVAL;
 	ret = cas_get_ports(walk, map, where, &iface->ports);
 	if (ret < 0)
@@ -737,14 +743,18 @@ void cas_config_print(FILE *out, const struct cas_config *config)
 		const struct cas_config_iface *iface = &config->ifaces[i];
 		const struct cas_config_limits *l = &iface->limits;
 
-		fprintf(out, "interface %s: %s mode%s, ports ", iface->name,
+		fprintf(out, "interface %s: %s mode%s%s, ports ", iface->name,
 			iface->mode == CAS_MODE_SKB ? "skb" : "native",
-			iface->monitor ? ", monitor only" : "");
+			iface->monitor ? ", monitor only" : "",
+			iface->synproxy ? ", SYN proxy" : "");
 		cas_print_ports(out, &iface->ports);
 		fprintf(out,
 			"\n  limits: syn %u/s burst %u, hello %u/s burst %u, min TLS %s\n",
 			l->syn_rate, l->syn_burst, l->hello_rate,
 			l->hello_burst, cas_tls_version_name(l->min_tls));
+		if (iface->synproxy)
+			fprintf(out, "  SYN-ACKs: %u/s burst %u\n",
+				l->synack_rate, l->synack_burst);
 		for (j = 0; j < iface->rule_count; j++) {
 			const struct cas_config_rule *r = &iface->rules[j];
 			struct cas_prefix prefix = {
@@ -856,9 +866,11 @@ static void cas_write_iface(FILE *out, const struct cas_config_iface *iface)
 
 	fputs("  - name: ", out);
 	cas_write_quoted(out, iface->name);
-	fprintf(out, "\n    mode: %s\n    monitor: %s\n    ports: ",
+	fprintf(out,
+		"\n    mode: %s\n    monitor: %s\n    synproxy: %s\n    ports: ",
 		iface->mode == CAS_MODE_SKB ? "skb" : "native",
-		iface->monitor ? "true" : "false");
+		iface->monitor ? "true" : "false",
+		iface->synproxy ? "true" : "false");
 	cas_write_ports(out, &iface->ports);
 	fprintf(out, "\n    limits: {min_tls: \"%s\"",
 		cas_tls_version_name(l->min_tls));
@@ -866,6 +878,9 @@ static void cas_write_iface(FILE *out, const struct cas_config_iface *iface)
 			 l->syn_burst);
 	cas_write_bucket(out, "hello_rate", "hello_burst", l->hello_rate,
 			 l->hello_burst);
+	/* Always written: 0 (no cap) and the default differ. */
+	fprintf(out, ", synack_rate: %u, synack_burst: %u", l->synack_rate,
+		l->synack_burst);
 	/* "allow:" alone would read back as null, not a list. */
 	fputs(iface->rule_count ? "}\n    allow:\n" : "}\n    allow: []\n",
 	      out);

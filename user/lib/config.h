@@ -24,6 +24,8 @@ struct cas_config_rule {
 
 struct cas_config_limits {
 	__u32 syn_rate, syn_burst, hello_rate, hello_burst;
+	/* the SYN proxy's SYN-ACK cap; absent: CAS_SYNACK_RATE_DEFAULT */
+	__u32 synack_rate, synack_burst;
 	__u16 min_tls;
 };
 
@@ -31,6 +33,7 @@ struct cas_config_iface {
 	char name[IF_NAMESIZE];
 	enum cas_attach_mode mode;
 	bool monitor;
+	bool synproxy; /* answer SYNs on the protected TCP ports (synproxy.h) */
 	struct cas_port_list ports;
 	struct cas_config_limits limits;
 	struct cas_config_rule *rules;

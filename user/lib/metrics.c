@@ -443,6 +443,29 @@ static void cas_sample_end(struct cas_text *out, unsigned long long value)
 	cas_text_append(out, digits + at);
 }
 
+enum cas_switch { CAS_SWITCH_MONITOR, CAS_SWITCH_SYN_PROXY };
+
+/* A 0/1 gauge per readable interface: one of its policy's switches. */
+static void cas_render_switch(const struct cas_metrics_snapshot *snap,
+			      struct cas_text *out, const char *name,
+			      const char *help, enum cas_switch which)
+{
+	size_t i;
+
+	cas_family(out, name, "gauge", help);
+	for (i = 0; i < snap->count; i++) {
+		const struct cas_policy *p = &snap->ifaces[i].policy;
+
+		if (!snap->ifaces[i].readable)
+			continue;
+		cas_series_start(out, name, &snap->ifaces[i]);
+		cas_sample_end(out,
+			       which == CAS_SWITCH_MONITOR ?
+				       p->monitor != 0 :
+				       (p->flags & CAS_POLICY_SYN_PROXY) != 0);
+	}
+}
+
 static void cas_render_state(const struct cas_metrics_snapshot *snap,
 			     struct cas_text *out)
 {
@@ -471,17 +494,14 @@ static void cas_render_state(const struct cas_metrics_snapshot *snap,
 		cas_sample_end(out, iface->attachment.attached);
 	}
 
-	cas_family(
-		out, "casshield_monitor_mode", "gauge",
-		"1 when the shield only counts drops (would_drop) instead of dropping.");
-	for (i = 0; i < snap->count; i++) {
-		const struct cas_metric_iface *iface = &snap->ifaces[i];
-
-		if (!iface->readable)
-			continue;
-		cas_series_start(out, "casshield_monitor_mode", iface);
-		cas_sample_end(out, iface->policy.monitor ? 1 : 0);
-	}
+	cas_render_switch(
+		snap, out, "casshield_monitor_mode",
+		"1 when the shield only counts drops (would_drop) instead of dropping.",
+		CAS_SWITCH_MONITOR);
+	cas_render_switch(
+		snap, out, "casshield_syn_proxy",
+		"1 when SYNs to the protected TCP ports are answered with cookies.",
+		CAS_SWITCH_SYN_PROXY);
 
 	cas_family(out, "casshield_rules", "gauge",
 		   "Allow rules installed, by address family.");

@@ -21,6 +21,7 @@
 #include "kernel.h"
 #include "shield.h"
 #include "shield.skel.h"
+#include "synproxy.h"
 
 #ifndef BPF_FS_MAGIC
 #define BPF_FS_MAGIC 0xcafe4a11
@@ -275,9 +276,13 @@ int cas_shield_init_maps(const struct cas_maps *maps,
 		.loaded_at = time(NULL),
 	};
 	struct cas_policy policy = { .monitor = opts->monitor };
+	char name[IF_NAMESIZE] = "";
 	struct cas_gen_maps gen;
 	int err;
 
+	if_indextoname(ifindex, name); /* "" (MTU 1500) in unit tests */
+	cas_synproxy_policy(name, opts->synproxy, CAS_SYNACK_RATE_DEFAULT,
+			    CAS_SYNACK_RATE_DEFAULT, &policy);
 	cas_gen_maps(maps, 0, &gen);
 	err = cas_settings_write(maps, &settings);
 	if (!err)
@@ -304,6 +309,31 @@ static int cas_configure(struct shield_bpf *skel, const char *ifname,
 			 "cannot configure the shield of %s: %s", ifname,
 			 strerror(-ret));
 	return ret;
+}
+
+/*
+ * The SYN proxy's table for what the live generation says (the loader's
+ * options, or the ruleset an apply prepared), before the attach.
+ */
+static int cas_synproxy_load(const char *ifname, struct shield_bpf *skel,
+			     char *err)
+{
+	struct cas_port_list ports;
+	struct cas_policy policy;
+	struct cas_maps maps;
+	int ret;
+
+	ret = cas_maps_from_object(skel->obj, &maps);
+	if (!ret)
+		ret = cas_policy_read_active(&maps, &policy);
+	if (!ret)
+		ret = cas_ports_get_active(&maps, &ports);
+	if (ret) {
+		snprintf(err, CAS_ERRBUF, "cannot read the new state of %s: %s",
+			 ifname, strerror(-ret));
+		return ret;
+	}
+	return cas_synproxy_sync(ifname, &ports, &policy, err);
 }
 
 static int cas_attach(struct shield_bpf *skel, const char *ifname,
@@ -346,6 +376,62 @@ static int cas_attach(struct shield_bpf *skel, const char *ifname,
 	}
 	close(link_fd);
 	return 0;
+}
+
+/* The interface's MTU, or Ethernet's if it cannot be read. */
+static unsigned int cas_iface_mtu(const char *ifname)
+{
+	char path[64 + IF_NAMESIZE];
+	unsigned int mtu = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/mtu", ifname);
+	f = ifname[0] ? fopen(path, "re") : NULL;
+	if (f) {
+		if (fscanf(f, "%u", &mtu) != 1)
+			mtu = 0;
+		fclose(f);
+	}
+	return mtu >= 1280 && mtu <= 65535 ? mtu : 1500;
+}
+
+void cas_synproxy_policy(const char *ifname, bool on, __u32 synack_rate,
+			 __u32 synack_burst, struct cas_policy *policy)
+{
+	unsigned int mtu = cas_iface_mtu(ifname);
+
+	policy->flags = on ? policy->flags | CAS_POLICY_SYN_PROXY :
+			     policy->flags & ~CAS_POLICY_SYN_PROXY;
+	policy->synack_rate = synack_rate;
+	policy->synack_burst = synack_burst;
+	/* IPv4 and TCP headers (40), IPv6 and TCP (60): RFC 879, 8200. */
+	policy->mss4 = mtu - 40;
+	policy->mss6 = mtu - 60;
+	policy->wscale = CAS_SYNPROXY_WSCALE;
+}
+
+int cas_synproxy_sync(const char *ifname, const struct cas_port_list *ports,
+		      const struct cas_policy *policy, char *err)
+{
+	struct cas_synproxy_params params = {
+		.ifname = ifname,
+		.mss4 = policy->mss4,
+		.mss6 = policy->mss6,
+		.wscale = policy->wscale,
+	};
+	__u16 tcp[CAS_MAX_PROTECTED_PORTS];
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ports->count; i++)
+		if (ports->ports[i].proto == CAS_PROTO_TCP)
+			tcp[params.nports++] = ports->ports[i].port;
+	params.ports = tcp;
+	/* No TCP port protected: nothing for SYNPROXY to finish. */
+	if (!(policy->flags & CAS_POLICY_SYN_PROXY) || !params.nports)
+		return cas_synproxy_remove(ifname, err);
+	ret = cas_synproxy_supported(err);
+	return ret ? ret : cas_synproxy_install(&params, err);
 }
 
 int cas_shield_load(const char *ifname, const struct cas_load_options *opts,
@@ -421,13 +507,19 @@ int cas_shield_load_prepared(const char *ifname,
 			goto fail;
 	}
 	ret = cas_maps_pin(skel->obj, dir, err);
+	if (!ret)
+		ret = cas_synproxy_load(ifname, skel, err);
 	if (ret)
 		goto fail;
 	/* Attach last: the program sees only fully configured maps. */
 	ret = cas_attach(skel, ifname, ifindex, dir, opts, err);
 fail:
-	if (ret)
+	if (ret) {
+		char ignored[CAS_ERRBUF];
+
 		cas_remove_pins(dir);
+		cas_synproxy_remove(ifname, ignored);
+	}
 	shield_bpf__destroy(skel);
 	return ret;
 }
@@ -525,5 +617,6 @@ int cas_shield_unload(const char *ifname, char *err)
 			 "cannot remove %s: something else keeps it", dir);
 		return -EBUSY;
 	}
-	return 0;
+	/* After the detach: no program passes cookie ACKs any more. */
+	return cas_synproxy_remove(ifname, err);
 }

@@ -19,6 +19,7 @@
 struct cas_load_options {
 	enum cas_attach_mode mode;
 	bool monitor;
+	bool synproxy; /* answer SYNs on the protected TCP ports */
 	struct cas_port_list ports;
 	__u32 max_rules; /* 0: CAS_MAX_RULES */
 };
@@ -70,7 +71,22 @@ int cas_shield_load_prepared(const char *ifname,
 			     int (*prepare)(const struct cas_maps *maps,
 					    void *ctx, char *err),
 			     void *ctx, char *err);
-/* Detach and remove every pin of the interface. */
+/*
+ * The SYN proxy (docs/synproxy.md). cas_synproxy_policy fills a policy's
+ * SYN proxy fields: the switch, the SYN-ACK cap, and what SYN-ACKs
+ * advertise (the MSS from the interface's MTU, our window scale).
+ * cas_synproxy_sync makes the interface's nftables table match: installed
+ * for the TCP ports of ports when the policy has the proxy on (after
+ * checking that this host can run it: -EOPNOTSUPP naming what is missing),
+ * removed otherwise. The table goes in before the XDP program starts
+ * passing cookie ACKs and comes out after it stops.
+ */
+void cas_synproxy_policy(const char *ifname, bool on, __u32 synack_rate,
+			 __u32 synack_burst, struct cas_policy *policy);
+int cas_synproxy_sync(const char *ifname, const struct cas_port_list *ports,
+		      const struct cas_policy *policy, char *err);
+
+/* Detach, remove every pin of the interface and its SYN proxy table. */
 int cas_shield_unload(const char *ifname, char *err);
 /* Open the pins of a shielded interface. */
 int cas_iface_open(const char *ifname, struct cas_iface *iface, char *err);

@@ -20,20 +20,31 @@ const enum cas_verdict_kind cas_reason_kinds[CAS_REASON_COUNT] = {
 #undef CAS_REASON_KIND
 };
 
+size_t cas_reason_actions(__u32 reason, __u32 actions[2])
+{
+	switch (cas_reason_kinds[reason]) {
+	case CAS_VERDICT_DROP:
+		actions[0] = CAS_ACTION_DROP;
+		actions[1] = CAS_ACTION_WOULD_DROP;
+		return 2;
+	case CAS_VERDICT_TX:
+		actions[0] = CAS_ACTION_TX;
+		return 1;
+	default:
+		actions[0] = CAS_ACTION_PASS;
+		return 1;
+	}
+}
+
 int cas_verdicts_read(const struct cas_maps *maps,
 		      struct cas_verdict_count *counts, size_t *count)
 {
-	static const __u32 pass[] = { CAS_ACTION_PASS };
-	static const __u32 drop[] = { CAS_ACTION_DROP, CAS_ACTION_WOULD_DROP };
-	__u32 reason;
-	size_t used = 0, i;
+	__u32 reason, actions[2];
+	size_t used = 0, i, n;
 	int err;
 
 	for (reason = 0; reason < CAS_REASON_COUNT; reason++) {
-		bool drops = cas_reason_kinds[reason] == CAS_VERDICT_DROP;
-		const __u32 *actions = drops ? drop : pass;
-		size_t n = drops ? 2 : 1;
-
+		n = cas_reason_actions(reason, actions);
 		for (i = 0; i < n; i++) {
 			struct cas_verdict_count *c = &counts[used++];
 
