@@ -158,7 +158,7 @@ check_cmd "limits: missing sub-verb" 2 "missing sub-verb" -- "$B" limits
 check_cmd "limits on an interface that is not shielded" 1 "lo is not shielded" -- "$B" limits set -i lo --syn-rate 5
 check_cmd "--replace of a missing rule" 1 "no rule for 198.51.100.99/32" -- "$B" allow add 198.51.100.99 -i "$IF" --replace
 check_eq "refused commands changed nothing" "$before" "$(snapshot)"
-check_eq "refused limits changed nothing" '{"interface":"'"$IF"'","syn_rate":0,"syn_burst":0,"hello_rate":0,"hello_burst":0,"min_tls":"off"}' "$("$B" limits show -i "$IF" --json | jq -c .)"
+check_eq "refused limits changed nothing" '{"interface":"'"$IF"'","syn_rate":0,"syn_burst":0,"hello_rate":0,"hello_burst":0,"min_tls":"off","syn_proxy":false,"synack_rate":1000000,"synack_burst":1000000}' "$("$B" limits show -i "$IF" --json | jq -c .)"
 
 # handshake limits and binding: accepted
 check_cmd "allow add with limits and binding" 0 "" -- "$B" allow add 198.51.100.64/26 -i "$IF" --name limited --syn-rate 2k --syn-burst 4000 --source-syn-rate 10/s --hello-rate 500 --mac 02:00:00:00:00:01 --ttl 60-64
@@ -169,7 +169,7 @@ check_cmd "allow add --replace changes a rule in place" 0 "" -- "$B" allow add 1
 check_eq "replaced rule" '[300,300,0,null,"64"]' "$("$B" allow list -i "$IF" --json | jq -c '.rules[] | select(.name == "limited") | [.syn_rate, .syn_burst, .hello_rate, .mac, .ttl]')"
 check_cmd "limits set" 0 "" -- "$B" limits set -i "$IF" --syn-rate 20000 --syn-burst 40000 --hello-rate 5000 --min-tls 1.2
 check_cmd "limits set one value" 0 "" -- "$B" limits set -i "$IF" --hello-burst 10000
-check_eq "limits show --json" '{"interface":"'"$IF"'","syn_rate":20000,"syn_burst":40000,"hello_rate":5000,"hello_burst":10000,"min_tls":"1.2"}' "$("$B" limits show -i "$IF" --json | jq -c .)"
+check_eq "limits show --json" '{"interface":"'"$IF"'","syn_rate":20000,"syn_burst":40000,"hello_rate":5000,"hello_burst":10000,"min_tls":"1.2","syn_proxy":false,"synack_rate":1000000,"synack_burst":1000000}' "$("$B" limits show -i "$IF" --json | jq -c .)"
 check_match "limits show (text)" "min TLS: 1.2" "$("$B" limits show -i "$IF")"
 check_eq "limits set left the rules alone" '[300,300]' "$("$B" allow list -i "$IF" --json | jq -c '.rules[] | select(.name == "limited") | [.syn_rate, .syn_burst]')"
 check_cmd "limits set --min-tls off" 0 "" -- "$B" limits set -i "$IF" --min-tls off --syn-rate 0
@@ -199,7 +199,7 @@ check_eq "allow list rules" '[["198.51.100.10/32","proxy-a",["443/tcp"],0],["200
 stats=$("$B" stats -i "$IF" --json)
 check_eq "stats --json interface" "$IF" "$(jq -r .interface <<<"$stats")"
 check_eq "stats --json lists every pair" \
-	"pass/allowed pass/unprotected pass/control pass/fragment drop/not_allowed would_drop/not_allowed drop/malformed would_drop/malformed drop/syn_rate_rule would_drop/syn_rate_rule drop/syn_rate_source would_drop/syn_rate_source drop/syn_rate_global would_drop/syn_rate_global drop/hello_rate would_drop/hello_rate drop/tls_version would_drop/tls_version drop/spoofed would_drop/spoofed" \
+	"pass/allowed pass/unprotected pass/control pass/fragment drop/not_allowed would_drop/not_allowed drop/malformed would_drop/malformed drop/syn_rate_rule would_drop/syn_rate_rule drop/syn_rate_source would_drop/syn_rate_source drop/syn_rate_global would_drop/syn_rate_global drop/hello_rate would_drop/hello_rate drop/tls_version would_drop/tls_version drop/spoofed would_drop/spoofed tx/syn_cookie_sent drop/syn_cookie_rate would_drop/syn_cookie_rate drop/cookie_invalid would_drop/cookie_invalid pass/cookie_valid" \
 	"$(jq -r '[.counters[] | "\(.action)/\(.reason)"] | join(" ")' <<<"$stats")"
 check_eq "stats --json fields" '["action","bytes","packets","reason"]' "$(jq -c '.counters[0] | keys' <<<"$stats")"
 

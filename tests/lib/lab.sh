@@ -70,6 +70,14 @@ lab_down() {
 	return 0
 }
 
+# lab_peer_xdp: a passing XDP program on the switch side of the CAS's veth,
+# so that frames the shield sends back with XDP_TX (the SYN proxy's
+# SYN-ACKs) are received there (tests/bpf/xdp_pass.bpf.c says why).
+lab_peer_xdp() {
+	lab_ns "$LAB_SW" ip link set dev "${LAB}0-sw" xdpdrv \
+		obj "${LAB_ROOT:-.}/build/tests/xdp_pass.bpf.o" sec xdp
+}
+
 # lab_wait_reachable NS ADDR: ping until it answers (at most 5 s).
 lab_wait_reachable() {
 	local i

@@ -20,6 +20,8 @@ packages=(
 	libelf1 zlib1g libmicrohttpd12 libyaml-0-2 libsystemd0 libjson-c5
 	# the in-VM tests: links, namespaces, a TCP service and a client
 	iproute2 iputils-ping python3 curl jq nftables e2fsprogs
+	# the SYN proxy's suite: a forged flood and an HTTPS service
+	hping3 openssl ethtool
 	# the package's life cycle (apt-get on a local .deb) and the Ansible
 	# role run on the guest itself (its apt module needs python3-apt)
 	apt ansible-core python3-apt

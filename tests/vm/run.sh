@@ -27,7 +27,7 @@ mkdir -p "$run/data/build/tests" "$run/data/results" "$run/data/stage"
 # fleet's Ansible roles.
 make -s install DESTDIR="$PWD/$run/data/stage" PREFIX=/usr >/dev/null
 cp build/casshield "$run/data/build/"
-cp build/tests/unit_* "$run/data/build/tests/"
+cp build/tests/unit_* build/tests/xdp_pass.bpf.o "$run/data/build/tests/"
 cp -a tests deploy "$run/data/"
 if [ "$mode" = full ]; then
 	ls build/deb/casshield_*.deb >/dev/null 2>&1 || make -s deb >/dev/null
