@@ -25,8 +25,9 @@ static const char good[] = "interfaces:\n"
 			   "  - name: eth0\n"
 			   "    mode: skb\n"
 			   "    monitor: yes\n"
+			   "    synproxy: on\n"
 			   "    ports: [443/tcp, 8443, 53/udp]\n"
-			   "    limits: {syn_rate: 20k, syn_burst: 40000, hello_rate: 500/s, min_tls: \"1.2\"}\n"
+			   "    limits: {syn_rate: 20k, syn_burst: 40000, hello_rate: 500/s, synack_rate: 0, min_tls: \"1.2\"}\n"
 			   "    allow:\n"
 			   "      - {name: proxy, cidr: 198.51.100.10, ports: [443], mac: \"02:00:00:00:00:10\", ttl: \"60-64\"}\n"
 			   "      - cidr: 2001:db8::/32\n"
@@ -61,6 +62,9 @@ static int check_iface0(const struct cas_config_iface *i)
 	ok = CHECK_STR(i->name, "eth0", "name");
 	ok &= CHECK_EQ(i->mode, CAS_MODE_SKB, "mode");
 	ok &= CHECK_EQ(i->monitor, 1, "monitor");
+	ok &= CHECK_EQ(i->synproxy, 1, "synproxy");
+	ok &= CHECK_EQ(i->limits.synack_rate, 0, "synack_rate 0: no cap") &
+	      CHECK_EQ(i->limits.synack_burst, 0, "synack_burst follows");
 	ok &= CHECK_STR(ports_of(&i->ports, text), "443/tcp,8443/tcp,53/udp", "ports");
 	ok &= CHECK_EQ(i->limits.syn_rate, 20000, "syn_rate") &
 	      CHECK_EQ(i->limits.syn_burst, 40000, "syn_burst") &
@@ -85,14 +89,14 @@ static int check_rules0(const struct cas_config_iface *i)
 	ok &= CHECK_EQ(proxy->mac[5], 0x10, "mac") & CHECK_EQ(proxy->ttl_min, 60, "ttl min") &
 	      CHECK_EQ(proxy->ttl_max, 64, "ttl max");
 	ok &= CHECK_EQ(proxy->port_mask, 0, "the loader leaves the mask to apply");
-	ok &= CHECK_EQ(i->rules[0].line, 8, "rule line");
+	ok &= CHECK_EQ(i->rules[0].line, 9, "rule line");
 	ok &= CHECK_STR(cidr_of(net, text), "2001:db8::/32", "IPv6 rule");
 	ok &= CHECK_EQ(i->rules[1].ports.count, 0, "no ports: every protected port");
 	ok &= CHECK_EQ(net->syn_rate, 100, "syn_rate") & CHECK_EQ(net->syn_burst, 100, "syn_burst") &
 	      CHECK_EQ(net->source_syn_rate, 10, "source_syn_rate") &
 	      CHECK_EQ(net->source_syn_burst, 20, "source_syn_burst") &
 	      CHECK_EQ(net->hello_rate, 5, "hello_rate") & CHECK_EQ(net->flags, 0, "no binding");
-	ok &= CHECK_EQ(i->rules[1].line, 9, "block-style rule line");
+	ok &= CHECK_EQ(i->rules[1].line, 10, "block-style rule line");
 	return ok;
 }
 
@@ -118,6 +122,9 @@ static void test_good(void)
 	if (eth1) {
 		ok &= CHECK_EQ(eth1->mode, CAS_MODE_NATIVE, "default mode");
 		ok &= CHECK_EQ(eth1->monitor, 0, "default monitor");
+		ok &= CHECK_EQ(eth1->synproxy, 0, "default: no SYN proxy");
+		ok &= CHECK_EQ(eth1->limits.synack_rate, CAS_SYNACK_RATE_DEFAULT, "default SYN-ACK cap") &
+		      CHECK_EQ(eth1->limits.synack_burst, CAS_SYNACK_RATE_DEFAULT, "default SYN-ACK burst");
 		ok &= CHECK_STR(ports_of(&eth1->ports, text), "443/tcp", "default ports");
 		ok &= CHECK_EQ(eth1->rule_count, 0, "no allow: no rules");
 	}
@@ -168,6 +175,7 @@ static const struct bad bads[] = {
 	{ "a name too long for an interface", "interfaces:\n  - name: abcdefghijklmnop\n", NAME ":2: interfaces[0].name: invalid interface name" },
 	{ "a bad mode", "interfaces:\n  - name: eth0\n    mode: turbo\n", NAME ":3: interfaces[0].mode: invalid mode 'turbo' (expected native or skb)" },
 	{ "a bad boolean", "interfaces:\n  - name: eth0\n    monitor: maybe\n", NAME ":3: interfaces[0].monitor: invalid value 'maybe' (expected true or false)" },
+	{ "a bad synproxy", "interfaces:\n  - name: eth0\n    synproxy: 1\n", NAME ":3: interfaces[0].synproxy: invalid value '1' (expected true or false)" },
 	{ "a bad port", "interfaces:\n  - name: eth0\n    ports: [443, 99999]\n", NAME ":3: interfaces[0].ports: invalid port '99999'" },
 	{ "two ports in one item", "interfaces:\n  - name: eth0\n    ports: [\"443,80\"]\n", NAME ":3: interfaces[0].ports: invalid port '443,80' (one port per item)" },
 	{ "an empty port list", "interfaces:\n  - name: eth0\n    ports: []\n", NAME ":3: interfaces[0].ports: empty port list" },
@@ -289,6 +297,7 @@ static void test_round_trip(void)
 
 		ok &= CHECK_STR(b->name, a->name, "name") & CHECK_EQ(b->mode, a->mode, "mode") &
 		      CHECK_EQ(b->monitor, a->monitor, "monitor") &
+		      CHECK_EQ(b->synproxy, a->synproxy, "synproxy") &
 		      CHECK_EQ(cas_port_list_equal(&a->ports, &b->ports), 1, "ports") &
 		      CHECK_EQ(memcmp(&a->limits, &b->limits, sizeof(a->limits)), 0, "limits") &
 		      CHECK_EQ(b->rule_count, a->rule_count, "rule count");

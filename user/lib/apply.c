@@ -193,7 +193,7 @@ static int cas_apply_precheck(const struct cas_config *config, char *err)
 		if (want->synproxy && (ret = cas_synproxy_supported(err))) {
 			snprintf(err + strlen(err), CAS_ERRBUF - strlen(err),
 				 " (nothing was changed)");
-			return ret;
+			return ret == -EOPNOTSUPP ? -ENOEXEC : ret;
 		}
 		if (!if_nametoindex(want->name)) {
 			snprintf(err, CAS_ERRBUF,

@@ -430,8 +430,12 @@ int cas_synproxy_sync(const char *ifname, const struct cas_port_list *ports,
 	/* No TCP port protected: nothing for SYNPROXY to finish. */
 	if (!(policy->flags & CAS_POLICY_SYN_PROXY) || !params.nports)
 		return cas_synproxy_remove(ifname, err);
+	/* What is missing stays missing on a retry: exit 3, like a kernel
+	 * that cannot run the shield, so `run` does not loop on it. */
 	ret = cas_synproxy_supported(err);
-	return ret ? ret : cas_synproxy_install(&params, err);
+	if (ret)
+		return ret == -EOPNOTSUPP ? -ENOEXEC : ret;
+	return cas_synproxy_install(&params, err);
 }
 
 int cas_shield_load(const char *ifname, const struct cas_load_options *opts,
