@@ -112,8 +112,10 @@ static const struct cas_opt cas_allow_opts[] = {
 	  .offset = offsetof(struct cas_allow_args, replace),
 	  .help = "atomically swap the prefix's existing rule",
 	  .scope = CAS_RULE_OPTS },
-	CAS_OPT_BUCKET(struct cas_allow_args, buckets[CAS_BUCKET_SYN], "syn",
-		       "SYNs/s, shared by the rule's sources", CAS_RULE_OPTS),
+	CAS_OPT_BUCKET(
+		struct cas_allow_args, buckets[CAS_BUCKET_SYN], "syn",
+		"SYNs/s (with --syn-proxy: completed handshakes), shared by the rule's sources",
+		CAS_RULE_OPTS),
 	CAS_OPT_BUCKET(struct cas_allow_args, buckets[CAS_BUCKET_SOURCE_SYN],
 		       "source-syn", "SYNs/s of each source (IPv6: each /64)",
 		       CAS_RULE_OPTS),

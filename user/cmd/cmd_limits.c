@@ -88,8 +88,10 @@ struct cas_limits_args {
 
 static const struct cas_opt cas_limits_set_opts[] = {
 	CAS_OPT_IFACE(struct cas_limits_args, ifname, 0),
-	CAS_OPT_BUCKET(struct cas_limits_args, syn, "syn",
-		       "SYNs/s on the interface (0: unlimited)", 0),
+	CAS_OPT_BUCKET(
+		struct cas_limits_args, syn, "syn",
+		"SYNs/s on the interface (with --syn-proxy: completed handshakes; 0: unlimited)",
+		0),
 	CAS_OPT_BUCKET(struct cas_limits_args, hello, "hello",
 		       "TLS ClientHellos/s on the interface (0: unlimited)", 0),
 	CAS_OPT_BUCKET(struct cas_limits_args, synack, "synack",
