@@ -93,15 +93,42 @@ lab_ns "$LAB_ROGUE_NS" timeout 5 hping3 -q -A -a "$LAB_PROXY4" -p 8443 -c 200 -i
 check_ge "200 ACKs forging the proxy with no cookie: cookie_invalid" $((invalid + 190)) "$(counter drop cookie_invalid)"
 
 # 4. The forged flood, rate limits alone, then the SYN proxy, in one run.
-# flood_run SECONDS: the proxy's connections "OK FAILED" during a flood,
-# from four clients side by side (each connection given 3 s).
+# https_loop NS STOPFILE: HTTPS requests to the CAS's 443, one after the
+# other, each given 3 s, until STOPFILE exists (120 s at most); prints
+# "OK FAILED". HTTPS, the CAS's real traffic, speaks first from the client:
+# if the flood makes the handshake's last ACK go missing, the request that
+# follows carries the cookie again. (A server-first protocol would wait
+# forever for a greeting: the server never saw the connection.)
+https_loop() {
+	lab_ns "$1" "$LAB_PY" - "$LAB_CAS4" "$2" <<-'PY'
+		import os, socket, ssl, sys, time
+		addr, stop = sys.argv[1], sys.argv[2]
+		ctx = ssl.create_default_context()
+		ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+		ok = failed = 0
+		end = time.time() + 120
+		while time.time() < end and not os.path.exists(stop):
+		    try:
+		        with socket.create_connection((addr, 443), timeout=3) as raw:
+		            with ctx.wrap_socket(raw) as s:
+		                s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+		                ok += s.recv(64).startswith(b"HTTP/1.0 200")
+		    except OSError:
+		        failed += 1
+		    time.sleep(0.05)
+		print(ok, failed)
+	PY
+}
+
+# flood_run SECONDS: the proxy's requests "OK FAILED" during an hping3
+# flood forging the proxy's address, from four clients side by side.
 flood_run() {
 	local flood client clients=() i
-	lab_ns "$LAB_ROGUE_NS" timeout "$1" hping3 -q -S -a "$LAB_PROXY4" -p 8443 --flood "$LAB_CAS4" >/dev/null 2>&1 &
+	lab_ns "$LAB_ROGUE_NS" timeout "$1" hping3 -q -S -a "$LAB_PROXY4" -p 443 --flood "$LAB_CAS4" >/dev/null 2>&1 &
 	flood=$!
 	sleep 0.5
 	for i in 1 2 3 4; do
-		lab_connect_loop "$LAB_PROXY_NS" "$LAB_CAS4" 8443 0 3 0.05 "$WORK/stop" >"$WORK/client$i" &
+		https_loop "$LAB_PROXY_NS" "$WORK/stop" >"$WORK/client$i" &
 		clients+=($!)
 	done
 	wait "$flood"
@@ -110,6 +137,7 @@ flood_run() {
 	rm -f "$WORK/stop"
 	cat "$WORK"/client? | awk '{ ok += $1; failed += $2 } END { print ok + 0, failed + 0 }'
 }
+
 success_pct() { awk '{ t = $1 + $2; printf "%d", t ? 100 * $1 / t : 0 }' <<<"$1"; }
 if [ "${SYNPROXY_COMPARE:-1}" = 1 ]; then
 	check_cmd "rate limits alone: unload" 0 "" -- "$B" unload "$LAB_IF"
