@@ -8,7 +8,9 @@
 # (no MAC or TTL binding: as from beyond a router) while the proxy
 # connects: with rate limits alone the proxy's connections fail, with the
 # SYN proxy at least 99 % succeed. SYNPROXY_COMPARE=0 skips the rate-limit
-# half (the 6.1 VM stage, where TCG makes hping3 too slow to empty a bucket).
+# half (the 6.1 VM stage, where TCG makes hping3 too slow to empty a bucket),
+# SYNPROXY_TIMEOUT gives each request longer and SYNPROXY_MIN_PCT lowers
+# the bar (there: an emulated CPU; the 99 % is proven here, on the host).
 set -u
 cd "$(dirname "$0")/../.."
 source tests/lib/tap.sh
@@ -94,22 +96,23 @@ check_ge "200 ACKs forging the proxy with no cookie: cookie_invalid" $((invalid 
 
 # 4. The forged flood, rate limits alone, then the SYN proxy, in one run.
 # https_loop NS STOPFILE: HTTPS requests to the CAS's 443, one after the
-# other, each given 3 s, until STOPFILE exists (120 s at most); prints
+# other, each given SYNPROXY_TIMEOUT s (3), until STOPFILE exists (120 s at
+# most); prints
 # "OK FAILED". HTTPS, the CAS's real traffic, speaks first from the client:
 # if the flood makes the handshake's last ACK go missing, the request that
 # follows carries the cookie again. (A server-first protocol would wait
 # forever for a greeting: the server never saw the connection.)
 https_loop() {
-	lab_ns "$1" "$LAB_PY" - "$LAB_CAS4" "$2" <<-'PY'
+	lab_ns "$1" "$LAB_PY" - "$LAB_CAS4" "$2" "${SYNPROXY_TIMEOUT:-3}" <<-'PY'
 		import os, socket, ssl, sys, time
-		addr, stop = sys.argv[1], sys.argv[2]
+		addr, stop, timeout = sys.argv[1], sys.argv[2], float(sys.argv[3])
 		ctx = ssl.create_default_context()
 		ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
 		ok = failed = 0
 		end = time.time() + 120
 		while time.time() < end and not os.path.exists(stop):
 		    try:
-		        with socket.create_connection((addr, 443), timeout=3) as raw:
+		        with socket.create_connection((addr, 443), timeout=timeout) as raw:
 		            with ctx.wrap_socket(raw) as s:
 		                s.sendall(b"GET / HTTP/1.0\r\n\r\n")
 		                ok += s.recv(64).startswith(b"HTTP/1.0 200")
@@ -153,7 +156,7 @@ if [ "${SYNPROXY_COMPARE:-1}" = 1 ]; then
 fi
 proxied=$(flood_run 8)
 echo "# SYN proxy, hping3 flood forging the proxy: OK FAILED = $proxied"
-check_ge "SYN proxy: at least 99 % of the proxy's connections succeed during the flood" 99 "$(success_pct "$proxied")"
+check_ge "SYN proxy: at least ${SYNPROXY_MIN_PCT:-99} % of the proxy's requests succeed during the flood" "${SYNPROXY_MIN_PCT:-99}" "$(success_pct "$proxied")"
 check_ge "SYN proxy: the proxy connected at least 20 times" 20 "${proxied%% *}"
 check_ge "SYN proxy: the forged SYNs were answered in XDP" 1000 "$(counter tx syn_cookie_sent)"
 check_eq "SYN proxy: they spent none of the proxy's bucket" 0 "$(counter drop syn_rate_rule)"

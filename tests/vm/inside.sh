@@ -24,6 +24,7 @@ run_phase() {
 		tar -C stage -cf - . | tar -C / -xf - --keep-directory-symlink
 		systemctl daemon-reload
 		suites=(build/tests/unit_*)
+		[ -f only ] && suites+=("$(cat only)")
 		if [ "$mode" = full ]; then
 			for suite in tests/vm/guest/test_*.sh; do
 				[[ " ${package_suites[*]} " == *" $suite "* ]] || suites+=("$suite")

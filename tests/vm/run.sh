@@ -5,7 +5,7 @@
 # works, else TCG). The VM has no network device at all: the data
 # disk (/dev/vdb) carries the build and the tests in, and the results out.
 #
-#   tests/vm/run.sh [--unit-only]
+#   tests/vm/run.sh [--unit-only | --suite tests/vm/guest/FILE]
 #
 # --unit-only boots once and runs the unit binaries (the verifier check,
 # about a minute); the default also runs tests/vm/guest/ (the package's
@@ -15,6 +15,12 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 mode=full
 [ "${1:-}" = --unit-only ] && mode=unit
+# --suite FILE: one boot, the unit binaries and that guest suite alone
+# (the edit-test loop of one guest suite; `make check` runs them all).
+if [ "${1:-}" = --suite ]; then
+	mode=unit
+	only=${2:?--suite needs a tests/vm/guest/ script}
+fi
 
 tests/vm/image.sh build/vm
 run=build/vm/run
@@ -37,6 +43,7 @@ if [ "$mode" = full ]; then
 	cp build/deb-next/casshield_*.deb "$run/data/build/deb-next/"
 fi
 echo "$mode" > "$run/data/mode"
+[ -z "${only:-}" ] || echo "$only" > "$run/data/only"
 mkfs.ext4 -q -F -L casshield-data -d "$run/data" "$run/data.img" 1G
 # The cached image stays pristine: the guest writes to an overlay.
 qemu-img create -q -f qcow2 -b "$PWD/build/vm/root.img" -F raw "$run/root.qcow2"
