@@ -3,8 +3,8 @@
 # them only through its smoke test (tests/integration/test_bench_smoke.sh).
 BENCH_DIR   := $(BUILD)/bench
 BENCH_BINS  := $(BENCH_DIR)/gen_live $(BENCH_DIR)/bench_paths $(BENCH_DIR)/bench_rules \
-               $(BENCH_DIR)/gen_rules $(BENCH_DIR)/metrics_rules
-BENCH_BPF   := $(BENCH_DIR)/drop_count.bpf.o $(BENCH_DIR)/pass.bpf.o
+               $(BENCH_DIR)/bench_synproxy $(BENCH_DIR)/gen_rules $(BENCH_DIR)/metrics_rules
+BENCH_BPF   := $(BENCH_DIR)/drop_count.bpf.o $(BENCH_DIR)/pass.bpf.o $(BENCH_DIR)/synack_count.bpf.o
 BENCH_SKELS := $(BENCH_DIR)/gen_live.skel.h $(BENCH_DIR)/pass.skel.h $(BENCH_DIR)/drop_count.skel.h
 BENCH_CFLAGS := $(CFLAGS) $(TEST_CFLAGS) -Iscripts/bench -I$(BENCH_DIR)
 .PHONY: bench bench-bins

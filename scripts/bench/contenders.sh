@@ -40,11 +40,13 @@ declare -A BENCH_LABEL=(
 bench_join() { local IFS=,; echo "$*"; }
 
 # --- casshield ---
-# BENCH_SHIELD_RULES: a rule file to load as well (allow add --file).
+# BENCH_SHIELD_RULES: a rule file to load as well (allow add --file);
+# BENCH_SHIELD_SYN_PROXY=1: with the SYN proxy (scripts/bench/synproxy.sh).
 contender_up_shield() {
-	local cidr max_rules=()
+	local cidr max_rules=() syn_proxy=()
 	[ -n "${BENCH_SHIELD_MAX_RULES:-}" ] && max_rules=(--max-rules "$BENCH_SHIELD_MAX_RULES")
-	"$CASSHIELD" load "$BENCH_RX" --ports 443 "${max_rules[@]}" >/dev/null
+	[ -n "${BENCH_SHIELD_SYN_PROXY:-}" ] && syn_proxy=(--syn-proxy)
+	"$CASSHIELD" load "$BENCH_RX" --ports 443 "${max_rules[@]}" "${syn_proxy[@]}" >/dev/null
 	for cidr in "${BENCH_ALLOW4[@]}" "${BENCH_ALLOW6[@]}"; do
 		"$CASSHIELD" allow add "$cidr" -i "$BENCH_RX" >/dev/null
 	done

@@ -10,6 +10,11 @@
  * optionally also the source port with one of 2^j ports, and then it keeps
  * the TCP checksum valid, so that a real stack behind the receiver takes
  * the frame for a real segment (the CAS lab, scripts/lab/).
+ *
+ * A receiver that answers with XDP_TX (the SYN proxy) rewrites the page
+ * the frame came in, and the page comes back to this run's pool, which
+ * resets only the frame's bounds, never its bytes: with gen_template_len
+ * set, each copy is first rewritten whole from the template.
  */
 #include <linux/bpf.h>
 #include <linux/ip.h>
@@ -28,6 +33,10 @@ const volatile __u32 gen_sport_mask = 0;
 const volatile __u32 gen_sport_base = 0; /* host order */
 /* 0: the L4 checksum is not maintained; else where it sits. */
 const volatile __u32 gen_l4_csum_offset = 0;
+/* 0: frames are stamped as they are; else the frame to start each from. */
+#define GEN_TEMPLATE_MAX 128
+const volatile __u32 gen_template_len = 0;
+const volatile __u8 gen_template[GEN_TEMPLATE_MAX] = {};
 
 /* Frames this CPU has handed to XDP_TX: the sequence number, too. */
 struct {
@@ -87,17 +96,32 @@ static __always_inline void gen_ipv4_checksum(struct iphdr *ip)
 	ip->check = ~sum & 0xffff;
 }
 
+/* The frame rewritten whole from the template, if there is one. */
+static __always_inline int gen_restore(struct xdp_md *ctx)
+{
+	/* The length is a constant to the verifier (frozen .rodata). */
+	if (!gen_template_len || gen_template_len > GEN_TEMPLATE_MAX)
+		return 0;
+	return bpf_xdp_store_bytes(ctx, 0, (void *)gen_template,
+				   gen_template_len);
+}
+
 SEC("xdp")
 int gen_tx(struct xdp_md *ctx)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
 	__u32 zero = 0, index, seq, old, new, sum = 0;
 	__u64 *sent = bpf_map_lookup_elem(&gen_sent, &zero);
-	__be32 *src = data + gen_src_offset;
-	__u16 *csum = data + gen_l4_csum_offset;
+	void *data, *data_end;
+	__be32 *src;
+	__u16 *csum;
 
-	if (!sent || (void *)(src + 1) > data_end)
+	if (!sent || gen_restore(ctx))
+		return XDP_ABORTED;
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	src = data + gen_src_offset;
+	csum = data + gen_l4_csum_offset;
+	if ((void *)(src + 1) > data_end)
 		return XDP_ABORTED;
 	if (gen_l4_csum_offset) {
 		if ((void *)(csum + 1) > data_end)

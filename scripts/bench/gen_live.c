@@ -15,13 +15,18 @@
  *            [--vlan] [--src ADDR] [--sources N] [--random] [--dport PORT]
  *            [--frames N] [--cpu N] [--batch N]
  *            [--dst ADDR] [--src-mac MAC] [--ttl N] [--sports N]
- *            [--checksum] [--seconds S]
+ *            [--checksum] [--seconds S] [--tcp-options linux] [--restore]
  *
  * The last line of options is for floods a real stack receives (the CAS
  * lab, scripts/lab/): --sports stamps one of N source ports (a power of
  * two) on each copy, --checksum gives the TCP segment a valid checksum
  * and the program keeps it valid as it stamps, --seconds repeats runs of
- * --frames frames until S seconds have passed.
+ * --frames frames until S seconds have passed, --tcp-options linux gives
+ * the segment the options a Linux client's SYN carries (a SYN proxy
+ * answers those: scripts/bench/synproxy.sh), --restore rewrites each copy
+ * whole before stamping it: a receiver that answers with XDP_TX rewrites
+ * the page its frame came in, and live-frame mode recycles pages without
+ * rewriting them (up to 128-byte frames).
  *
  * Prints one line: "frames=N ns=T mpps=R".
  */
@@ -50,6 +55,14 @@
 #define GEN_TCP_CSUM  16 /* offset of the checksum in a TCP header */
 #define GEN_SPORT_MIN 32768
 
+/* A Linux client's SYN options, in its order. */
+#define GEN_OPT_MSS   2, 4, 0x05, 0xb4		    /* MSS 1460 */
+#define GEN_OPT_SACK  4, 2			    /* SACK permitted */
+#define GEN_OPT_TS    8, 10, 0, 0, 0, 1, 0, 0, 0, 0 /* tsval 1, tsecr 0 */
+#define GEN_OPT_WS    1, 3, 3, 7		    /* NOP, window scale 7 */
+static const __u8 gen_linux_opts[] = { GEN_OPT_MSS, GEN_OPT_SACK, GEN_OPT_TS,
+				       GEN_OPT_WS };
+
 struct gen_options {
 	const char *ifname;
 	__u8 dst_mac[6];
@@ -70,6 +83,8 @@ struct gen_options {
 	unsigned long sports;
 	bool checksum;
 	double seconds;
+	bool linux_opts;
+	bool restore;
 };
 
 static void usage(void)
@@ -79,7 +94,7 @@ static void usage(void)
 		"                [--vlan] [--src ADDR] [--sources N] [--random] [--dport PORT]\n"
 		"                [--frames N] [--cpu N] [--batch N]\n"
 		"                [--dst ADDR] [--src-mac MAC] [--ttl N] [--sports N]\n"
-		"                [--checksum] [--seconds S]\n");
+		"                [--checksum] [--seconds S] [--tcp-options linux] [--restore]\n");
 	exit(2);
 }
 
@@ -127,6 +142,8 @@ static void parse_options(int argc, char **argv, struct gen_options *o)
 		{ "sports", required_argument, NULL, 'P' },
 		{ "checksum", no_argument, NULL, 'x' },
 		{ "seconds", required_argument, NULL, 'S' },
+		{ "tcp-options", required_argument, NULL, 'O' },
+		{ "restore", no_argument, NULL, 'R' },
 		{}
 	};
 	int opt;
@@ -195,6 +212,17 @@ static void parse_options(int argc, char **argv, struct gen_options *o)
 		case 'S':
 			o->seconds = parse_number("--seconds", optarg);
 			break;
+		case 'O':
+			if (strcmp(optarg, "linux")) {
+				fprintf(stderr,
+					"gen_live: --tcp-options is linux\n");
+				exit(2);
+			}
+			o->linux_opts = true;
+			break;
+		case 'R':
+			o->restore = true;
+			break;
 		default:
 			usage();
 		}
@@ -225,10 +253,10 @@ static void parse_options(int argc, char **argv, struct gen_options *o)
 			GEN_SPORT_MIN);
 		exit(2);
 	}
-	if ((o->checksum || o->sports) && strcmp(o->kind, "syn") &&
-	    strcmp(o->kind, "ack")) {
+	if ((o->checksum || o->sports || o->linux_opts) &&
+	    strcmp(o->kind, "syn") && strcmp(o->kind, "ack")) {
 		fprintf(stderr,
-			"gen_live: --checksum and --sports are for TCP (--kind syn or ack)\n");
+			"gen_live: --checksum, --sports and --tcp-options are for TCP (--kind syn or ack)\n");
 		exit(2);
 	}
 }
@@ -247,6 +275,10 @@ static size_t build_frame(const struct gen_options *o, __u8 *frame, size_t *l3)
 	size_t len;
 
 	memcpy(spec.src_mac, o->src_mac, 6);
+	if (o->linux_opts) {
+		spec.tcp_opts = gen_linux_opts;
+		spec.tcp_opts_len = sizeof(gen_linux_opts);
+	}
 	if (!strcmp(o->kind, "syn")) {
 		spec.tcp_flags = 0x02;
 	} else if (!strcmp(o->kind, "ack")) {
@@ -400,6 +432,17 @@ int main(int argc, char **argv)
 	}
 	if (o.checksum)
 		skel->rodata->gen_l4_csum_offset = l4 + GEN_TCP_CSUM;
+	if (o.restore) {
+		if (len > sizeof(skel->rodata->gen_template)) {
+			fprintf(stderr,
+				"gen_live: --restore takes frames up to %zu bytes, not %zu\n",
+				sizeof(skel->rodata->gen_template), len);
+			err = -EINVAL;
+			goto cleanup;
+		}
+		memcpy((void *)skel->rodata->gen_template, frame, len);
+		skel->rodata->gen_template_len = len;
+	}
 	err = gen_live_bpf__load(skel);
 	if (err) {
 		fprintf(stderr,

@@ -10,7 +10,10 @@
 #   --smoke      seconds-long versions of everything (the `make check` smoke
 #                test); report in build/bench/smoke/ unless --out-dir
 #   --out-dir    where benchmarks.md and benchmarks.png go (default docs/)
-#   --sections   comma-separated subset of: paths,droprate,rules,sources,memory,metrics
+#   --sections   comma-separated subset of: paths,droprate,rules,sources,memory,
+#                metrics,synproxy. A partial run replaces only its sections' raw
+#                results: the report keeps the others' from the run that last
+#                measured them, and says which sections were re-measured when.
 #
 # Sections:
 #   paths     ns/packet per path through BPF_PROG_TEST_RUN (scripts/bench/bench_paths)
@@ -19,6 +22,8 @@
 #   sources   Mpps and program ns/packet with 1 .. 1M flooding sources
 #   memory    rule maps' kernel memory per rule at 1M rules; the CLI's peak RSS
 #   metrics   exporter scrape time with 10k rules (scripts/bench/metrics.sh)
+#   synproxy  SYN-ACKs/s of the SYN proxy in XDP vs netfilter's SYNPROXY alone,
+#             and the ns the switch adds (scripts/bench/synproxy.sh)
 # Raw results stay in build/bench/results/ (build/bench/smoke/results/).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -29,7 +34,8 @@ XDP_FILTER_OBJ=
 
 smoke=0
 out_dir=
-sections=paths,droprate,rules,sources,memory,metrics
+ALL_SECTIONS=paths,droprate,rules,sources,memory,metrics,synproxy
+sections=$ALL_SECTIONS
 while [ $# -gt 0 ]; do
 	case $1 in
 	--smoke) smoke=1 ;;
@@ -50,6 +56,7 @@ if [ "$smoke" -eq 1 ]; then
 	SRC_COUNTS=(1 1024) SRC_FRAMES=20000 SRC_ROUNDS=1 SRC_RULES=1000
 	MEM_RULES=10000 MEM_SETS=(ipv4)
 	METRICS_ARGS=(1000 5)
+	SYN_FRAMES=20000 SYN_WARMUP=2000 SYN_ROUNDS=1 SYN_SINGLES=2000
 else
 	RESULTS=$ROOT/build/bench/results
 	out_dir=${out_dir:-$ROOT/docs}
@@ -60,6 +67,7 @@ else
 	SRC_COUNTS=(1 1024 65536 1048576) SRC_FRAMES=2000000 SRC_ROUNDS=3 SRC_RULES=100000
 	MEM_RULES=1000000 MEM_SETS=(ipv4 mixed)
 	METRICS_ARGS=(10000 50)
+	SYN_FRAMES=1000000 SYN_WARMUP=100000 SYN_ROUNDS=7 SYN_SINGLES=100000
 fi
 RULES_FILE=$RESULTS/rules-mixed.txt
 
@@ -74,6 +82,7 @@ SRC_FLOOD_BASE=10.240.0.0
 
 . "$ROOT/scripts/bench/lab.sh"
 . "$ROOT/scripts/bench/contenders.sh"
+. "$ROOT/scripts/bench/synproxy.sh"
 
 log() { echo "bench: $*" >&2; }
 die() { echo "bench: $*" >&2; exit 1; }
@@ -85,6 +94,7 @@ note_cmd() { printf '%s\t%s\n' "$1" "$2" >>"$RESULTS/commands.tsv"; }
 BPF_STATS_BEFORE=
 cleanup() {
 	contender_down_all
+	synproxy_cleanup
 	bench_lab_down
 	if [ -n "$BPF_STATS_BEFORE" ]; then sysctl -qw kernel.bpf_stats_enabled="$BPF_STATS_BEFORE"; fi
 }
@@ -114,6 +124,10 @@ preflight() {
 	[ -n "$XDP_FILTER_OBJ" ] || die "xdp-filter's xdpfilt_dny_ip.o not found (package xdp-tools/libxdp1)"
 }
 
+commit_text() {
+	echo "$(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
+}
+
 record_environment() {
 	local env=$RESULTS/environment.tsv
 	{
@@ -127,7 +141,7 @@ record_environment() {
 		printf 'virtualization\t%s\n' "$(systemd-detect-virt 2>/dev/null || lscpu | sed -n 's/^Hypervisor vendor: *//p')"
 		printf 'clang\t%s\n' "$(clang --version | head -n1)"
 		printf 'casshield\t%s\n' "$("$CASSHIELD" --version 2>/dev/null | head -n1)"
-		printf 'commit\t%s\n' "$(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
+		printf 'commit\t%s\n' "$(commit_text)"
 		printf 'xdp-tools\t%s\n' "$(dpkg-query -W -f '${Version}' xdp-tools 2>/dev/null)"
 		printf 'nftables\t%s\n' "$(nft --version)"
 		printf 'iptables\t%s\n' "$(iptables -V)"
@@ -139,7 +153,7 @@ record_environment() {
 }
 
 section_paths() {
-	log "1/6 ns/packet per path (BPF_PROG_TEST_RUN, repeat $PATH_REPEAT, $PATH_ROUNDS rounds)"
+	log "1/7 ns/packet per path (BPF_PROG_TEST_RUN, repeat $PATH_REPEAT, $PATH_ROUNDS rounds)"
 	local cmd=("$BENCH_BIN/bench_paths" --repeat "$PATH_REPEAT" --rounds "$PATH_ROUNDS" --cpu "$BENCH_CPU" --xdp-filter "$XDP_FILTER_OBJ")
 	note_cmd paths "${cmd[*]#"$ROOT/"}"
 	"${cmd[@]}" >"$RESULTS/paths.tsv"
@@ -188,7 +202,7 @@ measure_flood() {
 
 section_droprate() {
 	local tsv=$RESULTS/droprate.tsv variant round contender args
-	log "2/6 drop rate on veth: ${#BENCH_CONTENDERS[@]} contenders x ${#DROP_VARIANTS[@]} floods x $DROP_ROUNDS rounds, $DROP_FRAMES frames each"
+	log "2/7 drop rate on veth: ${#BENCH_CONTENDERS[@]} contenders x ${#DROP_VARIANTS[@]} floods x $DROP_ROUNDS rounds, $DROP_FRAMES frames each"
 	printf 'variant\tround\tcontender\tframes\tns\tmpps\tseen\tdropped\tcheck\tprog_ns\n' >"$tsv"
 	note_cmd droprate "build/bench/gen_live -i $BENCH_GEN --dst-mac RX-MAC --cpu $BENCH_CPU --frames $DROP_FRAMES ${DROP_VARIANT_ARGS[v4_syn_1]}"
 	for variant in "${DROP_VARIANTS[@]}"; do
@@ -214,7 +228,7 @@ ensure_rules_file() {
 
 section_rules() {
 	local max=${RULE_COUNTS##*,}
-	log "3/6 ns/packet with $RULE_COUNTS allow rules"
+	log "3/7 ns/packet with $RULE_COUNTS allow rules"
 	ensure_rules_file "$max"
 	note_cmd rules "build/bench/gen_rules $max > rules-mixed.txt"
 	local cmd=("$BENCH_BIN/bench_rules" --file "$RULES_FILE" --counts "$RULE_COUNTS" --repeat "$RULE_REPEAT" --rounds "$RULE_ROUNDS" --cpu "$BENCH_CPU")
@@ -225,7 +239,7 @@ section_rules() {
 section_sources() {
 	local tsv=$RESULTS/sources.tsv round contender sources
 	local contenders=(shield xdp_drop xdp_filter)
-	log "4/6 floods from ${SRC_COUNTS[*]} sources, the shield holding $SRC_RULES rules (bpf_stats on)"
+	log "4/7 floods from ${SRC_COUNTS[*]} sources, the shield holding $SRC_RULES rules (bpf_stats on)"
 	ensure_rules_file "$SRC_RULES"
 	head -n "$SRC_RULES" "$RULES_FILE" >"$RESULTS/rules-sources.txt"
 	printf 'sources\tround\tcontender\tframes\tns\tmpps\tseen\tdropped\tcheck\tprog_ns\n' >"$tsv"
@@ -259,7 +273,7 @@ rule_maps_memlock() {
 
 section_memory() {
 	local tsv=$RESULTS/memory.tsv set file
-	log "5/6 memory: ${MEM_SETS[*]} rule sets of $MEM_RULES rules"
+	log "5/7 memory: ${MEM_SETS[*]} rule sets of $MEM_RULES rules"
 	: >"$tsv"
 	contender_down shield # a section that failed may have left it
 	for set in "${MEM_SETS[@]}"; do
@@ -290,7 +304,7 @@ section_memory() {
 }
 
 section_metrics() {
-	log "6/6 exporter scrape time (scripts/bench/metrics.sh ${METRICS_ARGS[*]})"
+	log "6/7 exporter scrape time (scripts/bench/metrics.sh ${METRICS_ARGS[*]})"
 	note_cmd metrics "scripts/bench/metrics.sh ${METRICS_ARGS[*]}"
 	scripts/bench/metrics.sh "${METRICS_ARGS[@]}" >"$RESULTS/metrics.txt" 2>&1
 }
@@ -313,18 +327,97 @@ run_section() {
 	fi
 }
 
+# The raw results of a section in $RESULTS, as globs.
+section_results() {
+	case $1 in
+	droprate) echo "droprate.tsv setup-*.txt" ;;
+	sources) echo "sources.tsv rules-sources.txt" ;;
+	memory) echo "memory.tsv rules-memory-*.txt" ;;
+	metrics) echo "metrics.txt" ;;
+	synproxy) echo "synproxy.tsv synproxy_paths.tsv synproxy-*" ;;
+	*) echo "$1.tsv" ;;
+	esac
+}
+
+# drop_rows FILE KEY: FILE without the lines whose first field is KEY.
+drop_rows() {
+	[ -e "$1" ] || return 0
+	awk -F'\t' -v k="$2" '$1 != k' "$1" >"$1.new" && mv "$1.new" "$1"
+}
+
+all_wanted() {
+	local section
+	for section in ${ALL_SECTIONS//,/ }; do want "$section" || return 1; done
+}
+
+# A run of every section starts from nothing. A partial run with an
+# earlier run's results at hand replaces only its sections' raw results,
+# commands and timings, and keeps the earlier environment: the machine
+# and commit the other sections' figures come from (record_rerun adds its
+# own). Without earlier results it is a run of its sections alone.
+partial=0
+prepare_results() {
+	local section glob
+	mkdir -p "$RESULTS" "$out_dir"
+	rm -rf "$RESULTS/plot"
+	if all_wanted || [ ! -s "$RESULTS/environment.tsv" ]; then
+		rm -rf "$RESULTS"/*.tsv "$RESULTS"/setup-*.txt "$RESULTS/metrics.txt" "$RESULTS"/synproxy-*
+		return 0
+	fi
+	partial=1
+	for section in ${sections//,/ }; do
+		for glob in $(section_results "$section"); do
+			# shellcheck disable=SC2086 # a glob: unquoted on purpose
+			rm -f "$RESULTS"/$glob
+		done
+		drop_rows "$RESULTS/commands.tsv" "$section"
+		drop_rows "$RESULTS/failed.tsv" "$section"
+		drop_rows "$RESULTS/environment.tsv" "seconds_$section"
+		drop_rows "$RESULTS/environment.tsv" "rerun_$section"
+	done
+}
+
+# When, on what and by which command a partial run measured its sections.
+record_rerun() {
+	local section
+	for section in ${sections//,/ }; do
+		# shellcheck disable=SC2016 # backquotes: markdown, in the report
+		printf 'rerun_%s\t%s, kernel %s, commit %s, by `%s`\n' "$section" "$(date -u '+%Y-%m-%d %H:%M UTC')" \
+			"$(uname -r)" "$(commit_text)" "$(run_line)" >>"$RESULTS/environment.tsv"
+	done
+}
+
+run_line() {
+	local script=scripts/bench/run.sh opts=
+	[ "$smoke" -eq 0 ] || opts+=" --smoke"
+	[ "$partial" -eq 0 ] || opts+=" --sections $sections"
+	if [ "$smoke" -eq 1 ]; then
+		echo "$script$opts"
+	elif [ "$partial" -eq 1 ]; then
+		echo "make bench BENCH_ARGS=\"${opts# }\"  ($script$opts)"
+	else
+		echo "make bench  ($script)"
+	fi
+}
+
+for section in ${sections//,/ }; do
+	[[ ",$ALL_SECTIONS," == *",$section,"* ]] || { echo "$0: no section $section (sections: $ALL_SECTIONS)" >&2; exit 2; }
+done
 preflight
-mkdir -p "$RESULTS" "$out_dir"
-rm -rf "$RESULTS"/*.tsv "$RESULTS"/setup-*.txt "$RESULTS/metrics.txt" "$RESULTS/plot"
+prepare_results
 trap cleanup EXIT
 started=$(date +%s)
-record_environment
-note_cmd run "$([ "$smoke" -eq 1 ] && echo "scripts/bench/run.sh --smoke" || echo "make bench  (scripts/bench/run.sh)")"
+if [ "$partial" -eq 1 ]; then
+	record_rerun
+else
+	record_environment
+	note_cmd run "$(run_line)"
+fi
 bench_lab_up
-for section in paths droprate rules sources memory metrics; do
+for section in ${ALL_SECTIONS//,/ }; do
 	run_section "$section"
 done
-printf 'duration_s\t%s\n' "$(($(date +%s) - started))" >>"$RESULTS/environment.tsv"
+[ "$partial" -eq 1 ] || printf 'duration_s\t%s\n' "$(($(date +%s) - started))" >>"$RESULTS/environment.tsv"
 python3 scripts/bench/report.py "$RESULTS" "$out_dir/benchmarks.md" "$out_dir/benchmarks.png"
 log "report: ${out_dir#"$ROOT/"}/benchmarks.md ($(($(date +%s) - started)) s)"
 if [ ${#failed_sections[@]} -gt 0 ]; then

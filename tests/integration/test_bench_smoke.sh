@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # test_bench_smoke.sh - the benchmark harness in its seconds-long --smoke
 # mode: it builds, every section runs, every contender is measured, every
-# receiver counted exactly the frames offered, the report and its plot are
-# written, and the run leaves nothing behind (veth pair, rulesets, pins,
-# bpf_stats). No figure is judged: timing is never pass/fail.
+# receiver counted exactly the frames offered (the SYN proxy's: every SYN
+# answered, every SYN-ACK back), the report and its plot are written, and
+# the run leaves nothing behind (veth pair, rulesets, pins, bpf_stats,
+# nf_conntrack_tcp_loose). No figure is judged: timing is never pass/fail.
 set -u
 source tests/lib/tap.sh
 WORK=$(mktemp -d /tmp/casshield-bench-smoke.XXXXXX)
@@ -12,6 +13,7 @@ RESULTS=build/bench/smoke/results
 trap 'rm -rf "$WORK"' EXIT
 
 stats_before=$(sysctl -n kernel.bpf_stats_enabled)
+loose_before=$(sysctl -n net.netfilter.nf_conntrack_tcp_loose 2>/dev/null)
 
 make -s bench-bins >"$WORK/make.log" 2>&1
 check_eq "make bench-bins builds the generator and the bench programs" 0 $?
@@ -70,6 +72,28 @@ check_match "memory: the bulk load was measured" '^load	ipv4	10000	' "$(grep '^l
 check_match "memory: rule maps reported by bpftool" 'loaded' "$(grep '^map' "$memory" 2>/dev/null)"
 check_match "metrics: scrape time measured" 'one scrape' "$(cat "$RESULTS/metrics.txt" 2>/dev/null)"
 
+# 6. the SYN proxy: both contenders answered every SYN, every SYN-ACK
+# came back; the switch's costs measured with the expected verdicts
+synproxy=$RESULTS/synproxy.tsv
+for contender in syn_xdp syn_nft; do
+	row=$(awk -F'\t' -v c="$contender" '$2 == c' "$synproxy" 2>/dev/null | head -n1)
+	IFS=$'\t' read -r _ _ frames _ offered seen answered synacks rate check <<<"$row"
+	check_eq "synproxy: $contender check" ok "${check:-missing}"
+	check_eq "synproxy: $contender saw every SYN" "${frames:-x}" "${seen:-y}"
+	check_eq "synproxy: $contender answered every SYN" "${frames:-x}" "${answered:-y}"
+	check_eq "synproxy: $contender: every SYN-ACK back" "${frames:-x}" "${synacks:-y}"
+	check_match "synproxy: $contender has rates" '^[0-9]+\.[0-9]+ [0-9]+\.[0-9]+$' "${offered:-} ${rate:-}"
+done
+costs=$RESULTS/synproxy_paths.tsv
+check_eq "synproxy: 3 paths x 3 programs timed" 9 "$(wc -l <"$costs" 2>/dev/null || echo 0)"
+for expect in ack:off:pass ack:on:pass ack_single:on:pass syn:off:pass syn:on:tx; do
+	IFS=: read -r path program verdict <<<"$expect"
+	check_eq "synproxy: the shield's verdict on $path, switch $program" "$verdict" \
+		"$(awk -F'\t' -v p="$path" -v g="$program" '$1 == p && $4 == g { print $5 }' "$costs" 2>/dev/null)"
+done
+check_eq "synproxy: every median is a positive number" 0 \
+	"$(awk -F'\t' '!($6 > 0) { n++ } END { print n + 0 }' "$costs" 2>/dev/null || echo missing)"
+
 # the report
 check_match "report written with its targets" '## Targets' "$(cat "$WORK/benchmarks.md" 2>/dev/null)"
 check_match "report names the kernel" "$(uname -r)" "$(cat "$WORK/benchmarks.md" 2>/dev/null)"
@@ -78,7 +102,8 @@ check_eq "report: no receiver lost a frame" "" "$(grep -i 'did not count every f
 
 # nothing left behind
 check_eq "veth pair removed" "" "$(ip -o link show csbgen0 2>/dev/null)"
-check_eq "nftables tables removed" "" "$(nft list tables 2>/dev/null | grep csbench)"
+check_eq "nftables tables removed" "" "$(nft list tables 2>/dev/null | grep -e csbench -e casshield_synproxy_csbrx0)"
+check_eq "nf_conntrack_tcp_loose as it was" "$loose_before" "$(sysctl -n net.netfilter.nf_conntrack_tcp_loose 2>/dev/null)"
 check_eq "no shield pinned on the bench interface" "" "$(ls -d /sys/fs/bpf/casshield/csbrx0 2>/dev/null)"
 check_eq "bpf_stats setting restored" "$stats_before" "$(sysctl -n kernel.bpf_stats_enabled)"
 check_eq "no xdp-filter map pinned by the bench" "" "$(ls /sys/fs/bpf/filter_ipv4 /sys/fs/bpf/xdp_stats_map 2>/dev/null)"

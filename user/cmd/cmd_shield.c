@@ -223,9 +223,15 @@ static void cas_status_synproxy_text(FILE *out, const char *ifname,
 		return;
 	}
 	cas_synproxy_table(ifname, table, sizeof(table));
-	fprintf(out,
-		"  SYN proxy: on, SYN-ACKs at most %u/s (burst %u), MSS %u/%u, wscale %u\n",
-		p->synack_rate, p->synack_burst, p->mss4, p->mss6, p->wscale);
+	if (p->synack_rate)
+		fprintf(out,
+			"  SYN proxy: on, SYN-ACKs at most %u/s (burst %u), MSS %u/%u, wscale %u\n",
+			p->synack_rate, p->synack_burst, p->mss4, p->mss6,
+			p->wscale);
+	else
+		fprintf(out,
+			"  SYN proxy: on, SYN-ACKs not capped, MSS %u/%u, wscale %u\n",
+			p->mss4, p->mss6, p->wscale);
 	fprintf(out,
 		"  nftables: table inet %s %s, nf_conntrack_tcp_loose %s\n",
 		table,
