@@ -4,17 +4,21 @@
 # BPF_PROG_TEST_RUN with live frames, XDP_TX out of the attacker's veth,
 # unpaced: the highest rate this machine offers), pinned to the
 # generator's CPU; every SYN is a valid segment (TCP checksum kept valid,
-# random source ports), so a CAS without a filter answers it. The flood
-# from beyond the router is hping3's: the router namespace loses the
-# live frames' contents when it forwards them at speed (docs/lab.md), so
-# that one flood is a real socket's, at hping3's rate. Sourced by lab.sh.
+# random source ports), so a CAS without a filter answers it. Sourced by
+# lab.sh.
 #
 #   syn-random   SYNs to 443 from 4096 random spoofed sources, on the link
 #   syn-forged   SYNs to 443 forging the proxy's address, on the link
 #                (the attacker's MAC)
 #   syn-routed   SYNs to 443 forging the proxy's far address from beyond the
-#                router (hping3 --flood): they reach the CAS with the router's
-#                MAC and TTL 63, as the proxy's own packets do in that scenario
+#                router, addressed to the router: they reach the CAS with
+#                the router's MAC and TTL 63, as the proxy's own packets do
+#                in that scenario. The router rewrites each frame's
+#                Ethernet header in the page it came in, and live-frame
+#                mode hands the page back to the generator unrewritten:
+#                --restore writes every copy whole from the template first
+#                (without it the next frames left with the router's
+#                rewritten header and the router dropped them).
 #   conn-flood   full TCP and TLS handshakes to 443 from the rogue host, as
 #                fast as 256 concurrent connections go (connflood.py)
 
@@ -28,6 +32,9 @@ cl_flood_args() {
 	syn-forged)
 		CL_FLOOD=("$CL_NS_RG" -i eth0 --dst-mac "$CL_CAS_MAC" --src-mac "$CL_RG_MAC"
 			--src "$CL_PX4" "${common[@]}") ;;
+	syn-routed)
+		CL_FLOOD=("$CL_NS_FAR" -i eth0 --dst-mac "$CL_RTFAR_MAC" --src-mac "$CL_FAR_MAC"
+			--src "$CL_PXFAR4" "${common[@]}" --restore) ;;
 	*) return 1 ;;
 	esac
 }
@@ -36,12 +43,6 @@ cl_flood_args() {
 # generator's "frames=N ns=T mpps=R" (or the connection flood's summary).
 cl_flood() {
 	local kind=$1 seconds=$2 out=$3
-	if [ "$kind" = syn-routed ]; then
-		cl_ns "$CL_NS_FAR" timeout -s INT "$seconds" taskset -c "$CL_GEN_CPU" \
-			hping3 -q -S -p 443 --flood -a "$CL_PXFAR4" "$CL_CAS4" >"$out" 2>&1
-		grep -q 'packets transmitted' "$out"
-		return
-	fi
 	if [ "$kind" = conn-flood ]; then
 		cl_ns "$CL_NS_RG" timeout $((seconds + 15)) taskset -c "$CL_GEN_CPU" "$CL_PY" "$CL_LIB/connflood.py" \
 			--addr "$CL_CAS4" --port 443 --seconds "$seconds" --concurrency 256 >"$out" 2>&1
@@ -54,10 +55,6 @@ cl_flood() {
 
 # cl_flood_command KIND SECONDS: the flood's command line, for the report.
 cl_flood_command() {
-	if [ "$1" = syn-routed ]; then
-		echo "ip netns exec $CL_NS_FAR timeout -s INT $2 taskset -c $CL_GEN_CPU hping3 -q -S -p 443 --flood -a $CL_PXFAR4 $CL_CAS4"
-		return
-	fi
 	if [ "$1" = conn-flood ]; then
 		echo "ip netns exec $CL_NS_RG taskset -c $CL_GEN_CPU python3 scripts/lab/connflood.py --addr $CL_CAS4 --port 443 --seconds $2 --concurrency 256"
 		return
@@ -94,12 +91,28 @@ cl_rogue_start() {
 		2>>"$CL_DIR/log/rogue.log"
 }
 
+# cl_newconn_start OUT STOP: what the proxy does when it opens a
+# connection to the CAS, twice a second from its upstream source address
+# (near or far): a new TCP and TLS connection and an OPTIONS each time,
+# given 10 s (the proxy's own connect timeout), each attempt on its own
+# schedule (one waiting for its timeout delays no other). The devices'
+# requests ride the proxy's kept-alive connections and never show whether
+# a new one could be made during a flood; this does.
+cl_newconn_start() {
+	rm -f "$2"
+	cl_bg newconn ip netns exec "$CL_NS_PX" "$CL_PY" "$CL_LIB/eas_client.py" rogue \
+		--url "https://$CL_CAS4/Microsoft-Server-ActiveSync" --sni "$CL_CAS_NAME" \
+		--ca "$CL_DIR/ca/ca.pem" --user "${CL_USERS##*,}" --password "$CL_PASSWORD" \
+		--bind "$CL_PROXY_SRC" --options-only --parallel --rate 2 --timeout 10 --out "$1" --stop "$2" \
+		2>>"$CL_DIR/log/newconn.log"
+}
+
 # cl_clients_stop STOPFILE...: ask the clients to stop; wait for their
 # pending Pings (a heartbeat and 40 s at most).
 cl_clients_stop() {
 	local f name i
 	for f in "$@"; do touch "$f"; done
-	for name in devices rogue; do
+	for name in devices rogue newconn; do
 		[ -e "$CL_DIR/pids/$name" ] || continue
 		for i in $(seq $((10 * (CL_HEARTBEAT + 40)))); do
 			cl_alive "$(cat "$CL_DIR/pids/$name")" || break

@@ -13,21 +13,36 @@
 #              per-source SYN meter for what it allows
 #   casshield  casshield, driven by a YAML file through `casshield run`
 #              (its exporter is what Prometheus scrapes)
+#   casshield-synproxy
+#              the same file with `synproxy: true` on the CAS interface
+#              (docs/synproxy.md): casshield answers the allowed SYNs with
+#              cookies from XDP (XDP_TX) and hands the ACKs that return a
+#              valid cookie to netfilter's SYNPROXY, in the nftables table
+#              it installs itself; the rules' SYN limits then count
+#              completed handshakes; the SYN-ACK cap keeps its default
+#              (1,000,000/s). Its SYN-ACKs leave by XDP_TX, which veth
+#              delivers only to a peer running XDP: net.sh gives the
+#              switch's port a passing program, for every contender.
 #
 # cl_contender_up NAME, cl_contender_down NAME, cl_contender_describe NAME.
 # Sourced by lab.sh.
 
-CL_CONTENDERS=(none nft casshield)
+CL_CONTENDERS=(none nft casshield casshield-synproxy)
 CL_SYN_RATE=200
 CL_SYN_BURST=400
 declare -A CL_CONTENDER_LABEL=(
 	[none]="no filter"
 	[nft]="nftables (netdev ingress, allowlist + SYN meter)"
 	[casshield]="casshield run (YAML)"
+	[casshield-synproxy]="casshield run (YAML, synproxy: true)"
 )
 
-cl_contender_up() { "cl_contender_up_$1"; }
-cl_contender_down() { "cl_contender_down_$1"; }
+# A contender's functions: its name with - as _.
+cl_contender_up() { "cl_contender_up_${1//-/_}"; }
+cl_contender_down() { "cl_contender_down_${1//-/_}"; }
+
+# cl_contender_is_shield NAME: casshield runs (its exporter, its counters).
+cl_contender_is_shield() { [[ $1 == casshield* ]]; }
 
 cl_contender_down_all() {
 	local c
@@ -91,12 +106,15 @@ cl_contender_down_nft() {
 	return 0
 }
 
+# cl_casshield_yaml [synproxy]: the lab's policy as casshield's file.
 cl_casshield_yaml() {
+	local synproxy=
+	[ "${1:-}" = synproxy ] && synproxy=$'\n    synproxy: true'
 	cat <<-EOF
 		# casshield.yaml of the CAS lab: the policy of scripts/lab/contenders.sh.
 		interfaces:
 		  - name: $CL_IF
-		    ports: [443/tcp, 80/tcp]
+		    ports: [443/tcp, 80/tcp]$synproxy
 		    allow:
 		      - {name: proxy, cidr: $CL_PX4/32, ports: [443], mac: "$CL_PX_MAC", ttl: "64", syn_rate: $CL_SYN_RATE, syn_burst: $CL_SYN_BURST}
 		      - {name: proxy-routed, cidr: $CL_PXFAR4/32, ports: [443], mac: "$CL_RT_MAC", ttl: "63", syn_rate: $CL_SYN_RATE, syn_burst: $CL_SYN_BURST}
@@ -108,7 +126,7 @@ cl_casshield_yaml() {
 
 cl_contender_up_casshield() {
 	local conf=$CL_DIR/casshield.yaml log=$CL_DIR/log/casshield-run.log
-	cl_casshield_yaml >"$conf"
+	cl_casshield_yaml "$@" >"$conf"
 	"$CASSHIELD" check --config "$conf" >"$CL_DIR/log/casshield-check.log" 2>&1 ||
 		{ cl_fail "casshield check refuses the lab's file" "$CL_DIR/log/casshield-check.log"; return 1; }
 	cl_bg casshield-run taskset -c "$CL_CAS_CPU" "$CASSHIELD" run --config "$conf" --detach-on-exit >>"$log" 2>&1
@@ -126,16 +144,39 @@ cl_contender_down_casshield() {
 	return 0
 }
 
+# The same, with the SYN proxy. Unloading removes its nftables table and
+# gives nf_conntrack_tcp_loose back its value (docs/synproxy.md).
+cl_contender_up_casshield_synproxy() { cl_contender_up_casshield synproxy; }
+
+cl_contender_down_casshield_synproxy() {
+	cl_contender_down_casshield
+	if nft list table inet "$CL_SYNPROXY_TABLE" >/dev/null 2>&1; then
+		cl_log "the SYN proxy's table outlived casshield: removed"
+		nft delete table inet "$CL_SYNPROXY_TABLE"
+	fi
+	return 0
+}
+CL_SYNPROXY_TABLE=casshield_synproxy_$CL_IF
+
 # cl_contender_describe NAME: the configuration as the kernel holds it.
 cl_contender_describe() {
 	case $1 in
 	none) echo "(nothing in front of the CAS's stack)" ;;
 	nft) nft list table netdev "$CASLAB" ;;
-	casshield)
+	casshield | casshield-synproxy)
 		cat "$CL_DIR/casshield.yaml"
 		echo
 		echo "\$ casshield allow list -i $CL_IF"
 		"$CASSHIELD" allow list -i "$CL_IF"
+		[ "$1" = casshield ] && return 0
+		echo
+		echo "\$ casshield limits show -i $CL_IF"
+		"$CASSHIELD" limits show -i "$CL_IF"
+		echo
+		echo "\$ nft list table inet $CL_SYNPROXY_TABLE"
+		nft list table inet "$CL_SYNPROXY_TABLE"
+		echo
+		echo "net.netfilter.nf_conntrack_tcp_loose = $(cat /proc/sys/net/netfilter/nf_conntrack_tcp_loose)"
 		;;
 	esac
 }

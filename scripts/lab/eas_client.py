@@ -15,9 +15,15 @@ Ping (the long poll). Python 3 standard library only.
       Ping always pending, until FILE --stop exists (or --max-seconds);
       the Pings pending then are waited for
   eas_client.py rogue --url URL --sni NAME --ca CA --user U --password P
-                      --http80 HOST --rate R --out FILE --stop FILE
+                      [--http80 HOST] [--bind ADDR] [--options-only] [--parallel]
+                      --rate R --out FILE --stop FILE
       a device that goes to the CAS itself: every attempt is a new
-      connection and an OPTIONS and a FolderSync; also plain HTTP to port 80
+      connection and an OPTIONS, a Provision and a FolderSync (only the
+      OPTIONS with --options-only); also plain HTTP to port 80. With
+      --bind, from that source address: from the proxy's, it is what the
+      proxy does when it opens a connection to the CAS. --parallel starts
+      the attempts at R a second whatever the earlier ones do (each in its
+      own thread), so that one waiting for its timeout delays no other
 
 Every request is a line of JSON in --out: t (wall clock at its start),
 dev, cmd, ok, http, status (the EAS status), ms, err.
@@ -47,12 +53,13 @@ TYPE_INBOX, TYPE_CALENDAR, TYPE_CONTACTS = "2", "8", "9"
 class Connection(http.client.HTTPSConnection):
     """HTTPS to an address, with SNI and verification for a name."""
 
-    def __init__(self, addr, port, sni, context, timeout):
+    def __init__(self, addr, port, sni, context, timeout, bind=None):
         super().__init__(addr, port, timeout=timeout, context=context)
         self._sni = sni
+        self._bind = (bind, 0) if bind else None
 
     def connect(self):
-        sock = socket.create_connection((self.host, self.port), self.timeout)
+        sock = socket.create_connection((self.host, self.port), self.timeout, self._bind)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.sock = self._context.wrap_socket(sock, server_hostname=self._sni)
 
@@ -78,7 +85,8 @@ class Device:
     def _conn(self, lane, timeout):
         conn = self.conns.get(lane)
         if conn is None:
-            conn = Connection(self.addr, self.port, self.args.sni, self.context, timeout)
+            conn = Connection(self.addr, self.port, self.args.sni, self.context, timeout,
+                              getattr(self.args, "bind", None))
             self.conns[lane] = conn
         conn.timeout = timeout
         if conn.sock is not None:
@@ -304,18 +312,30 @@ def cmd_rogue(args):
     log = Log(args.out)
     deadline = time.monotonic() + args.max_seconds
     period = 1.0 / args.rate
-    while not stopped(args, deadline):
-        t0 = time.monotonic()
+    threads = []
+
+    def attempt():
         dev = Device(args, args.user, log)  # every attempt a new connection
-        if dev.options():
+        if dev.options() and not args.options_only:
             dev.provision() and dev.folder_sync()
         dev.close()
+
+    while not stopped(args, deadline):
+        t0 = time.monotonic()
+        if args.parallel:
+            th = threading.Thread(target=attempt, daemon=True)
+            th.start()
+            threads = [t for t in threads if t.is_alive()] + [th]
+        else:
+            attempt()
         if args.http80:
             started, t1 = time.time(), time.monotonic()
             ok, status, err = http80(args.http80, args.timeout)
             log.write(dict(t=round(started, 4), dev=0, cmd="http80", ok=ok, http=status,
                            status=None, ms=round((time.monotonic() - t1) * 1000, 2), err=err))
         time.sleep(max(0.0, period - (time.monotonic() - t0)))
+    for th in threads:  # each is bounded by its timeout
+        th.join()
     return 0
 
 
@@ -344,6 +364,9 @@ def main():
         if name == "rogue":
             s.add_argument("--rate", type=float, default=1.0)
             s.add_argument("--http80")
+            s.add_argument("--bind")
+            s.add_argument("--options-only", action="store_true")
+            s.add_argument("--parallel", action="store_true")
     args = p.parse_args()
     return {"probe": cmd_probe, "load": cmd_load, "rogue": cmd_rogue}[args.verb](args)
 

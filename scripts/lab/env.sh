@@ -91,6 +91,9 @@ CL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CL_LIB=$CL_ROOT/scripts/lab
 CASSHIELD=${CASSHIELD:-$CL_ROOT/build/casshield}
 CL_GEN=${CL_GEN:-$CL_ROOT/build/bench/gen_live}
+# The passing XDP program for the switch's port in front of the CAS
+# (tests/bpf/xdp_pass.bpf.c; net.sh says why).
+CL_XDP_PASS=${CL_XDP_PASS:-$CL_ROOT/build/tests/xdp_pass.bpf.o}
 CL_PY=/usr/bin/python3
 CL_PG_BIN=/usr/lib/postgresql/15/bin
 # The CPU the CAS's packet processing and daemons run on, and the one the

@@ -4,8 +4,10 @@
 # `make demo` and tests/integration/test_lab.sh use the same binaries.
 .PHONY: lab lab-bins
 
-# The CLI and the live-frame generator (scripts/bench/bench.mk).
-lab-bins: $(BUILD)/casshield $(BENCH_DIR)/gen_live
+# The CLI, the live-frame generator (scripts/bench/bench.mk) and the
+# passing XDP program for the switch's port in front of the CAS (the SYN
+# proxy's SYN-ACKs leave by XDP_TX; scripts/lab/net.sh).
+lab-bins: $(BUILD)/casshield $(BENCH_DIR)/gen_live $(TEST_BPF)
 
 lab: deps lab-bins
 	scripts/lab/run.sh $(LAB_ARGS)

@@ -14,8 +14,8 @@
 #
 # The pieces: env.sh (names), net.sh (wire), certs.sh (CA), cas.sh (CAS
 # daemons), proxy.sh, monitor.sh (Prometheus), contenders.sh (no filter,
-# nftables, casshield), attacks.sh (floods, clients), scenario.sh (one
-# run), eas_client.py, connflood.py.
+# nftables, casshield, casshield with its SYN proxy), attacks.sh (floods,
+# clients), scenario.sh (one run), eas_client.py, connflood.py.
 
 CL_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$CL_HERE/env.sh"
@@ -79,6 +79,7 @@ cl_preflight() {
 	[ -x "$CL_PG_BIN/initdb" ] || { cl_fail "PostgreSQL 15 is missing: sudo scripts/install-deps.sh"; return 1; }
 	[ -x "$CASSHIELD" ] || { cl_fail "$CASSHIELD is missing: make"; return 1; }
 	[ -x "$CL_GEN" ] || { cl_fail "$CL_GEN is missing: make lab-bins"; return 1; }
+	[ -r "$CL_XDP_PASS" ] || { cl_fail "$CL_XDP_PASS is missing: make lab-bins"; return 1; }
 	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 }
 

@@ -91,7 +91,7 @@ cl_net_up() {
 	ip -n "$CL_NS_FAR" addr add "$CL_FAR4/24" dev eth0
 	ip -n "$CL_NS_FAR" route add default via "$CL_RTFAR4"
 
-	cl_wire_for_floods
+	cl_wire_for_floods || { cl_fail "the wire for the floods could not be set up"; return 1; }
 	cl_wait_reachable "$CL_NS_PX" "$CL_CAS4" && cl_wait_reachable "$CL_NS_RT" "$CL_CAS4" &&
 		cl_ns "$CL_NS_PX" ping -c1 -W2 -q -I "$CL_PXFAR4" "$CL_CAS4" >/dev/null ||
 		{ cl_fail "the lab's network does not carry packets"; return 1; }
@@ -115,6 +115,31 @@ cl_wire_for_floods() {
 	ethtool -K "$CL_IF" gro on >/dev/null
 	echo 1 >"/sys/class/net/$CL_IF/threaded"
 	cl_pin_napi
+	cl_switch_xdp || return 1
+}
+
+# cl_switch_xdp: a passing XDP program on the switch's port in front of
+# the CAS, for every contender. The SYN proxy's SYN-ACKs leave the CAS by
+# XDP_TX, and veth hands those only to a peer running XDP (with none
+# there they are lost: tests/bpf/xdp_pass.bpf.c); a NIC needs nothing of
+# the kind. The program changes the path of everything the CAS sends
+# (veth then receives it at the switch in NAPI, copied into an XDP
+# buffer, and the CAS's link loses segmentation offload), so every
+# contender runs with it, not the SYN proxy alone. That NAPI runs in a
+# thread on the generator's CPU: what the switch, the router and the
+# proxy do with the CAS's frames is other machines' work, not the CAS's
+# (without it veth would do it all on the sending CPU, the CAS's).
+cl_switch_xdp() {
+	local before after pid
+	# The port's name is every lab's: its thread is the one that appears now.
+	before=$(cl_napi_pids_named cas-sw)
+	ip -n "$CL_NS_SW" link set dev cas-sw xdpdrv obj "$CL_XDP_PASS" sec xdp ||
+		{ cl_fail "cannot attach $CL_XDP_PASS to the switch's port in front of the CAS"; return 1; }
+	cl_ns "$CL_NS_SW" sh -c 'echo 1 >/sys/class/net/cas-sw/threaded'
+	after=$(cl_napi_pids_named cas-sw)
+	for pid in $after; do
+		grep -qxF "$pid" <<<"$before" || taskset -pc "$CL_GEN_CPU" "$pid" >/dev/null
+	done
 }
 
 # cl_pin_napi: the CAS interface's NAPI threads onto the CAS's CPU, at
@@ -128,11 +153,14 @@ cl_pin_napi() {
 }
 
 # cl_napi_pids: the NAPI threads of the CAS's interface ("napi/IF-N").
-cl_napi_pids() {
+cl_napi_pids() { cl_napi_pids_named "$CL_IF"; }
+
+# cl_napi_pids_named IFNAME: the NAPI threads of interfaces of that name.
+cl_napi_pids_named() {
 	local comm
 	for comm in /proc/[0-9]*/comm; do
 		case $(cat "$comm" 2>/dev/null) in
-		"napi/$CL_IF-"*) comm=${comm#/proc/}; echo "${comm%/comm}" ;;
+		"napi/$1-"*) comm=${comm#/proc/}; echo "${comm%/comm}" ;;
 		esac
 	done
 }
@@ -149,6 +177,7 @@ cl_wait_reachable() {
 
 cl_net_down() {
 	local ns
+	ip -n "$CL_NS_SW" link set dev cas-sw xdp off 2>/dev/null
 	ip link del "$CL_IF" 2>/dev/null
 	for ns in "${CL_NAMESPACES[@]}"; do
 		ip netns del "$ns" 2>/dev/null

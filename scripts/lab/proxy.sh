@@ -48,13 +48,18 @@ cl_proxy_conf() {
 	EOF
 }
 
-# cl_proxy_up near|far: start the proxy, or reload it with that source.
+# cl_proxy_up near|far [fresh]: start the proxy, or reload it with that
+# source; fresh: start it anew, with no kept-alive connection to the CAS.
 cl_proxy_up() {
 	local src=$CL_PX4
 	[ "$1" = far ] && src=$CL_PXFAR4
 	CL_PROXY_DIR=$CL_DIR/proxy
 	install -d -m 0755 "$CL_PROXY_DIR"
-	if [ -s "$CL_PROXY_DIR/nginx.pid" ] && [ "$src" = "$CL_PROXY_SRC" ]; then
+	if [ "${2:-}" = fresh ]; then
+		cl_proxy_down
+		rm -f "$CL_PROXY_DIR/nginx.pid"
+		CL_PROXY_SRC=
+	elif [ -s "$CL_PROXY_DIR/nginx.pid" ] && [ "$src" = "$CL_PROXY_SRC" ]; then
 		return 0
 	fi
 	cl_proxy_conf "$src" >"$CL_DIR/proxy.conf.new" && mv "$CL_DIR/proxy.conf.new" "$CL_PROXY_DIR/nginx.conf"

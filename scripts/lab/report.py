@@ -23,9 +23,16 @@ SCENARIO_LABEL = {
                   "(the proxy goes through the router too)",
     "conn-flood": "full-handshake TLS connection flood from a rogue host",
 }
-CONTENDERS = ["none", "nft", "casshield"]
-CONTENDER_LABEL = {"none": "no filter", "nft": "nftables", "casshield": "casshield"}
+CONTENDERS = ["none", "nft", "casshield", "casshield-synproxy"]
+CONTENDER_LABEL = {"none": "no filter", "nft": "nftables", "casshield": "casshield",
+                   "casshield-synproxy": "casshield + SYN proxy"}
 CMDS = ["OPTIONS", "FolderSync", "Sync"]
+# The issue's goal for the forged flood from beyond the router.
+GOAL_SCENARIO = "syn-routed"
+GOAL_SUCCESS = 0.99
+GOAL_P99_FACTOR = 2.0
+# A hand-written reading of one run, shown with the run it was written for.
+FINDINGS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "findings.md")
 
 
 DECISIONS = """## Decisions taken where the issue was silent
@@ -54,6 +61,28 @@ DECISIONS = """## Decisions taken where the issue was silent
   inet prerouting alternative too).
 - **Ring drops** are read from the switch's port in front of the CAS (its transmit drops: the
   CAS's veth ring was full).
+- **A passing XDP program on the switch's port in front of the CAS, for every contender.**
+  veth hands the frames the SYN proxy sends with XDP_TX only to a peer that runs XDP (with none
+  there they are lost; a NIC needs nothing of the kind). The program changes the path of all
+  the CAS sends (the switch's port then receives in NAPI, copying each frame into an XDP
+  buffer, and the CAS's link loses segmentation offload), so every contender runs with it, and
+  only the switch differs between *casshield* and *casshield + SYN proxy*. That NAPI runs in a
+  thread on the generator's CPU: what the switch, the router and the proxy do with the CAS's
+  frames (the SYN-ACKs the proxy never asked for, its RSTs) is other machines' work; veth would
+  otherwise do all of it on the sending CPU, the CAS's.
+- **The proxy starts anew behind each contender**, so that every run begins from the same
+  state, with every connection to the CAS made through the contender. It has to for the SYN
+  proxy: a connection from before its nftables table came up is unknown to conntrack, and
+  SYNPROXY drops its segments as invalid (seen in the lab: a kept-alive TLS connection from
+  the proxy stopped getting answers once the table was in place).
+- **The SYN proxy's SYN-ACKs to a forged address** go to the real proxy, through the router:
+  the flood forges the proxy's far address, so every forged SYN the shield answers sends the
+  proxy a SYN-ACK, which its stack answers with an RST, which the shield drops as
+  `cookie_invalid`. The lab keeps that reflection (it is what a real proxy would get and do)
+  and reports it under the flood's table.
+- **The SYN-ACK cap keeps its default** (1,000,000 per second): a lower cap would bound the
+  reflection, but the forged SYNs would then spend it and the proxy's own SYNs go unanswered,
+  the failure the SYN proxy is there to prevent.
 - **Failures are reported**: a daemon that does not come up gets its log's tail printed and
   the lab stops with a non-zero status; a run that fails is named here and `make lab` exits
   non-zero.
@@ -84,8 +113,10 @@ def load(resdir):
             continue
         s = results.summary(path)
         eas = results.read_jsonl(os.path.join(path, "eas.jsonl"))
-        s["_records"] = {}
+        conns = [r for r in results.read_jsonl(os.path.join(path, "newconn.jsonl")) if r["cmd"] == "OPTIONS"]
+        s["_records"], s["_newconn"] = {}, {}
         for phase in results.PHASES:
+            s["_newconn"][phase] = [r for r in conns if results.phase_of(r["t"], s["meta"]["phases"]) == phase]
             by_cmd = {}
             for r in eas:
                 if results.phase_of(r["t"], s["meta"]["phases"]) == phase:
@@ -137,8 +168,9 @@ def scenario_section(scenario, runs, lines):
                  "in ms of each request type the devices sent, through the proxy.\n"
                  % (rounds, "s" if rounds > 1 else ""))
     lines.append("| contender | flood offered | ring drops | EAS success | OPTIONS | FolderSync | Sync "
-                 "| Ping (long poll) | rogue: answered / tried | CAS CPU busy | of which packets |")
-    lines.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+                 "| Ping (long poll) | proxy's new connections: ok / tried, p99 ms "
+                 "| rogue: answered / tried | CAS CPU busy | of which packets |")
+    lines.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for c in present:
         group = runs[(scenario, c)]
         allr = pooled(group, "during", "all")
@@ -152,16 +184,17 @@ def scenario_section(scenario, runs, lines):
         rogue80_tries = sum(s["rogue"]["http80"]["tries"] for s in group)
         cpu = [s["phases"]["during"]["cpu"] for s in group if s["phases"]["during"]["cpu"]]
         drops = sum(s["phases"]["during"]["ring_drops"] or 0 for s in group)
-        lines.append("| %s | %s | %s | %s (%d/%d) | %s | %s | %s | %s | %d/%d; port 80: %d/%d | %s | %s |" % (
+        lines.append("| %s | %s | %s | %s (%d/%d) | %s | %s | %s | %s | %s | %d/%d; port 80: %d/%d | %s | %s |" % (
             CONTENDER_LABEL[c], flood_cell(group), "{:,}".format(drops), pct(allr["success"]),
             allr["ok"], allr["requests"], cells[0], cells[1], cells[2], ping_cell,
-            rogue_eas, rogue_tries, rogue80, rogue80_tries,
+            newconn_cell(group, "during"), rogue_eas, rogue_tries, rogue80, rogue80_tries,
             pct(mean([x["busy"] for x in cpu])), pct(mean([x["packets"] for x in cpu]))))
     lines.append("")
     # Before and after, compactly: success and p99 of all but Ping.
-    lines.append("Before and after the attack (all requests but Ping): success, p99 ms.\n")
-    lines.append("| contender | before | after | errors seen (any phase) |")
-    lines.append("|---|---:|---:|---|")
+    lines.append("Before and after the attack (all requests but Ping): success, p99 ms; and the "
+                 "proxy's new connections.\n")
+    lines.append("| contender | before | after | new connections before | after | errors seen (any phase) |")
+    lines.append("|---|---:|---:|---:|---:|---|")
     for c in present:
         group = runs[(scenario, c)]
         b, a = pooled(group, "before", "all"), pooled(group, "after", "all")
@@ -172,13 +205,14 @@ def scenario_section(scenario, runs, lines):
                     for k, v in results.request_stats(recs)["errors"].items():
                         errors[k] = errors.get(k, 0) + v
         err = ", ".join("%s x%d" % (k, v) for k, v in sorted(errors.items())) or "none"
-        lines.append("| %s | %s, %s | %s, %s | %s |" % (CONTENDER_LABEL[c], pct(b["success"]), ms(b["p99_ms"]),
-                                                       pct(a["success"]), ms(a["p99_ms"]), err))
+        lines.append("| %s | %s, %s | %s, %s | %s | %s | %s |" % (
+            CONTENDER_LABEL[c], pct(b["success"]), ms(b["p99_ms"]), pct(a["success"]), ms(a["p99_ms"]),
+            newconn_cell(group, "before"), newconn_cell(group, "after"), err))
     lines.append("")
     notes = []
     for c in present:
         group = runs[(scenario, c)]
-        if c == "casshield" and all("prometheus" in s for s in group):
+        if c.startswith("casshield") and all("prometheus" in s for s in group):
             moved = {}
             for s in group:
                 for k, v in s["prometheus"]["during"].items():
@@ -187,13 +221,27 @@ def scenario_section(scenario, runs, lines):
             last = group[-1]
             counters = [k for k in last["prometheus"]["end"] if "/" in k]
             same = [k for k in counters if last.get("stats_end", {}).get(k) == int(last["prometheus"]["end"][k])]
-            notes.append("casshield's counters during the attack, as Prometheus read them back "
+            notes.append("%s: its counters during the attack, as Prometheus read them back "
                          "(summed over the rounds): %s. At the attack's end Prometheus (scraped at most "
                          "1 s before) and `casshield stats` agreed on %d of %d counters%s."
-                         % (", ".join("%s +%s" % (k, "{:,}".format(int(v))) for k, v in sorted(moved.items())) or "none moved",
+                         % (CONTENDER_LABEL[c],
+                            ", ".join("%s +%s" % (k, "{:,}".format(int(v))) for k, v in sorted(moved.items())) or "none moved",
                             len(same), len(counters),
                             "" if len(same) == len(counters) else
                             " (the others moved with the devices' and the rogue's packets in between)"))
+            if moved.get("tx/syn_cookie_sent"):
+                notes.append("%s sent %s SYN-ACKs from XDP during the attack (tx/syn_cookie_sent) and "
+                             "%s handshakes completed (pass/cookie_valid); the proxy's stack sent %s RSTs "
+                             "in the same time (its answer to a SYN-ACK it never asked for), and %s "
+                             "segments were dropped as cookie_invalid."
+                             % (CONTENDER_LABEL[c], "{:,}".format(int(moved["tx/syn_cookie_sent"])),
+                                "{:,}".format(int(moved.get("pass/cookie_valid", 0))),
+                                "{:,}".format(proxy_rsts(group, "during")),
+                                "{:,}".format(int(moved.get("drop/cookie_invalid", 0)))))
+        elif proxy_rsts(group, "during") >= 1000:
+            notes.append("%s: the proxy's stack sent %s RSTs during the attack (SYN-ACKs to its "
+                         "forged address it never asked for)." % (CONTENDER_LABEL[c],
+                                                                   "{:,}".format(proxy_rsts(group, "during"))))
         if c == "none":
             ns = {}
             for s in group:
@@ -211,18 +259,93 @@ def scenario_section(scenario, runs, lines):
         lines.append("")
 
 
+def newconn(group, phase):
+    """The proxy's new connections in a phase, every round pooled."""
+    recs = []
+    for s in group:
+        recs.extend(s["_newconn"][phase])
+    return results.request_stats(recs)
+
+
+def newconn_cell(group, phase):
+    st = newconn(group, phase)
+    return "%d/%d, %s" % (st["ok"], st["requests"], ms(st["p99_ms"])) if st["requests"] else "-"
+
+
+def proxy_rsts(group, phase):
+    return sum((s["phases"][phase].get("proxy") or {}).get("out_rsts", 0) for s in group)
+
+
+def goal_section(runs, lines):
+    """The issue's goal, contender by contender, from the run's figures."""
+    present = [c for c in CONTENDERS if (GOAL_SCENARIO, c) in runs]
+    if not present:
+        return
+    lines.append("### The goal: the proxy during the forged flood from beyond the router\n")
+    lines.append("The issue asks that, during the strongest SYN flood forging the proxy's address "
+                 "from beyond a router that the lab offers, the proxy's EAS success be at least %d%% "
+                 "and the devices' p99 at most %g times idle. The devices' requests ride the proxy's "
+                 "kept-alive connections to the CAS; the proxy's *new* connections (a new TCP and TLS "
+                 "connection from its address, then OPTIONS, twice a second, 10 s each) are what a "
+                 "forged flood that empties the proxy's SYN bucket denies, so both count. *Idle* is "
+                 "the same contender's p99 with no attack (the attack phase of the first scenario, "
+                 "every round pooled; failing that, the phase before this flood). All requests but "
+                 "Ping.\n" % (round(100 * GOAL_SUCCESS), GOAL_P99_FACTOR))
+    lines.append("| contender | flood offered | EAS success | proxy's new connections | p99 ms | idle p99 ms "
+                 "| p99 / idle | success >= %d%% | p99 <= %gx idle |" % (round(100 * GOAL_SUCCESS), GOAL_P99_FACTOR))
+    lines.append("|---|---|---:|---:|---:|---:|---:|---|---|")
+    for c in present:
+        during = pooled(runs[(GOAL_SCENARIO, c)], "during", "all")
+        if ("baseline", c) in runs:
+            idle = pooled(runs[("baseline", c)], "during", "all")
+        else:
+            idle = pooled(runs[(GOAL_SCENARIO, c)], "before", "all")
+        ratio = (during["p99_ms"] / idle["p99_ms"]
+                 if during["p99_ms"] is not None and idle["p99_ms"] else None)
+        conns = newconn(runs[(GOAL_SCENARIO, c)], "during")
+        ok_success = all(x["success"] is not None and x["success"] >= GOAL_SUCCESS for x in (during, conns))
+        ok_p99 = ratio is not None and ratio <= GOAL_P99_FACTOR
+        lines.append("| %s | %s | %s (%d/%d) | %s (%d/%d) | %s | %s | %s | %s | %s |" % (
+            CONTENDER_LABEL[c], flood_cell(runs[(GOAL_SCENARIO, c)]), pct(during["success"]), during["ok"],
+            during["requests"], pct(conns["success"]), conns["ok"], conns["requests"],
+            ms(during["p99_ms"]), ms(idle["p99_ms"]), "-" if ratio is None else "%.2f" % ratio,
+            "met" if ok_success else "**missed**", "met" if ok_p99 else "**missed**"))
+    lines.append("")
+
+
+def findings_section(env, lines):
+    """scripts/lab/findings.md: what a person read in one run's figures."""
+    if not os.path.exists(FINDINGS):
+        return
+    text = open(FINDINGS).read()
+    first, _, body = text.partition("\n")
+    written_for = first.replace("run:", "", 1).strip() if first.startswith("run:") else None
+    lines.append("#### What the figures say about the goal\n")
+    if written_for != env.get("date"):
+        lines.append("*Written for the run of %s, not this one (%s): the figures may say "
+                     "otherwise.*\n" % (written_for or "an unnamed date", env.get("date")))
+    else:
+        lines.append("*Written by hand (scripts/lab/findings.md) after this run, from its figures.*\n")
+    lines.append(body.strip() + "\n")
+
+
 def plot(runs, png, workdir):
     data = os.path.join(workdir, "plot.dat")
+    # The contenders that ran (gnuplot refuses a column of no value).
+    contenders = [c for c in CONTENDERS if any(k[1] == c for k in runs)]
     with open(data, "w") as f:
-        f.write("# scenario %s\n" % " ".join(CONTENDERS))
+        f.write("# scenario %s\n" % " ".join(contenders))
         for s in SCENARIOS:
             row = []
-            for c in CONTENDERS:
+            for c in contenders:
                 st = pooled(runs[(s, c)], "during", "all") if (s, c) in runs else None
                 row.append("%.1f" % st["p99_ms"] if st and st["p99_ms"] is not None else "NaN")
             f.write("%s %s\n" % (s, " ".join(row)))
+    columns = ", ".join("%s using %d%s title '%s'" % ("'%s'" % data if i == 0 else "''", i + 2,
+                                                         ":xtic(1)" if i == 0 else "", CONTENDER_LABEL[c])
+                        for i, c in enumerate(contenders))
     script = """
-set terminal pngcairo size 1000,480 font ",10"
+set terminal pngcairo size 1100,480 font ",10"
 set output '%s'
 set title "CAS lab: p99 latency of the devices' requests (all but Ping) during each attack"
 set style data histograms
@@ -232,8 +355,8 @@ set logscale y
 set ylabel "p99 latency, ms (log scale)"
 set key top left
 set grid ytics
-plot '%s' using 2:xtic(1) title 'no filter', '' using 3 title 'nftables', '' using 4 title 'casshield'
-""" % (png, data)
+plot %s
+""" % (png, columns)
     subprocess.run(["gnuplot"], input=script.encode(), check=True)
 
 
@@ -250,7 +373,7 @@ def main():
     L.append("<!-- Written by scripts/lab/report.py from a `make lab` run; do not edit by hand. -->\n")
     L.append("A real ActiveSync server behind a real reverse proxy, attacked, with no filter, "
              "with the best nftables ruleset an admin would write, and with casshield in front "
-             "of it. Run on %s, %s, %s CPUs, %s; kernel %s; commit %s; %s. "
+             "of it, without and with its SYN proxy. Run on %s, %s, %s CPUs, %s; kernel %s; commit %s; %s. "
              "Command: `%s` (%s s, the lab itself up from nothing in %s s). "
              "**The machine was shared with other work during this run: re-run it on a quiet "
              "machine before quoting a figure.**\n"
@@ -265,6 +388,7 @@ def main():
  [dev: %s devices] --TLS--> [px: nginx reverse proxy] --TLS, kept alive--> [CAS, root namespace]
                                   | near leg (the CAS's link)                 caslab0: the shielded interface
                                   | far leg --> [rt: router] --> the CAS's link   nginx -> sogod (SOGo + ActiveSync)
+                                  (the switch's port in front of the CAS runs a passing XDP program)
  [rg: rogue host]     on the CAS's link: rogue device, port 80, floods       PostgreSQL, dovecot, memcached
  [far: attacker]      beyond the router: floods forging the proxy's far address
  Prometheus on the CAS's loopback scrapes `casshield run`'s exporter every second.
@@ -280,7 +404,9 @@ def main():
   priority (SCHED_FIFO 1), as a NIC queue's softirq processing comes before any process;
   whatever the CAS does with a frame (XDP, netfilter, the TCP stack) is paid on its CPU. A
   flood that outruns it overflows the interface's ring (256 frames on veth) and the
-  overflow is lost, legitimate packets included: *ring drops* below.
+  overflow is lost, legitimate packets included: *ring drops* below. The switch's port in
+  front of it runs a passing XDP program and receives in a NAPI thread on CPU %s, the
+  generator's (see the decisions below).
 - **Reverse proxy**: nginx in its namespace ends the devices' TLS and opens new TLS to the CAS,
   verified against the lab CA, over kept-alive upstream connections; read timeout longer than
   any Ping. It is the only source the policy allows on 443.
@@ -295,37 +421,55 @@ def main():
   message; the cause was not found).
 - **Rogue device**: the same client, with a real user's password, going to the CAS directly,
   twice a second, each attempt a new connection; and plain HTTP to port 80 each time.
+- **The proxy's new connections**: the same client in the proxy's namespace, from the proxy's
+  upstream address (near or far, as the proxy's), twice a second: a new TCP and TLS
+  connection to the CAS and an OPTIONS, given 10 s (the proxy's connect timeout), each
+  attempt on its own schedule, so that one waiting for its timeout delays no other. It is what
+  the proxy does when it needs another connection; the devices' requests ride its kept-alive
+  ones and do not show whether one could be made during a flood.
 - **Floods**: on the CAS's link, the project's live-frame generator (`build/bench/gen_live`:
   BPF_PROG_TEST_RUN with live frames, XDP_TX out of the attacker's veth), unpaced, pinned to
   CPU %s: the highest rate this machine offers through the lab's switch. Every SYN is a
   valid segment (TCP checksum kept valid, random source ports), so a CAS without a filter
-  answers it. From beyond the router: **hping3** (`--flood`, same CPU), because the router
-  namespace lost the live frames' contents when it forwarded them at speed (of 200,000
-  frames, 768 were forwarded and the rest reached its far leg with another frame's rewritten
-  Ethernet header, dropped as addressed to another host; cause not found, the lab does not
-  use the generator there). The table says which tool each flood came from. The connection
-  flood is `scripts/lab/connflood.py` (Python asyncio, 256 concurrent TCP + TLS handshakes,
+  answers it. From beyond the router: the same generator in the far attacker's namespace,
+  its frames addressed to the router, with `--restore`. The router rewrites each frame's
+  Ethernet header in the page the frame came in, and live-frame mode hands pages back to the
+  generator without rewriting them, so without `--restore` the next frames left with the
+  router's rewritten header and the router dropped them as addressed to another host (of
+  3.6 M frames sent in 3 s, 17,601 reached the CAS; with it, all that the path carried). The
+  lab used hping3 there before, at about a fifth of this rate. The table says which tool each
+  flood came from. The connection flood is `scripts/lab/connflood.py` (Python asyncio, 256 concurrent TCP + TLS handshakes,
   same CPU).
 - **Contenders**, the same policy each (443 and 80 protected; 443 open to the proxy alone:
   its near address from its MAC with TTL 64, its far address from the router's MAC with
   TTL 63, its IPv6 address from its MAC; 200 SYN/s, burst 400, per proxy address; nobody on
   80): *no filter*; *nftables*, the best ruleset an admin would write (netdev ingress on the
   CAS interface, the earliest netfilter hook; allowlist bound to MAC and TTL; a per-source
-  SYN meter); *casshield*, driven by a YAML file through `casshield run`. Set up fresh for
-  each run, alternating within each scenario, the order turning each round.
+  SYN meter); *casshield*, driven by a YAML file through `casshield run`; *casshield + SYN
+  proxy*, the same file with `synproxy: true` on the CAS's interface: casshield answers the
+  SYNs of the sources its rules allow with SYN cookies from XDP (XDP_TX) and passes the ACKs
+  that return a valid cookie to netfilter's SYNPROXY, in the nftables table it installs; the
+  rules' SYN limits then count completed handshakes, and the SYN-ACK cap keeps its default
+  (1,000,000/s). Set up fresh for each run, alternating within each scenario, the order
+  turning each round; the proxy starts anew behind each.
 - **Phases**: %s s before the attack, %s s of attack, %s s after. A request belongs to the
   phase it started in. *EAS success* counts every request but Ping; a request succeeds on
   HTTP 200 with EAS status 1 (Ping: 1 or 2; OPTIONS: the protocol versions header).
 """ % ((env.get("packages", "").split(",")[0].split()[-1:] or ["?"])[0], env.get("packages", "?"),
-       env.get("cas_cpu"), env.get("rate"), env.get("heartbeat"), env.get("gen_cpu"), b, d, a))
+       env.get("cas_cpu"), env.get("gen_cpu"), env.get("rate"), env.get("heartbeat"), env.get("gen_cpu"),
+       b, d, a))
     L.append("## Results\n")
+    goal_section(runs, L)
+    findings_section(env, L)
     for s in SCENARIOS:
         scenario_section(s, runs, L)
     L.append("""## Reading these figures
 
 - *Flood offered* is what the generator sent (median rate over the rounds, total frames). It
   is paced by the path, which runs on the generator's CPU up to the CAS's ring: a contender
-  that empties the ring faster lets more frames in before it is full again.
+  that empties the ring faster lets more frames in before it is full again. What the CAS
+  sends back (a stack's SYN cookies, the SYN proxy's SYN-ACKs, and the proxy's RSTs to them)
+  is carried by the switch and the router on that CPU too, and slows the generator down.
 - *Ring drops* are frames the CAS's interface had no room for; a legitimate packet lost there
   costs the devices a TCP retransmission (200 ms or more), which is what moves p99.
 - *CAS CPU* is CPU %s, the CAS's: busy, and the share spent on packets (softirq and the
@@ -338,6 +482,11 @@ def main():
   the filter's own cost, read docs/benchmarks.md.
 - The rogue's *sessions* count its ActiveSync attempts that got an answer (OPTIONS, then
   FolderSync); port 80 counts HTTP answers on port 80 (nothing listens there).
+- With the SYN proxy, the shield's counters add `tx/syn_cookie_sent` (SYN-ACKs sent from
+  XDP), `pass/cookie_valid` (completed handshakes, which the SYN limits count) and
+  `drop/cookie_invalid` (segments of no connection that return no valid cookie: here the
+  proxy's RSTs to the SYN-ACKs it never asked for). *RSTs from the proxy* are read from its
+  own stack (`TcpOutRsts`).
 """ % env.get("cas_cpu"))
     L.append(DECISIONS)
     L.append("## Each contender's configuration, as the kernel held it\n")

@@ -2,9 +2,12 @@
 """results.py - what one lab run (scenario.sh's OUTDIR) measured, read
 back: per phase (before, during, after the attack) and command, the
 devices' requests, successes and latency percentiles; the rogue's
-successes; the CAS CPU's shares; the ring's drops; the flood's own count;
-the shield's counters as Prometheus held them before and after the
-attack, and as `casshield stats` read them.
+successes; the new connections the proxy's address opened, per phase
+(their first request, OPTIONS, carries the TCP and TLS handshakes); the
+CAS CPU's shares; the ring's drops; the RSTs the proxy's
+stack sent; the flood's own count; the shield's counters as Prometheus
+held them before and after the attack, and as `casshield stats` read
+them.
 
   results.py summary OUTDIR      the summary as JSON (report.py, test_lab.sh)
   results.py table OUTDIR        the same for people (the demo)
@@ -106,6 +109,7 @@ def summary(outdir):
     phases = meta["phases"]
     eas = read_jsonl(os.path.join(outdir, "eas.jsonl"))
     rogue = read_jsonl(os.path.join(outdir, "rogue.jsonl"))
+    newconn = [r for r in read_jsonl(os.path.join(outdir, "newconn.jsonl")) if r["cmd"] == "OPTIONS"]
     during = phases["during"][1] - phases["during"][0]
     result = {"meta": meta, "phases": {}, "rogue": {},
               "flood": read_flood(os.path.join(outdir, "flood.txt"), during),
@@ -117,12 +121,15 @@ def summary(outdir):
         not_ping = [r for r in in_phase if r["cmd"] != "Ping"]
         cpu_path = os.path.join(outdir, "cpu-%s.json" % name)
         ring_path = os.path.join(outdir, "ring-%s.txt" % name)
+        proxy_path = os.path.join(outdir, "proxy-%s.json" % name)
         result["phases"][name] = {
             "seconds": phases[name][1] - phases[name][0],
             "commands": per_cmd,
             "all_but_ping": request_stats(not_ping),
             "cpu": json.load(open(cpu_path)) if os.path.exists(cpu_path) else None,
             "ring_drops": int(open(ring_path).read()) if os.path.exists(ring_path) else None,
+            "proxy": json.load(open(proxy_path)) if os.path.exists(proxy_path) else None,
+            "newconn": request_stats([r for r in newconn if phase_of(r["t"], phases) == name]),
         }
     for cmd in ("OPTIONS", "FolderSync", "Provision", "http80"):
         tries = [r for r in rogue if r["cmd"] == cmd]

@@ -77,7 +77,9 @@ record_commands() {
 		done
 		printf 'devices\t%s\n' "ip netns exec $CL_NS_DEV python3 scripts/lab/eas_client.py load --url https://$CL_PXFRONT4/Microsoft-Server-ActiveSync --sni $CL_PX_NAME --ca CA --users $CL_USERS --password PW --rate $CL_RATE --heartbeat $CL_HEARTBEAT --out eas.jsonl"
 		printf 'rogue\t%s\n' "ip netns exec $CL_NS_RG python3 scripts/lab/eas_client.py rogue --url https://$CL_CAS4/Microsoft-Server-ActiveSync --sni $CL_CAS_NAME --ca CA --user ${CL_USERS%%,*} --password PW --http80 $CL_CAS4 --rate 2 --timeout 2"
+		printf 'new connections\t%s\n' "ip netns exec $CL_NS_PX python3 scripts/lab/eas_client.py rogue --url https://$CL_CAS4/Microsoft-Server-ActiveSync --sni $CL_CAS_NAME --ca CA --user ${CL_USERS##*,} --password PW --bind PROXY-SOURCE --options-only --parallel --rate 2 --timeout 10"
 		printf 'casshield\t%s\n' "taskset -c $CL_CAS_CPU casshield run --config casshield.yaml --detach-on-exit"
+		printf 'casshield-synproxy\t%s\n' "taskset -c $CL_CAS_CPU casshield run --config casshield.yaml --detach-on-exit (the file with synproxy: true)"
 	} >"$RESULTS/commands.tsv"
 	for c in "${contender_list[@]}"; do
 		cl_contender_up "$c" >/dev/null && cl_contender_describe "$c" >"$RESULTS/setup-$c.txt" 2>&1

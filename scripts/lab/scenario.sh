@@ -12,6 +12,8 @@
 #   meta.json        the run: scenario, contender, phases' times, commands
 #   eas.jsonl        every device request (eas_client.py)
 #   rogue.jsonl      every rogue attempt, and port 80
+#   newconn.jsonl    every new connection the proxy's address opened to the
+#                    CAS (cl_newconn_start), and its requests
 #   flood.txt        the generator's or the connection flood's own count
 #   cpu-PHASE.json   the CAS CPU's shares in each phase (monitor.sh)
 #   ring-PHASE.txt   frames the CAS interface's ring dropped in each phase
@@ -22,6 +24,9 @@
 #   nstat.txt        the CAS's TCP counters over the run (SYN cookies...)
 #   nft.txt          the nftables counters after the run (nft only)
 #   contender.txt    the contender's configuration as the kernel holds it
+#   proxy-PHASE.json the proxy's own TCP counters in each phase: the RSTs
+#                    it sent (its answer to a SYN-ACK of no connection of
+#                    its: those the CAS sends to the address a flood forges)
 
 CL_SCENARIOS=(baseline syn-random syn-forged syn-routed conn-flood)
 declare -A CL_SCENARIO_LABEL=(
@@ -32,25 +37,35 @@ declare -A CL_SCENARIO_LABEL=(
 	[conn-flood]="full-handshake TLS connection flood from a rogue host"
 )
 
-# cl_phase_mark OUT PHASE: the CPU and ring counters at a phase boundary.
+# cl_phase_mark OUT PHASE: the CPU, ring and proxy counters at a phase
+# boundary.
 cl_phase_mark() {
-	echo "$(date +%s.%N) $(cl_cpu_snapshot) $(cl_ring_drops)" >"$1/mark-$2"
+	echo "$(date +%s.%N) $(cl_cpu_snapshot) $(cl_ring_drops) $(cl_proxy_tcp_counters)" >"$1/mark-$2"
 }
 
-# cl_phase_close OUT PHASE FROM TO: the phase's CPU shares and ring drops.
+# cl_proxy_tcp_counters: "OutRsts InSegs" of the proxy's stack.
+cl_proxy_tcp_counters() {
+	cl_ns "$CL_NS_PX" nstat -asz TcpOutRsts TcpInSegs 2>/dev/null |
+		awk '$1 == "TcpOutRsts" { r = $2 } $1 == "TcpInSegs" { i = $2 } END { print r + 0, i + 0 }'
+}
+
+# cl_phase_close OUT PHASE FROM TO: the phase's CPU shares, ring drops and
+# the proxy's counters.
 cl_phase_close() {
 	local a b
 	read -r -a a <"$1/mark-$3"
 	read -r -a b <"$1/mark-$4"
 	cl_cpu_share "${a[*]:1:9}" "${b[*]:1:9}" >"$1/cpu-$2.json"
 	echo $((b[10] - a[10])) >"$1/ring-$2.txt"
+	printf '{"out_rsts": %d, "in_segs": %d}\n' $((b[11] - a[11])) $((b[12] - a[12])) >"$1/proxy-$2.json"
 	printf '"%s": [%s, %s]' "$2" "${a[0]}" "${b[0]}" >"$1/phase-$2"
 }
 
 # cl_prom_snapshot OUT NAME: the shield's counters from Prometheus, once it
-# has scraped after this moment (casshield only; nothing otherwise).
+# has scraped after this moment (casshield, with or without its SYN proxy;
+# nothing otherwise).
 cl_prom_snapshot() {
-	[ "$CL_CONTENDER" = casshield ] || return 0
+	cl_contender_is_shield "$CL_CONTENDER" || return 0
 	local now
 	now=$(date +%s.%N)
 	cl_prom_scraped_after "$now" || cl_log "Prometheus did not scrape within 10 s"
@@ -67,13 +82,18 @@ cl_run() {
 	CL_CONTENDER=$contender
 	[ "$scenario" = syn-routed ] && mode=far
 	mkdir -p "$out"
-	cl_proxy_up "$mode" || return 1
-	cl_contender_up "$contender" || return 1
+	# The proxy starts anew behind each contender: every run begins with
+	# no connection to the CAS, all made through the contender. (Connections
+	# from before the SYN proxy's table came up are unknown to conntrack,
+	# and SYNPROXY drops their segments as invalid.)
+	cl_contender_up "$contender" || { cl_contender_down "$contender"; return 1; }
+	cl_proxy_up "$mode" fresh || { cl_contender_down "$contender"; return 1; }
 	cl_contender_describe "$contender" >"$out/contender.txt" 2>&1
 	NSTAT_HISTORY=$CL_DIR/nstat.history nstat -n
 	local stop=$CL_DIR/run/stop
 	cl_devices_start "$out/eas.jsonl" "$CL_DIR/run/ready" "$stop" &&
-		cl_rogue_start "$out/rogue.jsonl" "$stop" || status=1
+		cl_rogue_start "$out/rogue.jsonl" "$stop" &&
+		cl_newconn_start "$out/newconn.jsonl" "$stop" || status=1
 	if [ "$status" -eq 0 ]; then
 		cl_phase_mark "$out" 0
 		sleep "$before"
