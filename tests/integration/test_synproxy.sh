@@ -10,7 +10,8 @@
 # SYN proxy at least 99 % succeed. SYNPROXY_COMPARE=0 skips the rate-limit
 # half (the 6.1 VM stage, where TCG makes hping3 too slow to empty a bucket),
 # SYNPROXY_TIMEOUT gives each request longer and SYNPROXY_MIN_PCT lowers
-# the bar (there: an emulated CPU; the 99 % is proven here, on the host).
+# the bar; SYNPROXY_FLOOD=0 skips the flood (there: an emulated CPU; the
+# 99 % is proven here, on the host).
 set -u
 cd "$(dirname "$0")/../.."
 source tests/lib/tap.sh
@@ -141,6 +142,7 @@ flood_run() {
 	cat "$WORK"/client? | awk '{ ok += $1; failed += $2 } END { print ok + 0, failed + 0 }'
 }
 
+if [ "${SYNPROXY_FLOOD:-1}" = 1 ]; then
 success_pct() { awk '{ t = $1 + $2; printf "%d", t ? 100 * $1 / t : 0 }' <<<"$1"; }
 if [ "${SYNPROXY_COMPARE:-1}" = 1 ]; then
 	check_cmd "rate limits alone: unload" 0 "" -- "$B" unload "$LAB_IF"
@@ -160,6 +162,7 @@ check_ge "SYN proxy: at least ${SYNPROXY_MIN_PCT:-99} % of the proxy's requests 
 check_ge "SYN proxy: the proxy connected at least 20 times" 20 "${proxied%% *}"
 check_ge "SYN proxy: the forged SYNs were answered in XDP" 1000 "$(counter tx syn_cookie_sent)"
 check_eq "SYN proxy: they spent none of the proxy's bucket" 0 "$(counter drop syn_rate_rule)"
+fi
 "$B" stats -i "$LAB_IF" | sed 's/^/# /'
 
 # 5. Off again: apply without the switch removes the table, unload the rest.
