@@ -4,6 +4,15 @@
 # the documented exit status (2 unparsable, 1 cannot be done), and changes
 # nothing; the read verbs print the documented JSON.
 set -u
+# The suite runs in a mount namespace of its own with a bpffs of its own:
+# its checks of "the only shielded interface" and "no interface is
+# shielded" must not see a shield that lives on the host (a lab left up, a
+# production shield), and must never touch one. XDP attach is per device
+# and unaffected.
+if [ -z "${CAS_CLI_OWN_BPFFS:-}" ]; then
+	CAS_CLI_OWN_BPFFS=1 exec unshare --mount --propagation private bash "$0" "$@"
+fi
+mount -t bpf bpf /sys/fs/bpf || { echo "test_cli: cannot mount a bpffs of its own" >&2; exit 1; }
 source tests/lib/tap.sh
 B=$CASSHIELD
 IF=cascli0
