@@ -238,20 +238,7 @@ class Report:
             "the arrival counter) must show every frame offered seen and dropped."
         )
         self.w()
-        setups = [(c, os.path.join(self.results, f"setup-{c}.txt")) for c in CONTENDER_LABELS]
-        setups = [(c, path) for c, path in setups if os.path.exists(path)]
-        if setups:
-            self.w("<details><summary>Each contender's configuration, as read back from the kernel during the run</summary>")
-            self.w()
-            for c, path in setups:
-                self.w(f"**{CONTENDER_LABELS[c]}**")
-                self.w()
-                self.w("```")
-                self.out.extend(open(path).read().rstrip("\n").splitlines())
-                self.w("```")
-                self.w()
-            self.w("</details>")
-            self.w()
+        self.setups("setup-", CONTENDER_LABELS)
         self.drop_summary = {}
         variants = []
         for r in self.drops:
@@ -548,7 +535,7 @@ class Report:
             "`syn_received`, /proc/net/stat/synproxy), and every SYN-ACK came back."
         )
         self.w()
-        self.synproxy_setups()
+        self.setups("synproxy-setup-", SYN_LABELS)
         offered, synacks, totals, checks, ratios = self.synproxy_stats()
         self.w("| contender | SYNs offered (M/s, median) | SYN-ACKs back (M/s, median) | min - max | SYN-ACKs per SYN | ns per SYN-ACK, whole path | x nftables SYNPROXY (median of per-round ratios) | check |")
         self.w("|---|---:|---:|---:|---:|---:|---:|---|")
@@ -580,15 +567,16 @@ class Report:
             )
             self.w()
 
-    def synproxy_setups(self):
-        setups = [(c, os.path.join(self.results, f"synproxy-setup-{c}.txt")) for c in SYN_LABELS]
+    def setups(self, prefix, labels):
+        """Each contender's configuration as the run read it back (PREFIXNAME.txt), folded."""
+        setups = [(c, os.path.join(self.results, f"{prefix}{c}.txt")) for c in labels]
         setups = [(c, path) for c, path in setups if os.path.exists(path)]
         if not setups:
             return
         self.w("<details><summary>Each contender's configuration, as read back from the kernel during the run</summary>")
         self.w()
         for c, path in setups:
-            self.w(f"**{SYN_LABELS[c]}**")
+            self.w(f"**{labels[c]}**")
             self.w()
             self.w("```")
             self.out.extend(open(path).read().rstrip("\n").splitlines())

@@ -13,14 +13,23 @@
 # Prints the guest's logs and ends with "vm: N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+usage="usage: tests/vm/run.sh [--unit-only | --suite tests/vm/guest/FILE]"
 mode=full
-[ "${1:-}" = --unit-only ] && mode=unit
 # --suite FILE: one boot, the unit binaries and that guest suite alone
 # (the edit-test loop of one guest suite; `make check` runs them all).
-if [ "${1:-}" = --suite ]; then
+# Anything else is refused: a mistyped option must not start the whole
+# stage (a quarter of an hour under TCG).
+case $#:${1:-} in
+0:) ;;
+1:--unit-only) mode=unit ;;
+2:--suite)
 	mode=unit
-	only=${2:?--suite needs a tests/vm/guest/ script}
-fi
+	only=$2
+	[ -f "$only" ] || { echo "run.sh: no such guest suite: $only" >&2; exit 2; }
+	;;
+*:-h | *:--help) echo "$usage"; exit 0 ;;
+*) echo "$usage" >&2; exit 2 ;;
+esac
 
 tests/vm/image.sh build/vm
 run=build/vm/run
