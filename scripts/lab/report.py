@@ -360,6 +360,20 @@ plot %s
     subprocess.run(["gnuplot"], input=script.encode(), check=True)
 
 
+QUIET_LOAD = 0.5
+
+
+def quiet_sentence(load):
+    """What the run recorded of other work on the machine (run.sh: load_before)."""
+    if load is None:
+        return ("The machine's load when the run began was not recorded: "
+                "re-run it before quoting a figure.")
+    if float(load) < QUIET_LOAD:
+        return "Load average when the run began: %s (a quiet machine: below %s)." % (load, QUIET_LOAD)
+    return ("**Load average when the run began: %s: the machine was doing other work; re-run it "
+            "on a quiet machine before quoting a figure.**" % load)
+
+
 def main():
     resdir, out_md, out_png = sys.argv[1:4]
     env = read_tsv(os.path.join(resdir, "environment.tsv"))
@@ -374,12 +388,10 @@ def main():
     L.append("A real ActiveSync server behind a real reverse proxy, attacked, with no filter, "
              "with the best nftables ruleset an admin would write, and with casshield in front "
              "of it, without and with its SYN proxy. Run on %s, %s, %s CPUs, %s; kernel %s; commit %s; %s. "
-             "Command: `%s` (%s s, the lab itself up from nothing in %s s). "
-             "**The machine was shared with other work during this run: re-run it on a quiet "
-             "machine before quoting a figure.**\n"
+             "Command: `%s` (%s s, the lab itself up from nothing in %s s). %s\n"
              % (env.get("date"), env.get("os"), env.get("cpus"), env.get("cpu"), env.get("kernel"),
                 env.get("commit"), env.get("casshield"), env.get("command"), env.get("duration_s"),
-                env.get("lab_up_s")))
+                env.get("lab_up_s"), quiet_sentence(env.get("load_before"))))
     if failed:
         L.append("**Runs that failed** (no figures from them): %s.\n" % ", ".join(failed))
     L.append("![p99 latency during each attack](lab.png)\n")

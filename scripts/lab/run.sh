@@ -65,6 +65,9 @@ record_environment() {
 		printf 'cas_cpu\t%s\n' "$CL_CAS_CPU"
 		printf 'gen_cpu\t%s\n' "$CL_GEN_CPU"
 		printf 'command\t%s\n' "$command_line"
+		# What else the machine was doing when the run began: the report
+		# calls the machine quiet only on this reading.
+		printf 'load_before\t%s\n' "$(cut -d' ' -f1 /proc/loadavg)"
 	} >"$RESULTS/environment.tsv"
 }
 
