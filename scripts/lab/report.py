@@ -35,6 +35,9 @@ GOAL_P99_FACTOR = 2.0
 # succeeds, p99 at most 1.5 times idle, the rogue gets nothing.
 TARGET_SUCCESS = 1.0
 TARGET_P99_FACTOR = 1.5
+# The 1-minute load average below which the machine counts as quiet when a
+# run begins: on 2 CPUs, under half of one busy.
+QUIET_LOAD = 0.5
 # A hand-written reading of one run, shown with the run it was written for.
 FINDINGS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "findings.md")
 
@@ -182,10 +185,7 @@ def scenario_section(scenario, runs, lines):
         ping = pooled(group, "during", "Ping")
         ping_cell = "%d/%d ok, p50 %s s" % (ping["ok"], ping["requests"],
                                            "-" if ping["p50_ms"] is None else "%.1f" % (ping["p50_ms"] / 1000))
-        rogue_eas = sum(s["rogue"]["OPTIONS"]["ok"] for s in group)
-        rogue_tries = sum(s["rogue"]["OPTIONS"]["tries"] for s in group)
-        rogue80 = sum(s["rogue"]["http80"]["ok"] for s in group)
-        rogue80_tries = sum(s["rogue"]["http80"]["tries"] for s in group)
+        rogue_eas, rogue_tries, rogue80, rogue80_tries = rogue_counts(group)
         cpu = [s["phases"]["during"]["cpu"] for s in group if s["phases"]["during"]["cpu"]]
         drops = sum(s["phases"]["during"]["ring_drops"] or 0 for s in group)
         lines.append("| %s | %s | %s | %s (%d/%d) | %s | %s | %s | %s | %s | %d/%d; port 80: %d/%d | %s | %s |" % (
@@ -280,6 +280,12 @@ def proxy_rsts(group, phase):
     return sum((s["phases"][phase].get("proxy") or {}).get("out_rsts", 0) for s in group)
 
 
+def rogue_counts(group):
+    """The rogue's answered / tried, ActiveSync then port 80, every round pooled."""
+    return tuple(sum(s["rogue"][kind][field] for s in group)
+                 for kind in ("OPTIONS", "http80") for field in ("ok", "tries"))
+
+
 def against_idle(runs, scenario, c):
     """All but Ping during the attack, idle (the same contender with no
     attack; failing that, the phase before), and the p99 ratio of the two."""
@@ -308,12 +314,11 @@ def targets_section(runs, lines):
                  "| rogue answered | success %d%% | p99 <= %gx idle | rogue gets nothing |"
                  % (round(100 * TARGET_SUCCESS), TARGET_P99_FACTOR))
     lines.append("|---|---|---:|---:|---:|---:|---:|---|---|---|")
+    met = lambda ok: "met" if ok else "**missed**"
     for sc, c in rows:
-        group = runs[(sc, c)]
         during, idle, ratio = against_idle(runs, sc, c)
-        rogue = sum(s["rogue"]["OPTIONS"]["ok"] + s["rogue"]["http80"]["ok"] for s in group)
-        tries = sum(s["rogue"]["OPTIONS"]["tries"] + s["rogue"]["http80"]["tries"] for s in group)
-        met = lambda ok: "met" if ok else "**missed**"
+        eas, eas_tries, http80, http80_tries = rogue_counts(runs[(sc, c)])
+        rogue, tries = eas + http80, eas_tries + http80_tries
         lines.append("| %s | %s | %s (%d/%d) | %s | %s | %s | %d/%d | %s | %s | %s |" % (
             SCENARIO_LABEL[sc], CONTENDER_LABEL[c], pct(during["success"]), during["ok"],
             during["requests"], ms(during["p99_ms"]), ms(idle["p99_ms"]),
@@ -399,9 +404,6 @@ set grid ytics
 plot %s
 """ % (png, columns)
     subprocess.run(["gnuplot"], input=script.encode(), check=True)
-
-
-QUIET_LOAD = 0.5
 
 
 def quiet_sentence(load):
