@@ -380,13 +380,37 @@ __attribute__((noinline)) int cas_has_connection(struct xdp_md *ctx,
 	return found;
 }
 
-/* Whether a segment of no connection is an ACK returning a valid cookie. */
+static __always_inline int cas_cookie_check(const struct cas_packet *pkt,
+					    union cas_ip_hdr *ip,
+					    struct cas_tcp_seg *seg)
+{
+	if (pkt->family == CAS_AF_INET)
+		return !bpf_tcp_raw_check_syncookie_ipv4(&ip->v4, &seg->th);
+	return !bpf_tcp_raw_check_syncookie_ipv6(&ip->v6, &seg->th);
+}
+
+/*
+ * Whether a segment of no connection is an ACK returning a valid cookie.
+ *
+ * Or a zero-window probe that returns one: when the client's handshake ACK
+ * is lost, the client holds the connection open, but our SYN-ACK offered
+ * a window of 0, so all it sends is a probe, an ACK whose sequence number
+ * is one below its next (tcp_xmit_probe_skb), which fails the check, and
+ * the connection would hang until the client gave up. Such an ACK (pure,
+ * no data) is checked again one higher and, if that is valid, rewritten
+ * to it: it is then the handshake ACK that was lost, and netfilter's
+ * SYNPROXY, which checks the cookie itself, opens the connection
+ * (docs/synproxy.md). The second check doubles a forger's odds per
+ * segment, which stay those of guessing a 24-bit hash.
+ */
 __attribute__((noinline)) int cas_cookie_valid(struct xdp_md *ctx,
 					       const struct cas_packet *pkt)
 {
 	struct cas_tcp_seg seg = {};
 	union cas_ip_hdr ip = {};
-	__u32 th_len;
+	__u32 th_len, sum;
+	__be32 seq;
+	__u16 check;
 
 	if (!pkt)
 		return 0;
@@ -395,9 +419,25 @@ __attribute__((noinline)) int cas_cookie_valid(struct xdp_md *ctx,
 		return 0;
 	if (cas_load_headers(ctx, pkt, &ip, &seg, &th_len))
 		return 0;
-	if (pkt->family == CAS_AF_INET)
-		return !bpf_tcp_raw_check_syncookie_ipv4(&ip.v4, &seg.th);
-	return !bpf_tcp_raw_check_syncookie_ipv6(&ip.v6, &seg.th);
+	if (cas_cookie_check(pkt, &ip, &seg))
+		return 1;
+	if (pkt->payload_len)
+		return 0;
+	seq = seg.th.seq;
+	seg.th.seq = bpf_htonl(bpf_ntohl(seq) + 1);
+	if (!cas_cookie_check(pkt, &ip, &seg))
+		return 0;
+	/* RFC 1624: HC' = ~(~HC + ~m + m'), m the old words, m' the new. */
+	sum = (__u16)~seg.th.check + (~seq >> 16) + (~seq & 0xffff) +
+	      (seg.th.seq >> 16) + (seg.th.seq & 0xffff);
+	check = cas_csum_fold(sum);
+	if (bpf_xdp_store_bytes(ctx, pkt->l4_off + offsetof(struct tcphdr, seq),
+				&seg.th.seq, sizeof(seg.th.seq)) ||
+	    bpf_xdp_store_bytes(ctx,
+				pkt->l4_off + offsetof(struct tcphdr, check),
+				&check, sizeof(check)))
+		return 0;
+	return 1;
 }
 
 #endif /* CAS_SYNPROXY_H */

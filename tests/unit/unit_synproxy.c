@@ -110,11 +110,12 @@ static __u64 total(const struct dp_snapshot *s, int rules, int bytes)
 /*
  * One frame: the XDP action, the one counter it moved (reason, action),
  * no other, the rule counter only for what a rule let through, and a
- * frame the program did not answer left as it came.
+ * frame the program did not answer passed on as want (of the same
+ * length; NULL: left as it came).
  */
-static int run_check(struct dp_fixture *fx, const __u8 *in, size_t len,
-		     __u32 xdp, enum cas_reason reason, __u8 *out,
-		     __u32 *out_len)
+static int run_check_to(struct dp_fixture *fx, const __u8 *in, size_t len,
+			const __u8 *want, __u32 xdp, enum cas_reason reason,
+			__u8 *out, __u32 *out_len)
 {
 	static struct dp_snapshot before, after;
 	__u32 action = dp_counted_action(xdp, reason);
@@ -136,8 +137,10 @@ static int run_check(struct dp_fixture *fx, const __u8 *in, size_t len,
 	ok &= CHECK_EQ(total(&after, 1, 0) - total(&before, 1, 0), to_rule,
 		       "packets counted for a rule");
 	if (xdp != XDP_TX) {
-		ok &= CHECK_EQ(*out_len == len && !memcmp(in, out, len), 1,
-			       "frame untouched");
+		const __u8 *expected = want ? want : in;
+
+		ok &= CHECK_EQ(*out_len == len && !memcmp(expected, out, len), 1,
+			       want ? "frame as rewritten" : "frame untouched");
 		ok &= CHECK_EQ(total(&after, 0, 1) - total(&before, 0, 1), len,
 			       "bytes counted");
 	}
@@ -146,6 +149,13 @@ static int run_check(struct dp_fixture *fx, const __u8 *in, size_t len,
 		hexdump("frame out", out, *out_len);
 	}
 	return ok;
+}
+
+static int run_check(struct dp_fixture *fx, const __u8 *in, size_t len,
+		     __u32 xdp, enum cas_reason reason, __u8 *out,
+		     __u32 *out_len)
+{
+	return run_check_to(fx, in, len, NULL, xdp, reason, out, out_len);
 }
 
 /* The policy of the live generation: limits, monitor, the proxy's part. */
@@ -240,6 +250,29 @@ static int parse_frame(const __u8 *f, size_t len, struct layout *l)
 	}
 	l->l4 = off;
 	return next == IPPROTO_TCP && off + 20 <= len ? 0 : -1;
+}
+
+/*
+ * Give a built frame its TCP checksum (the builder leaves it 0), so that a
+ * rewrite can be checked against a frame built the rewritten way.
+ */
+static void tcp_checksum_set(__u8 *f, size_t len)
+{
+	struct layout l;
+	size_t tcp_len, addr;
+	__u16 check;
+
+	if (parse_frame(f, len, &l))
+		return;
+	addr = l.v6 ? 16 : 4;
+	tcp_len = l.v6 ? get16(f + l.l3 + 4) - (l.l4 - l.l3 - 40) :
+			 get16(f + l.l3 + 2) - (l.l4 - l.l3);
+	f[l.l4 + 16] = f[l.l4 + 17] = 0;
+	check = fold(sum16(f + l.l4, tcp_len,
+			   sum16(f + l.l3 + (l.v6 ? 8 : 12), 2 * addr,
+				 IPPROTO_TCP + tcp_len)));
+	f[l.l4 + 16] = check >> 8;
+	f[l.l4 + 17] = check & 0xff;
 }
 
 /* ---- the SYN-ACK ---- */
@@ -443,7 +476,7 @@ static const struct ack_variant ack_variants[] = {
 	{ "ACK, ack + 1", TCP_ACK, 0, 1 },
 	{ "ACK, ack - 1", TCP_ACK, 0, -1 },
 	{ "ACK, seq + 1", TCP_ACK, 1, 0 },
-	{ "ACK, seq - 1", TCP_ACK, -1, 0 },
+	{ "ACK, seq - 1 (a zero-window probe)", TCP_ACK, -1, 0 },
 	{ "ACK, ack + 4", TCP_ACK, 0, 4 },
 	{ "ACK, ack - 4", TCP_ACK, 0, -4 },
 	{ "ACK, seq + 4", TCP_ACK, 4, 0 },
@@ -457,17 +490,35 @@ static const struct ack_variant ack_variants[] = {
 };
 
 /* Valid: the ACK flag without SYN, RST, FIN, and an index in the table. */
-static int variant_valid(const struct ack_variant *v, int mss_index)
+static int variant_valid(const struct ack_variant *v, int mss_index,
+			 int seq_fix)
 {
-	__s64 index = mss_index + (__s64)v->ack_delta - v->seq_delta;
+	__s64 index = mss_index + (__s64)v->ack_delta - v->seq_delta - seq_fix;
 
 	return (v->flags & 0x17) == TCP_ACK && index >= 0 && index <= 3;
+}
+
+/*
+ * How the program must treat a variant: passed as it came, passed with its
+ * sequence number one higher (a pure ACK invalid as it came but valid so:
+ * what a client sends as a zero-window probe when its handshake ACK was
+ * lost), or dropped.
+ */
+enum ack_fate { ACK_DROPPED, ACK_PASSED, ACK_REWRITTEN };
+
+static enum ack_fate variant_fate(const struct ack_variant *v, int mss_index)
+{
+	if (variant_valid(v, mss_index, 0))
+		return ACK_PASSED;
+	if (!(v->flags & 0x08) && variant_valid(v, mss_index, 1))
+		return ACK_REWRITTEN;
+	return ACK_DROPPED;
 }
 
 static void play_acks(struct dp_fixture *fx, const struct synack_row *row,
 		      __u32 cookie)
 {
-	static __u8 frame[FRAME_MAX], out[OUT_MAX];
+	static __u8 frame[FRAME_MAX], want[FRAME_MAX], out[OUT_MAX];
 	int mss_index = syn_mss_index(&row->syn);
 	size_t i, len;
 	__u32 out_len;
@@ -475,7 +526,7 @@ static void play_acks(struct dp_fixture *fx, const struct synack_row *row,
 	for (i = 0; i < CAS_ARRAY_SIZE(ack_variants); i++) {
 		const struct ack_variant *v = &ack_variants[i];
 		struct frame_spec ack = ack_of(&row->syn, cookie);
-		int valid = variant_valid(v, mss_index);
+		enum ack_fate fate = variant_fate(v, mss_index);
 		char name[160];
 
 		snprintf(name, sizeof(name), "%s: %s (MSS index %d)", row->name,
@@ -487,11 +538,16 @@ static void play_acks(struct dp_fixture *fx, const struct synack_row *row,
 		if (v->flags & 0x08)
 			ack.payload_len = 40;
 		len = frame_build(&ack, frame);
-		check_record(run_check(fx, frame, len,
-				       valid ? XDP_PASS : XDP_DROP,
-				       valid ? CAS_REASON_COOKIE_VALID :
-					       CAS_REASON_COOKIE_INVALID,
-				       out, &out_len));
+		tcp_checksum_set(frame, len);
+		ack.seq++;
+		frame_build(&ack, want);
+		tcp_checksum_set(want, len);
+		check_record(run_check_to(
+			fx, frame, len, fate == ACK_REWRITTEN ? want : NULL,
+			fate == ACK_DROPPED ? XDP_DROP : XDP_PASS,
+			fate == ACK_DROPPED ? CAS_REASON_COOKIE_INVALID :
+					      CAS_REASON_COOKIE_VALID,
+			out, &out_len));
 	}
 }
 
