@@ -303,7 +303,7 @@ static void *flood_run(void *arg)
 
 static void accuracy(unsigned int threads)
 {
-	const __u32 rate = 20000, burst = 5000;
+	const __u32 rate = 5000, burst = 1250;
 	struct cas_rule rule = { .syn_rate = rate, .syn_burst = burst };
 	struct flood floods[2] = {};
 	unsigned long admitted = 0, sent = 0;
