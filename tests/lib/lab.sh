@@ -8,7 +8,7 @@
 # there); peers live in namespaces. LAB (default "cas") prefixes every name
 # and LAB_NET (default 0) picks the subnets, so labs can run side by side:
 #   IPv4 198.18.LAB_NET.0/24: CAS .1, proxy .10, rogue .66
-#   IPv6 2001:db8:18:LAB_NET::/64: CAS ::1, proxy ::10, rogue ::66
+#   IPv6 2001:2:0:LAB_NET::/64: CAS ::1, proxy ::10, rogue ::66
 # Source it, call lab_up, and lab_down (also set as an EXIT trap by lab_up).
 
 LAB=${LAB:-cas}
@@ -20,9 +20,9 @@ LAB_ROGUE_NS=${LAB}-rogue
 LAB_CAS4=198.18.$LAB_NET.1
 LAB_PROXY4=198.18.$LAB_NET.10
 LAB_ROGUE4=198.18.$LAB_NET.66
-LAB_CAS6=2001:db8:18:$LAB_NET::1
-LAB_PROXY6=2001:db8:18:$LAB_NET::10
-LAB_ROGUE6=2001:db8:18:$LAB_NET::66
+LAB_CAS6=2001:2:0:$LAB_NET::1
+LAB_PROXY6=2001:2:0:$LAB_NET::10
+LAB_ROGUE6=2001:2:0:$LAB_NET::66
 LAB_PROXY_MAC=02:18:$(printf %02x "$LAB_NET"):00:00:10
 LAB_ROGUE_MAC=02:18:$(printf %02x "$LAB_NET"):00:00:66
 LAB_PY=/usr/bin/python3
