@@ -40,6 +40,10 @@ if [ "$mode" = full ] && [ "$phase" = 1 ]; then
 	tests/run-all.sh "${package_suites[@]}" > results/phase1-package.log 2>&1
 fi
 run_phase > "results/phase$phase.log" 2>&1
+# Each suite's whole log, its TAP comments too (measurements the summary
+# leaves out): build/vm/run/out/results/test-logs on the host.
+mkdir -p results/test-logs
+cp build/test-logs/*.log results/test-logs/ 2>/dev/null
 journalctl -b --no-pager -u casshield -u vm-lab -u vm-serve > "results/journal$phase.log" 2>&1
 if [ "$mode" = full ] && [ "$phase" = 1 ]; then
 	echo 2 > results/phase
