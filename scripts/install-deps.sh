@@ -12,7 +12,7 @@ packages=(
 	# style, the static analyzer (scan-build) and the sanitizer build
 	clang-format clang-tools
 	# tests and the demo lab
-	iproute2 iputils-ping nftables iptables xdp-tools hping3 python3 python3-scapy
+	iproute2 iputils-ping nftables iptables conntrack xdp-tools hping3 python3 python3-scapy
 	curl jq prometheus
 	# the Debian package (make deb) and its lint
 	debhelper dpkg-dev lintian

@@ -21,7 +21,7 @@ packages=(
 	# the in-VM tests: links, namespaces, a TCP service and a client
 	iproute2 iputils-ping python3 curl jq nftables e2fsprogs
 	# the SYN proxy's suite: a forged flood and an HTTPS service
-	hping3 openssl ethtool
+	hping3 openssl ethtool conntrack
 	# the package's life cycle (apt-get on a local .deb) and the Ansible
 	# role run on the guest itself (its apt module needs python3-apt)
 	apt ansible-core python3-apt

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # test_synproxy.sh (guest) - the SYN proxy's integration suite on Debian
 # 12's 6.1 kernel: XDP's SYN cookies, netfilter's SYNPROXY and real TCP,
-# then the forged flood with rate limits alone and with the SYN proxy.
+# then the forged flood with the SYN proxy and with rate limits alone.
 # The flood is paced at 2000 SYNs/s against a rule of 100/s, twenty times
 # what the rule allows: under TCG an unpaced hping3 (about 12k SYNs/s, each
 # SYN-ACK answered by the proxy's kernel with an RST) saturates the
