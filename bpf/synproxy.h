@@ -401,7 +401,9 @@ static __always_inline int cas_cookie_check(const struct cas_packet *pkt,
  * to it: it is then the handshake ACK that was lost, and netfilter's
  * SYNPROXY, which checks the cookie itself, opens the connection
  * (docs/synproxy.md). The second check doubles a forger's odds per
- * segment, which stay those of guessing a 24-bit hash.
+ * segment, which stay those of guessing a 24-bit hash, and is paid by
+ * every forged pure ACK: no cheaper test tells a probe from the lost ACK
+ * on the wire (bench_synproxy times that path as forged_ack).
  */
 __attribute__((noinline)) int cas_cookie_valid(struct xdp_md *ctx,
 					       const struct cas_packet *pkt)

@@ -16,6 +16,11 @@
  *        charged in the SYN buckets (per source, rule and global, all set
  *        high enough never to refuse) and passed; on, it is answered with
  *        a SYN-ACK built over it (XDP_TX), after the SYN-ACK cap.
+ *   forged_ack  a pure ACK from that source of no connection, returning
+ *        no cookie (what a flood forging the proxy's ACKs sends). Off, it
+ *        passes; on, the lookup finds nothing, the cookie is checked as
+ *        the ACK came and once more one sequence number higher (the
+ *        zero-window probe's case, synproxy.h), and it is dropped.
  *
  * An answered SYN is rewritten in place, and BPF_PROG_TEST_RUN does not
  * restore the frame between repetitions: the SYN is timed in single runs
@@ -63,10 +68,11 @@ enum program { PROG_OFF, PROG_ON, PROG_PASS, PROG_COUNT };
 static const char *const program_names[PROG_COUNT] = { "off", "on",
 						       "xdp_pass" };
 
-enum frame_id { FRAME_ACK, FRAME_SYN, FRAME_COUNT };
+enum frame_id { FRAME_ACK, FRAME_SYN, FRAME_FORGED_ACK, FRAME_COUNT };
 static const char *const frame_texts[FRAME_COUNT] = {
 	"IPv4 ACK of an established loopback connection, allowed source",
 	"IPv4 SYN with a Linux client's options, allowed source",
+	"IPv4 ACK of no connection, no cookie, allowed source",
 };
 
 struct path {
@@ -97,6 +103,11 @@ static const struct path paths[] = {
 	  true,
 	  { XDP_PASS, XDP_TX, XDP_PASS },
 	  { CAS_REASON_ALLOWED, CAS_REASON_SYN_COOKIE_SENT } },
+	{ "forged_ack",
+	  FRAME_FORGED_ACK,
+	  false,
+	  { XDP_PASS, XDP_DROP, XDP_PASS },
+	  { CAS_REASON_ALLOWED, CAS_REASON_COOKIE_INVALID } },
 };
 #define PATH_COUNT (sizeof(paths) / sizeof(paths[0]))
 
@@ -262,9 +273,15 @@ static void build_frames(struct bench *b)
 				  .dport = b->lb.port,
 				  .tcp_opts = linux_opts,
 				  .tcp_opts_len = sizeof(linux_opts) };
+	struct frame_spec forged = ack;
 
+	/* A port nothing listens on or connects from: no socket to find. */
+	forged.sport = SYN_SPORT;
+	forged.ack_seq = 0x12345678;
 	b->lens[FRAME_ACK] = frame_build(&ack, b->frames[FRAME_ACK]);
 	b->lens[FRAME_SYN] = frame_build(&syn, b->frames[FRAME_SYN]);
+	b->lens[FRAME_FORGED_ACK] =
+		frame_build(&forged, b->frames[FRAME_FORGED_ACK]);
 }
 
 /* Every packet the shield counted, and those under (reason, action). */
@@ -329,7 +346,9 @@ static void measure(struct bench *b, unsigned int p, enum program prog,
 	__u32 action = path->action[prog], counted, runs, xdp;
 	__u64 seen0, all0, seen, all;
 
-	counted = action == XDP_TX ? CAS_ACTION_TX : CAS_ACTION_PASS;
+	counted = action == XDP_TX   ? CAS_ACTION_TX :
+		  action == XDP_DROP ? CAS_ACTION_DROP :
+				       CAS_ACTION_PASS;
 	if (prog != PROG_PASS)
 		shield_count(b, path->reason[prog], counted, &seen0, &all0);
 	b->samples[p][prog][round] = time_runs(b, fd, path, &xdp, &runs);

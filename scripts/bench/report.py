@@ -55,6 +55,7 @@ SYN_PATH_LABELS = {
     "ack": "allowed ACK, established connection",
     "ack_single": "the same ACK, single runs",
     "syn": "allowed SYN",
+    "forged_ack": "allowed source's ACK of no connection, no cookie",
 }
 TARGET_DROP_CEILING = 0.8
 TARGET_NFT_FACTOR = 3.0
@@ -600,7 +601,10 @@ class Report:
             "passes the segment. *allowed SYN*: a SYN from that source with a Linux client's options; off, it is "
             "charged in the SYN buckets (per source, per rule and global, all set to 10,000,000/s so that none "
             "refuses) and passed; on, it goes through the SYN-ACK cap (its default) and is answered with a "
-            "SYN-ACK built over it (XDP_TX). `XDP_PASS` is a program that only returns XDP_PASS, timed the same "
+            "SYN-ACK built over it (XDP_TX). *ACK of no connection*: a pure ACK from that source that returns no "
+            "cookie, as a flood forging the proxy's ACKs sends; on, the lookup finds nothing and the cookie is "
+            "checked twice (as it came, and one sequence number higher for a zero-window probe) before the drop. "
+            "`XDP_PASS` is a program that only returns XDP_PASS, timed the same "
             "way: the cost of the test run itself. The program writes its answer over the SYN, and "
             "BPF_PROG_TEST_RUN does not restore the frame between repetitions, so the SYN is timed in *single "
             "runs* (repeat 1, the mean of many calls), and the ACK both ways: single runs are colder (each call "

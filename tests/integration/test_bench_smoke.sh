@@ -85,8 +85,8 @@ for contender in syn_xdp syn_nft; do
 	check_match "synproxy: $contender has rates" '^[0-9]+\.[0-9]+ [0-9]+\.[0-9]+$' "${offered:-} ${rate:-}"
 done
 costs=$RESULTS/synproxy_paths.tsv
-check_eq "synproxy: 3 paths x 3 programs timed" 9 "$(wc -l <"$costs" 2>/dev/null || echo 0)"
-for expect in ack:off:pass ack:on:pass ack_single:on:pass syn:off:pass syn:on:tx; do
+check_eq "synproxy: 4 paths x 3 programs timed" 12 "$(wc -l <"$costs" 2>/dev/null || echo 0)"
+for expect in ack:off:pass ack:on:pass ack_single:on:pass syn:off:pass syn:on:tx forged_ack:off:pass forged_ack:on:drop; do
 	IFS=: read -r path program verdict <<<"$expect"
 	check_eq "synproxy: the shield's verdict on $path, switch $program" "$verdict" \
 		"$(awk -F'\t' -v p="$path" -v g="$program" '$1 == p && $4 == g { print $5 }' "$costs" 2>/dev/null)"
