@@ -253,24 +253,34 @@ static int parse_frame(const __u8 *f, size_t len, struct layout *l)
 }
 
 /*
+ * The one's complement sum of a TCP segment of tcp_len bytes at l->l4 and
+ * its pseudo header: fold() of it is 0 when the checksum is right.
+ */
+static __u32 tcp_sum(const __u8 *f, const struct layout *l, size_t tcp_len)
+{
+	size_t addr = l->v6 ? 16 : 4;
+
+	return sum16(f + l->l4, tcp_len,
+		     sum16(f + l->l3 + (l->v6 ? 8 : 12), 2 * addr,
+			   IPPROTO_TCP + tcp_len));
+}
+
+/*
  * Give a built frame its TCP checksum (the builder leaves it 0), so that a
  * rewrite can be checked against a frame built the rewritten way.
  */
 static void tcp_checksum_set(__u8 *f, size_t len)
 {
 	struct layout l;
-	size_t tcp_len, addr;
+	size_t tcp_len;
 	__u16 check;
 
 	if (parse_frame(f, len, &l))
 		return;
-	addr = l.v6 ? 16 : 4;
 	tcp_len = l.v6 ? get16(f + l.l3 + 4) - (l.l4 - l.l3 - 40) :
 			 get16(f + l.l3 + 2) - (l.l4 - l.l3);
 	f[l.l4 + 16] = f[l.l4 + 17] = 0;
-	check = fold(sum16(f + l.l4, tcp_len,
-			   sum16(f + l.l3 + (l.v6 ? 8 : 12), 2 * addr,
-				 IPPROTO_TCP + tcp_len)));
+	check = fold(tcp_sum(f, &l, tcp_len));
 	f[l.l4 + 16] = check >> 8;
 	f[l.l4 + 17] = check & 0xff;
 }
@@ -340,12 +350,10 @@ static int check_tcp(const struct synack_row *row, const __u8 *in,
 		     const __u8 *out, const struct layout *l, size_t ip_len)
 {
 	const __u8 *syn = in + l->l4, *tcp = out + l->l3 + ip_len;
-	size_t tcp_len = 20 + row->opts_len, addr = l->v6 ? 16 : 4;
-	__u32 pseudo;
+	struct layout synack = { l->l3, l->l3 + ip_len, l->v6 };
+	size_t tcp_len = 20 + row->opts_len;
 	int ok;
 
-	pseudo = sum16(out + l->l3 + (l->v6 ? 8 : 12), 2 * addr,
-		       IPPROTO_TCP + tcp_len);
 	ok = CHECK_EQ(get16(tcp), get16(syn + 2), "TCP source port");
 	ok &= CHECK_EQ(get16(tcp + 2), get16(syn), "TCP destination port");
 	ok &= CHECK_EQ(get32(tcp + 8), get32(syn + 4) + 1, "ack = seq + 1");
@@ -353,7 +361,7 @@ static int check_tcp(const struct synack_row *row, const __u8 *in,
 	ok &= CHECK_EQ(tcp[13], row->flags, "TCP flags");
 	ok &= CHECK_EQ(get16(tcp + 14), 0, "TCP window");
 	ok &= CHECK_EQ(get16(tcp + 18), 0, "TCP urgent pointer");
-	ok &= CHECK_EQ(fold(sum16(tcp, tcp_len, pseudo)), 0, "TCP checksum");
+	ok &= CHECK_EQ(fold(tcp_sum(out, &synack, tcp_len)), 0, "TCP checksum");
 	return ok & check_options(row, tcp + 20);
 }
 
