@@ -182,18 +182,18 @@ https_loop() {
 		ok = failed = 0
 		end = time.time() + 120
 		while time.time() < end and not os.path.exists(stop):
-		    start, stage = time.time(), "connect"
+		    start, stage, port = time.time(), "connect", "-"
 		    try:
 		        with socket.create_connection((addr, 443), timeout=timeout) as raw:
-		            stage = "TLS from port %d" % raw.getsockname()[1]
+		            stage, port = "TLS", raw.getsockname()[1]
 		            with ctx.wrap_socket(raw) as s:
-		                stage = "request on " + stage[9:]
+		                stage = "request"
 		                s.sendall(b"GET / HTTP/1.0\r\n\r\n")
 		                ok += s.recv(64).startswith(b"HTTP/1.0 200")
 		    except OSError as e:
 		        failed += 1
-		        print("# failed at %s after %.2f s: %r" % (stage, time.time() - start, e),
-		              file=sys.stderr)
+		        print("# failed at %s from port %s after %.2f s: %r"
+		              % (stage, port, time.time() - start, e), file=sys.stderr)
 		    time.sleep(0.05)
 		print(ok, failed)
 	PY
@@ -201,13 +201,15 @@ https_loop() {
 
 # flood_run SECONDS: the proxy's requests "OK FAILED" during an hping3
 # flood forging the proxy's address (FLOOD_PPS SYNs/s, 0: unpaced), from
-# four clients side by side.
+# four clients side by side; each failed request, as a TAP comment, in
+# $WORK/failures.
 flood_run() {
 	local flood client clients=() i
 	local pace=--flood
 	[ "$FLOOD_PPS" -gt 0 ] && pace="-i u$((1000000 / FLOOD_PPS))"
 	lab_ns "$LAB_ROGUE_NS" timeout "$1" hping3 -q -S -a "$LAB_PROXY4" -p 443 $pace "$LAB_CAS4" >/dev/null 2>&1 &
 	flood=$!
+	: >"$WORK/failures"
 	sleep 0.5
 	for i in 1 2 3 4; do
 		https_loop "$LAB_PROXY_NS" "$WORK/stop" >"$WORK/client$i" 2>>"$WORK/failures" &
@@ -226,7 +228,7 @@ check_cmd "SYN proxy: load --syn-proxy" 0 "" -- "$B" load "$LAB_IF" --ports 443,
 check_cmd "SYN proxy: the same rule" 0 "" -- "$B" allow add -i "$LAB_IF" "$LAB_PROXY4" --name proxy --syn-rate "$RULE_RATE" --syn-burst $((2 * RULE_RATE))
 proxied=$(flood_run 8)
 echo "# SYN proxy, hping3 flood forging the proxy: OK FAILED = $proxied"
-head -n 20 "$WORK/failures" 2>/dev/null
+head -n 20 "$WORK/failures"
 check_ge "SYN proxy: at least 99 % of the proxy's requests succeed during the flood" 99 "$(success_pct "$proxied")"
 check_ge "SYN proxy: the proxy connected at least 20 times" 20 "${proxied%% *}"
 check_ge "SYN proxy: the forged SYNs were answered in XDP" 1000 "$(counter tx syn_cookie_sent)"
@@ -236,7 +238,6 @@ check_cmd "rate limits alone: unload" 0 "" -- "$B" unload "$LAB_IF"
 check_cmd "rate limits alone: load" 0 "" -- "$B" load "$LAB_IF" --ports 443,8443
 check_cmd "rate limits alone: the proxy's rule, $RULE_RATE/s burst $((2 * RULE_RATE))" 0 "" -- "$B" allow add -i "$LAB_IF" "$LAB_PROXY4" --name proxy --syn-rate "$RULE_RATE" --syn-burst $((2 * RULE_RATE))
 limits_only=$(flood_run 8)
-rm -f "$WORK/failures"
 echo "# rate limits alone, hping3 flood forging the proxy: OK FAILED = $limits_only"
 check_ge "rate limits alone: the forged flood emptied the proxy's bucket" 1000 "$(counter drop syn_rate_rule)"
 check_eq "rate limits alone: fewer than 99 % of the proxy's connections succeed" 1 "$([ "$(success_pct "$limits_only")" -lt 99 ] && echo 1 || echo 0)"
