@@ -99,4 +99,12 @@ CL_PG_BIN=/usr/lib/postgresql/15/bin
 # The CPU the CAS's packet processing and daemons run on, and the one the
 # attackers' generator floods from (the last CPU, as in the benchmarks).
 CL_CAS_CPU=0
+# The CAS link's queues each way. veth's ring holds 256 frames a queue,
+# fixed, a NIC's 512 to 4096 (ethtool -g); four queues, flows spread
+# over them by hash as by a NIC's RSS, all received on the CAS's CPU,
+# give the CAS 1024 frames of buffer against a stall of its CPU (with one
+# queue, a routed flood lost 300 to 3000 frames at once, in stalls of 5 to
+# 15 ms, some of them time the host took from the vCPU), and let the stack
+# transmit on queues XDP_TX does not use (net.sh, cl_stack_queues).
+CL_CAS_QUEUES=4
 CL_GEN_CPU=$(($(nproc) - 1))

@@ -83,13 +83,15 @@ cl_preflight() {
 	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 }
 
-# cl_ports_free: no socket of any state holds one of the lab's loopback
-# ports (checked after caslab_down, so only someone else's can): a clear
-# refusal beats a daemon that fails to bind deep inside the set-up.
+# cl_ports_free: no socket holds one of the lab's loopback ports (checked
+# after caslab_down, so only someone else's can): a clear refusal beats a
+# daemon that fails to bind deep inside the set-up. TIME-WAIT is left
+# out: every daemon of the lab binds with SO_REUSEADDR, and the last
+# lab's connections linger in it for a minute.
 cl_ports_free() {
 	local port held
 	for port in "${CL_PORTS[@]}"; do
-		held=$(ss -Htan "( sport = :$port )" 2>/dev/null | head -n 3)
+		held=$(ss -Htan exclude time-wait "( sport = :$port )" 2>/dev/null | head -n 3)
 		[ -z "$held" ] || { cl_fail "port $port, which lab $CASLAB uses, is taken: $held"; return 1; }
 	done
 }

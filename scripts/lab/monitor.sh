@@ -91,8 +91,15 @@ print(json.dumps({"busy": 1 - (idle + iowait) / total, "user": (user + nice) / t
                   "packets": (softirq + irq + napi) / total, "ticks": total}))' "$1" "$2"
 }
 
-# cl_ring_drops: frames the CAS interface's ring had no room for (counted
-# as transmit drops by its peer, the switch's port).
+# cl_ring_drops: "IN OUT": frames the CAS interface's rings had no room
+# for (counted as transmit drops by its peer, the switch's port), and
+# frames of the CAS's stack that the switch port's rings had no room for
+# (the CAS interface's transmit drops, less what XDP_TX failed to send,
+# which veth counts there too).
 cl_ring_drops() {
-	cl_ns "$CL_NS_SW" cat /sys/class/net/cas-sw/statistics/tx_dropped
+	local in all xdp
+	in=$(cl_ns "$CL_NS_SW" cat /sys/class/net/cas-sw/statistics/tx_dropped)
+	all=$(cat "/sys/class/net/$CL_IF/statistics/tx_dropped")
+	xdp=$(ethtool -S "$CL_IF" | awk '/xdp_tx_errors:/ { n += $2 } END { print n + 0 }')
+	echo "$in $((all - xdp))"
 }

@@ -35,8 +35,10 @@ cl_net_up() {
 	# No IPv6 router or listener chatter from the switch's own ports.
 	cl_ns "$CL_NS_SW" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 
-	# The CAS (root namespace).
-	ip link add "$CL_IF" type veth peer name cas-sw netns "$CL_NS_SW"
+	# The CAS (root namespace), with CL_CAS_QUEUES queues each way (see
+	# env.sh), every one received in a NAPI thread on the CAS's CPU.
+	ip link add "$CL_IF" numtxqueues "$CL_CAS_QUEUES" numrxqueues "$CL_CAS_QUEUES" type veth \
+		peer name cas-sw netns "$CL_NS_SW" numtxqueues "$CL_CAS_QUEUES" numrxqueues "$CL_CAS_QUEUES"
 	cl_bridge_port cas-sw br0
 	ip link set "$CL_IF" up
 	ip addr add "$CL_CAS4/24" dev "$CL_IF"
@@ -115,6 +117,7 @@ cl_wire_for_floods() {
 	ethtool -K "$CL_IF" gro on >/dev/null
 	echo 1 >"/sys/class/net/$CL_IF/threaded"
 	cl_pin_napi
+	cl_stack_queues
 	cl_switch_xdp || return 1
 }
 
@@ -139,6 +142,22 @@ cl_switch_xdp() {
 	after=$(cl_napi_pids_named cas-sw)
 	for pid in $after; do
 		grep -qxF "$pid" <<<"$before" || taskset -pc "$CL_GEN_CPU" "$pid" >/dev/null
+	done
+}
+
+# cl_stack_queues: the CAS's stack transmits on its queues 1 and up only
+# (XPS), leaving queue 0 to XDP_TX. veth puts what XDP_TX sends from CPU N
+# on the peer's queue N (CPU 0, the CAS's: queue 0), and a queue the
+# stack shares with it drops the stack's segments whenever a SYN-ACK
+# flood fills that queue's ring (76 of the devices' segments in one
+# routed flood, each a retransmission). NIC drivers give XDP_TX transmit
+# queues of its own for the same reason (mlx5, i40e, ice, ixgbe).
+cl_stack_queues() {
+	local q all
+	all=$(printf '%x' $(((1 << $(nproc)) - 1)))
+	echo 0 >"/sys/class/net/$CL_IF/queues/tx-0/xps_cpus"
+	for q in $(seq 1 $((CL_CAS_QUEUES - 1))); do
+		echo "$all" >"/sys/class/net/$CL_IF/queues/tx-$q/xps_cpus"
 	done
 }
 

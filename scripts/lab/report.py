@@ -66,8 +66,18 @@ DECISIONS = """## Decisions taken where the issue was silent
 - **nftables** in netdev ingress on the CAS interface: the earliest hook netfilter offers,
   so the best place for an admin's allowlist against floods (docs/benchmarks.md measures the
   inet prerouting alternative too).
-- **Ring drops** are read from the switch's port in front of the CAS (its transmit drops: the
-  CAS's veth ring was full).
+- **Ring drops** are read from the switch's port in front of the CAS (*in*: its transmit drops,
+  the CAS's rings were full) and from the CAS's interface (*out*: its transmit drops less the
+  frames XDP_TX could not send, the switch port's rings were full for the CAS's own segments).
+- **Four queues on the CAS's link**, each way, all received on the CAS's CPU. veth's ring holds
+  256 frames a queue, fixed, a NIC's 512 to 4096; with one queue a routed flood lost 300 to
+  3000 frames at once, in stalls of the CAS's vCPU of 5 to 15 ms (some of them time the host
+  took from it), legitimate frames among them. Flows spread over the queues by hash, as a NIC's
+  RSS spreads them, so the CAS has 1024 frames of buffer. And the CAS's stack transmits on
+  queues 1 to 3 only (XPS): veth puts what XDP_TX sends from CPU 0 on queue 0, and a queue
+  shared with a SYN-ACK flood dropped 76 of the CAS's own segments in one routed flood, each
+  a retransmission for a device; NIC drivers give XDP_TX transmit queues of its own for that
+  reason. Every contender runs with this link.
 - **A passing XDP program on the switch's port in front of the CAS, for every contender.**
   veth hands the frames the SYN proxy sends with XDP_TX only to a peer that runs XDP (with none
   there they are lost; a NIC needs nothing of the kind). The program changes the path of all
@@ -174,7 +184,7 @@ def scenario_section(scenario, runs, lines):
     lines.append("During the attack (%d round%s pooled): success and p50 / p99 latency "
                  "in ms of each request type the devices sent, through the proxy.\n"
                  % (rounds, "s" if rounds > 1 else ""))
-    lines.append("| contender | flood offered | ring drops | EAS success | OPTIONS | FolderSync | Sync "
+    lines.append("| contender | flood offered | ring drops in / out | EAS success | OPTIONS | FolderSync | Sync "
                  "| Ping (long poll) | proxy's new connections: ok / tried, p99 ms "
                  "| rogue: answered / tried | CAS CPU busy | of which packets |")
     lines.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -187,9 +197,10 @@ def scenario_section(scenario, runs, lines):
                                            "-" if ping["p50_ms"] is None else "%.1f" % (ping["p50_ms"] / 1000))
         rogue_eas, rogue_tries, rogue80, rogue80_tries = rogue_counts(group)
         cpu = [s["phases"]["during"]["cpu"] for s in group if s["phases"]["during"]["cpu"]]
-        drops = sum(s["phases"]["during"]["ring_drops"] or 0 for s in group)
+        rings = [s["phases"]["during"]["ring_drops"] or {"in": 0, "out": 0} for s in group]
+        drops = "{:,} / {:,}".format(sum(r["in"] for r in rings), sum(r["out"] for r in rings))
         lines.append("| %s | %s | %s | %s (%d/%d) | %s | %s | %s | %s | %s | %d/%d; port 80: %d/%d | %s | %s |" % (
-            CONTENDER_LABEL[c], flood_cell(group), "{:,}".format(drops), pct(allr["success"]),
+            CONTENDER_LABEL[c], flood_cell(group), drops, pct(allr["success"]),
             allr["ok"], allr["requests"], cells[0], cells[1], cells[2], ping_cell,
             newconn_cell(group, "during"), rogue_eas, rogue_tries, rogue80, rogue80_tries,
             pct(mean([x["busy"] for x in cpu])), pct(mean([x["packets"] for x in cpu]))))
@@ -458,8 +469,8 @@ def main():
 - **The CAS's interface** receives in a NAPI thread pinned to the CAS's CPU at real-time
   priority (SCHED_FIFO 1), as a NIC queue's softirq processing comes before any process;
   whatever the CAS does with a frame (XDP, netfilter, the TCP stack) is paid on its CPU. A
-  flood that outruns it overflows the interface's ring (256 frames on veth) and the
-  overflow is lost, legitimate packets included: *ring drops* below. The switch's port in
+  flood that outruns it overflows the interface's rings (4 queues of 256 frames on veth) and
+  the overflow is lost, legitimate packets included: *ring drops* below. The switch's port in
   front of it runs a passing XDP program and receives in a NAPI thread on CPU %s, the
   generator's (see the decisions below).
 - **Reverse proxy**: nginx in its namespace ends the devices' TLS and opens new TLS to the CAS,
@@ -526,8 +537,9 @@ def main():
   that empties the ring faster lets more frames in before it is full again. What the CAS
   sends back (a stack's SYN cookies, the SYN proxy's SYN-ACKs, and the proxy's RSTs to them)
   is carried by the switch and the router on that CPU too, and slows the generator down.
-- *Ring drops* are frames the CAS's interface had no room for; a legitimate packet lost there
-  costs the devices a TCP retransmission (200 ms or more), which is what moves p99.
+- *Ring drops* are frames the CAS's interface had no room for (*in*), and frames of the CAS's
+  own the switch's port had no room for (*out*); a legitimate packet lost either way costs the
+  devices a TCP retransmission (200 ms or more), which is what moves p99.
 - *CAS CPU* is CPU %s, the CAS's: busy, and the share spent on packets (softirq and the
   interface's NAPI thread). It also carries whatever else the machine ran on that CPU.
 - On veth, frames reach an XDP program as socket buffers that veth first copies into an

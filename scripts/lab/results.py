@@ -120,14 +120,14 @@ def summary(outdir):
                    for cmd in COMMANDS if any(r["cmd"] == cmd for r in in_phase)}
         not_ping = [r for r in in_phase if r["cmd"] != "Ping"]
         cpu_path = os.path.join(outdir, "cpu-%s.json" % name)
-        ring_path = os.path.join(outdir, "ring-%s.txt" % name)
+        ring_path = os.path.join(outdir, "ring-%s.json" % name)
         proxy_path = os.path.join(outdir, "proxy-%s.json" % name)
         result["phases"][name] = {
             "seconds": phases[name][1] - phases[name][0],
             "commands": per_cmd,
             "all_but_ping": request_stats(not_ping),
             "cpu": json.load(open(cpu_path)) if os.path.exists(cpu_path) else None,
-            "ring_drops": int(open(ring_path).read()) if os.path.exists(ring_path) else None,
+            "ring_drops": json.load(open(ring_path)) if os.path.exists(ring_path) else None,
             "proxy": json.load(open(proxy_path)) if os.path.exists(proxy_path) else None,
             "newconn": request_stats([r for r in newconn if phase_of(r["t"], phases) == name]),
         }

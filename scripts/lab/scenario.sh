@@ -16,7 +16,9 @@
 #                    CAS (cl_newconn_start), and its requests
 #   flood.txt        the generator's or the connection flood's own count
 #   cpu-PHASE.json   the CAS CPU's shares in each phase (monitor.sh)
-#   ring-PHASE.txt   frames the CAS interface's ring dropped in each phase
+#   ring-PHASE.json  frames the rings of the CAS's link dropped in each
+#                    phase: "in" to the CAS, "out" from its stack
+#                    (monitor.sh, cl_ring_drops)
 #   prom-start.txt, prom-end.txt
 #                    the shield's counters as Prometheus held them just
 #                    before and just after the attack (casshield only)
@@ -56,8 +58,8 @@ cl_phase_close() {
 	read -r -a a <"$1/mark-$3"
 	read -r -a b <"$1/mark-$4"
 	cl_cpu_share "${a[*]:1:9}" "${b[*]:1:9}" >"$1/cpu-$2.json"
-	echo $((b[10] - a[10])) >"$1/ring-$2.txt"
-	printf '{"out_rsts": %d, "in_segs": %d}\n' $((b[11] - a[11])) $((b[12] - a[12])) >"$1/proxy-$2.json"
+	printf '{"in": %d, "out": %d}\n' $((b[10] - a[10])) $((b[11] - a[11])) >"$1/ring-$2.json"
+	printf '{"out_rsts": %d, "in_segs": %d}\n' $((b[12] - a[12])) $((b[13] - a[13])) >"$1/proxy-$2.json"
 	printf '"%s": [%s, %s]' "$2" "${a[0]}" "${b[0]}" >"$1/phase-$2"
 }
 

@@ -131,7 +131,7 @@ done
 # The counters Prometheus read back, against what was sent.
 if [ -e "$OUT/syn-forged.json" ]; then
 	sent=$(jq .flood.frames "$OUT/syn-forged.json")
-	ring=$(jq .phases.during.ring_drops "$OUT/syn-forged.json")
+	ring=$(jq .phases.during.ring_drops.in "$OUT/syn-forged.json")
 	spoofed=$(jq '.prometheus.during["drop/spoofed"]' "$OUT/syn-forged.json")
 	check_eq "syn-forged: Prometheus's drop/spoofed = casshield stats (only the flood is spoofed)" \
 		"$(jq '.stats_end["drop/spoofed"]' "$OUT/syn-forged.json")" "$(jq '.prometheus.end["drop/spoofed"] | floor' "$OUT/syn-forged.json")"
@@ -144,7 +144,7 @@ if [ -e "$OUT/syn-forged.json" ]; then
 fi
 if [ -e "$OUT/syn-random.json" ]; then
 	sent=$(jq .flood.frames "$OUT/syn-random.json")
-	ring=$(jq .phases.during.ring_drops "$OUT/syn-random.json")
+	ring=$(jq .phases.during.ring_drops.in "$OUT/syn-random.json")
 	na=$(jq '.prometheus.during["drop/not_allowed"]' "$OUT/syn-random.json")
 	check_ge "syn-random: Prometheus counts the random sources as not_allowed (>= sent - ring drops)" \
 		"$((sent - ring))" "${na%.*}"
