@@ -544,8 +544,9 @@ def main():
   interface's NAPI thread). It also carries whatever else the machine ran on that CPU.
 - On veth, frames reach an XDP program as socket buffers that veth first copies into an
   XDP buffer; a NIC driver runs XDP before any socket buffer exists. So casshield's per-frame
-  cost here is far above its cost on a NIC (docs/benchmarks.md: 17 ns on its drop path,
-  0.85x an XDP_DROP ceiling on the live path), and close to what a netfilter drop costs.
+  cost here is far above its cost on a NIC (docs/benchmarks.md times its drop path alone,
+  tens of nanoseconds, and against an XDP_DROP ceiling on the live path), and close to what
+  a netfilter drop costs.
   What the lab shows is the service's behaviour, the policy's effect and the counters; for
   the filter's own cost, read docs/benchmarks.md.
 - The rogue's *sessions* count its ActiveSync attempts that got an answer (OPTIONS, then
