@@ -154,11 +154,24 @@ cl_switch_xdp() {
 # queues of its own for the same reason (mlx5, i40e, ice, ixgbe).
 cl_stack_queues() {
 	local q all
-	all=$(printf '%x' $(((1 << $(nproc)) - 1)))
+	all=$(cl_cpumask_all)
 	echo 0 >"/sys/class/net/$CL_IF/queues/tx-0/xps_cpus"
 	for q in $(seq 1 $((CL_CAS_QUEUES - 1))); do
 		echo "$all" >"/sys/class/net/$CL_IF/queues/tx-$q/xps_cpus"
 	done
+}
+
+# cl_cpumask_all: every CPU as a kernel cpumask, in 32-bit hex groups
+# with commas (the form it parses past 32 CPUs).
+cl_cpumask_all() {
+	local n groups="" bits
+	n=$(nproc)
+	while [ "$n" -gt 0 ]; do
+		bits=$((n >= 32 ? 32 : n))
+		groups=$(printf '%x' $(((1 << bits) - 1)))${groups:+,$groups}
+		n=$((n - bits))
+	done
+	echo "$groups"
 }
 
 # cl_pin_napi: the CAS interface's NAPI threads onto the CAS's CPU, at
