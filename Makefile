@@ -51,7 +51,8 @@ TEST_LIB   := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/lib/*.c))
 TEST_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/unit_*.c))
 # Unit tests that need no root and no BPF: `make test-unit` runs them as is.
 PURE_TESTS := $(BUILD)/tests/unit_values $(BUILD)/tests/unit_plan $(BUILD)/tests/unit_config \
-              $(BUILD)/tests/unit_rollback $(BUILD)/tests/unit_synproxy_nft
+              $(BUILD)/tests/unit_rollback $(BUILD)/tests/unit_synproxy_nft \
+              $(BUILD)/tests/unit_text_program
 
 .DELETE_ON_ERROR:
 # A test's object is only reached through the pattern rule above it, so make

@@ -2,7 +2,6 @@
 /* metrics.c - the exporter's snapshot of the pins and its exposition text. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,44 +11,6 @@
 #include "common.h"
 #include "metrics.h"
 #include "rules.h"
-
-static bool cas_text_reserve(struct cas_text *text, size_t more)
-{
-	size_t cap;
-	char *grown;
-
-	if (text->failed)
-		return false;
-	if (text->len + more < text->cap)
-		return true;
-	cap = text->cap ? text->cap : 4096;
-	while (cap <= text->len + more)
-		cap *= 2;
-	grown = realloc(text->data, cap);
-	if (!grown) {
-		text->failed = true;
-		return false;
-	}
-	text->data = grown;
-	text->cap = cap;
-	return true;
-}
-
-void cas_text_printf(struct cas_text *text, const char *fmt, ...)
-{
-	va_list ap;
-	int len;
-
-	va_start(ap, fmt);
-	len = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (len < 0 || !cas_text_reserve(text, len))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(text->data + text->len, text->cap - text->len, fmt, ap);
-	va_end(ap);
-	text->len += len;
-}
 
 void cas_text_label_value(struct cas_text *text, const char *value)
 {
@@ -70,17 +31,6 @@ void cas_text_label_value(struct cas_text *text, const char *value)
 	}
 	text->data[text->len++] = '"';
 	text->data[text->len] = '\0';
-}
-
-int cas_text_status(const struct cas_text *text)
-{
-	return text->failed ? -ENOMEM : 0;
-}
-
-void cas_text_free(struct cas_text *text)
-{
-	free(text->data);
-	memset(text, 0, sizeof(*text));
 }
 
 /* A name that resolves differently tomorrow is no place to expose counters. */

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include "values.h"
 #include "shield.h"
+#include "text.h"
 #include "verdicts.h"
 
 #define CAS_METRICS_CONTENT_TYPE   "text/plain; version=0.0.4; charset=utf-8"
@@ -36,21 +37,8 @@ struct cas_listen_addr {
 int cas_metrics_parse_listen(const char *text, struct cas_listen_addr *out,
 			     char *err);
 
-/* A growing text buffer; after a failed allocation every append is a no-op. */
-struct cas_text {
-	char *data;
-	size_t len;
-	size_t cap;
-	bool failed;
-};
-
-void cas_text_printf(struct cas_text *text, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 /* A label value escaped per the exposition format: \\, \" and \n. */
 void cas_text_label_value(struct cas_text *text, const char *value);
-/* 0, or -ENOMEM if an append failed. */
-int cas_text_status(const struct cas_text *text);
-void cas_text_free(struct cas_text *text);
 
 /* One rule series: rules sharing a label are summed into one. */
 struct cas_metric_rule {

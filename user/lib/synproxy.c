@@ -1,25 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * synproxy.c - the netfilter side of the SYN proxy (synproxy.h): the
- * nftables table of an interface, written and read by the nft program,
- * and nf_conntrack_tcp_loose, whose previous value the tables keep.
+ * nftables table of an interface, written and read by the nft program
+ * (program.h), and nf_conntrack_tcp_loose, whose previous value the
+ * tables keep.
  */
-#define _GNU_SOURCE /* memfd_create */
+#define _GNU_SOURCE /* strchrnul */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
 #include "common.h"
 #include "kernel.h"
+#include "program.h"
 #include "synproxy.h"
+#include "text.h"
 
 #define CAS_LOOSE_SYSCTL  "/proc/sys/net/netfilter/nf_conntrack_tcp_loose"
 /* How a table's comment ends; the value follows. */
@@ -29,34 +29,6 @@
 #define CAS_WSCALE_MAX	  14 /* RFC 7323 */
 /* The kernel dry run of cas_probe_nft_synproxy: a name of no interface. */
 #define CAS_PROBE_TABLE	  "casshield_probe"
-
-/* A bounded text being written; full once something did not fit. */
-struct cas_text {
-	char *buf;
-	size_t len, used;
-	bool full;
-};
-
-static void cas_add(struct cas_text *t, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void cas_add(struct cas_text *t, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (t->full || t->used >= t->len) {
-		t->full = true;
-		return;
-	}
-	va_start(ap, fmt);
-	n = vsnprintf(t->buf + t->used, t->len - t->used, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= t->len - t->used)
-		t->full = true;
-	else
-		t->used += n;
-}
 
 static void cas_err_context(char *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -99,19 +71,20 @@ static bool cas_name_byte(unsigned char c)
  */
 void cas_synproxy_table(const char *ifname, char *buf, size_t len)
 {
-	struct cas_text t = { .buf = buf, .len = len };
+	struct cas_text t = {};
 	const unsigned char *c;
 
-	if (!len)
-		return;
-	buf[0] = '\0';
-	cas_add(&t, "%s", CAS_SYNPROXY_TABLE_PREFIX);
+	cas_text_printf(&t, "%s", CAS_SYNPROXY_TABLE_PREFIX);
 	for (c = (const unsigned char *)ifname; *c; c++) {
 		if (cas_name_byte(*c))
-			cas_add(&t, "%c", *c);
+			cas_text_printf(&t, "%c", *c);
 		else
-			cas_add(&t, "-%02x", *c);
+			cas_text_printf(&t, "-%02x", *c);
 	}
+	/* Cut to fit (the callers' buffers fit every interface name). */
+	if (len)
+		snprintf(buf, len, "%s", t.failed || !t.data ? "" : t.data);
+	cas_text_free(&t);
 }
 
 /* An int's text, as the sysctl reads and writes it. */
@@ -191,7 +164,7 @@ static void cas_add_ports(struct cas_text *t, const __u16 *ports, size_t n)
 		for (j = 0; j < i && ports[j] != ports[i]; j++)
 			;
 		if (j == i)
-			cas_add(t, "%s%u", i ? ", " : "", ports[i]);
+			cas_text_printf(t, "%s%u", i ? ", " : "", ports[i]);
 	}
 }
 
@@ -225,37 +198,46 @@ static void cas_add_table(struct cas_text *t, const char *table,
 	static const char *const synproxy =
 		"ct state invalid,untracked synproxy";
 
-	cas_add(t, "add table inet %s\ndelete table inet %s\n", table, table);
-	cas_add(t, "table inet %s {\n", table);
-	cas_add(t, "\tcomment \"casshield SYN proxy for %s%s%s\"\n", p->ifname,
-		CAS_LOOSE_TAG, saved_loose);
-	cas_add(t, "\tset ports {\n\t\ttype inet_service\n\t\telements = { ");
+	cas_text_printf(t, "add table inet %s\ndelete table inet %s\n", table,
+			table);
+	cas_text_printf(t, "table inet %s {\n", table);
+	cas_text_printf(t, "\tcomment \"casshield SYN proxy for %s%s%s\"\n",
+			p->ifname, CAS_LOOSE_TAG, saved_loose);
+	cas_text_printf(
+		t, "\tset ports {\n\t\ttype inet_service\n\t\telements = { ");
 	cas_add_ports(t, p->ports, p->nports);
-	cas_add(t, " }\n\t}\n");
-	cas_add(t,
+	cas_text_printf(t, " }\n\t}\n");
+	cas_text_printf(
+		t,
 		"\tchain prerouting {\n\t\ttype filter hook prerouting priority raw; policy accept;\n");
-	cas_add(t,
+	cas_text_printf(
+		t,
 		"\t\tiifname %s tcp dport @ports tcp flags & (fin|syn|rst|ack) == syn notrack\n",
 		iif);
-	cas_add(t,
+	cas_text_printf(
+		t,
 		"\t}\n\tchain input {\n\t\ttype filter hook input priority filter - 10; policy accept;\n");
-	cas_add(t,
+	cas_text_printf(
+		t,
 		"\t\tiifname %s meta nfproto ipv4 tcp dport @ports %s mss %u wscale %u timestamp sack-perm\n",
 		iif, synproxy, p->mss4, p->wscale);
-	cas_add(t,
+	cas_text_printf(
+		t,
 		"\t\tiifname %s meta nfproto ipv6 tcp dport @ports %s mss %u wscale %u timestamp sack-perm\n",
 		iif, synproxy, p->mss6, p->wscale);
-	cas_add(t, "\t\tiifname %s tcp dport @ports ct state invalid drop\n",
+	cas_text_printf(
+		t, "\t\tiifname %s tcp dport @ports ct state invalid drop\n",
 		iif);
-	cas_add(t, "\t}\n}\n");
+	cas_text_printf(t, "\t}\n}\n");
 }
 
 int cas_synproxy_ruleset(const struct cas_synproxy_params *p,
 			 const char *saved_loose, char *buf, size_t len)
 {
-	struct cas_text t = { .buf = buf, .len = len };
 	char table[CAS_SYNPROXY_TABLE_LEN], iif[2 * 16 + 4];
 	char ignored[CAS_ERRBUF];
+	struct cas_text t = {};
+	int ret;
 
 	if (len)
 		buf[0] = '\0';
@@ -264,186 +246,16 @@ int cas_synproxy_ruleset(const struct cas_synproxy_params *p,
 	cas_synproxy_table(p->ifname, table, sizeof(table));
 	cas_iifname(p->ifname, iif, sizeof(iif));
 	cas_add_table(&t, table, p, saved_loose, iif);
-	return t.full ? -ENOSPC : 0;
-}
-
-/* ---- running programs: nft, modprobe ---- */
-
-/*
- * A program's path: the fixed places first (root's PATH may lack the
- * sbin directories, e.g. under sudo or cron), then PATH. 0 or -ENOENT.
- */
-static int cas_find_program(const char *name, char *path, size_t len)
-{
-	static const char *const dirs[] = { "/usr/sbin", "/sbin" };
-	const char *env = getenv("PATH"), *dir, *end;
-	size_t i;
-
-	for (i = 0; i < CAS_ARRAY_SIZE(dirs); i++) {
-		snprintf(path, len, "%s/%s", dirs[i], name);
-		if (!access(path, X_OK))
-			return 0;
-	}
-	for (dir = env; dir && *dir; dir = *end ? end + 1 : end) {
-		end = strchrnul(dir, ':');
-		/* An empty entry is the current directory: never for root. */
-		if (end == dir || *dir != '/')
-			continue;
-		snprintf(path, len, "%.*s/%s", (int)(end - dir), dir, name);
-		if (!access(path, X_OK))
-			return 0;
-	}
-	return -ENOENT;
-}
-
-/* A memory file holding text (may be NULL: empty), read from its start. */
-static int cas_memfd(const char *name, const char *text)
-{
-	size_t len = text ? strlen(text) : 0, done = 0;
-	int fd = memfd_create(name, MFD_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	while (done < len) {
-		ssize_t n = write(fd, text + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			int ret = n < 0 ? -errno : -EIO;
-
-			close(fd);
-			return ret;
-		}
-		done += n;
-	}
-	return lseek(fd, 0, SEEK_SET) ? -errno : fd;
-}
-
-/* All a memory file holds, as a string (*text: malloc'd). 0 or -errno. */
-static int cas_memfd_text(int fd, char **text)
-{
-	struct stat st;
-	ssize_t n;
-
-	*text = NULL;
-	if (fstat(fd, &st))
-		return -EIO;
-	*text = malloc(st.st_size + 1);
-	if (!*text)
-		return -ENOMEM;
-	n = pread(fd, *text, st.st_size, 0);
-	if (n < 0) {
-		free(*text);
-		*text = NULL;
-		return -EIO; /* a memory file: nothing more to say */
-	}
-	(*text)[n] = '\0';
-	return 0;
-}
-
-/*
- * Run path with argv, fds[0..2] as its stdin, stdout, stderr; its exit
- * status (128 + the signal that killed it, as a shell says), or -errno if
- * it could not be started. The child calls only async-signal-safe
- * functions: the exporter has threads.
- */
-static int cas_spawn(const char *path, char *const argv[], const int fds[3])
-{
-	int status, i;
-	pid_t pid;
-
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		/* fds rise, so none is overwritten before it is copied; one
-		 * already in place (stdio was closed) must lose CLOEXEC. */
-		for (i = 0; i < 3; i++)
-			if ((fds[i] == i ? fcntl(i, F_SETFD, 0) :
-					   dup2(fds[i], i)) < 0)
-				_exit(127);
-		execv(path, argv);
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-/*
- * The line that says why: the first with "Error:" (nft adds the line it
- * refused and a caret line after it), else the first that is not empty.
- */
-static void cas_why_line(const char *text, char *line, size_t len)
-{
-	const char *start = strstr(text, "Error:"), *end;
-
-	if (start)
-		while (start > text && start[-1] != '\n')
-			start--;
-	else
-		start = text + strspn(text, "\n");
-	end = strchrnul(start, '\n');
-	snprintf(line, len, "%.*s", (int)(end - start), start);
-}
-
-/* The errno whose text the line holds, for callers that tell them apart. */
-static int cas_why_errno(const char *line)
-{
-	/* Not EINVAL: the kernel's, it would read as the user's (common.h). */
-	static const int known[] = { EPERM,  EACCES, ENOENT, EOPNOTSUPP,
-				     EEXIST, EBUSY,  ENOMEM };
-	size_t i;
-
-	for (i = 0; i < CAS_ARRAY_SIZE(known); i++)
-		if (strstr(line, strerror(known[i])))
-			return -known[i];
-	return -EIO;
-}
-
-/*
- * Run a program, input on its stdin; *out (if out) gets its stdout. 0 if
- * it exited 0; else -errno, why holding its stderr's telling line.
- */
-static int cas_run(const char *path, char *const argv[], const char *input,
-		   char **out, char *why, size_t why_len)
-{
-	int fds[3] = { -1, -1, -1 }, ret, i;
-	char *errors = NULL;
-
-	why[0] = '\0';
-	fds[0] = ret = cas_memfd("casshield-in", input);
-	if (ret >= 0)
-		fds[1] = ret = cas_memfd("casshield-out", NULL);
-	if (ret >= 0)
-		fds[2] = ret = cas_memfd("casshield-err", NULL);
-	if (ret >= 0)
-		ret = cas_spawn(path, argv, fds);
-	if (ret < 0) {
-		snprintf(why, why_len, "cannot run %s: %s", path,
-			 strerror(-ret));
-	} else if (ret > 0) {
-		if (!cas_memfd_text(fds[2], &errors))
-			cas_why_line(errors, why, why_len);
-		if (!why[0])
-			snprintf(why, why_len, "%s failed (exit status %d)",
-				 path, ret);
-		ret = cas_why_errno(why);
-		free(errors);
-	} else if (out) {
-		ret = cas_memfd_text(fds[1], out);
-	}
-	for (i = 0; i < 3; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
+	ret = cas_text_copy(&t, buf, len);
+	cas_text_free(&t);
 	return ret;
 }
 
+/* ---- the nft program ---- */
+
 static bool cas_have_nft(char *path, size_t len)
 {
-	return !cas_find_program("nft", path, len);
+	return !cas_program_find("nft", path, len);
 }
 
 /*
@@ -465,7 +277,8 @@ static int cas_nft(const char *const args[], const char *script, char **out,
 			 "the nft program (package nftables) is not installed");
 		return -ENOENT;
 	}
-	ret = cas_run(path, (char *const *)argv, script, out, err, CAS_ERRBUF);
+	ret = cas_program_run(path, (char *const *)argv, script, out, err,
+			      CAS_ERRBUF);
 	if (ret)
 		cas_err_context(err, "nft");
 	return ret;
@@ -758,9 +571,9 @@ static void cas_modprobe(const char *module)
 	const char *argv[] = { "modprobe", "-q", module, NULL };
 	char path[256], ignored[CAS_ERRBUF];
 
-	if (!cas_find_program("modprobe", path, sizeof(path)))
-		cas_run(path, (char *const *)argv, NULL, NULL, ignored,
-			sizeof(ignored));
+	if (!cas_program_find("modprobe", path, sizeof(path)))
+		cas_program_run(path, (char *const *)argv, NULL, NULL, ignored,
+				sizeof(ignored));
 }
 
 /*
@@ -818,7 +631,7 @@ int cas_synproxy_supported(char *err)
 			cas_kernel_release());
 		return -EOPNOTSUPP;
 	}
-	if (cas_find_program("nft", path, sizeof(path))) {
+	if (cas_program_find("nft", path, sizeof(path))) {
 		snprintf(
 			err, CAS_ERRBUF,
 			"the nft program (package nftables) is not installed, which the SYN proxy needs");

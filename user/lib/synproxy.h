@@ -44,7 +44,7 @@ struct cas_synproxy_params {
  * interface's table, its comment saying that nf_conntrack_tcp_loose was
  * saved_loose (an integer's text). -EINVAL for parameters nft cannot take
  * (no port, port 0, MSS 0, wscale > 14, a name with '"' or '\', a
- * saved_loose that is no integer), -ENOSPC if len is too small.
+ * saved_loose that is no integer), -ENOSPC if len is too small, -ENOMEM.
  */
 int cas_synproxy_ruleset(const struct cas_synproxy_params *p,
 			 const char *saved_loose, char *buf, size_t len);
