@@ -16,11 +16,15 @@ cl_daemon() {
 }
 
 # cl_wait WHAT SECONDS LOG CMD...: until CMD succeeds; else the log's tail.
+# The bound is time, not tries: a CMD that times out itself (curl -m 5)
+# must not stretch a 15 s wait to 150 of its own timeouts.
 cl_wait() {
-	local what=$1 seconds=$2 log=$3 i
+	local what=$1 seconds=$2 log=$3 deadline
 	shift 3
-	for i in $(seq $((seconds * 10))); do
+	deadline=$((${EPOCHREALTIME/./} + seconds * 1000000))
+	while :; do
 		"$@" >/dev/null 2>&1 && return 0
+		[ "${EPOCHREALTIME/./}" -lt "$deadline" ] || break
 		sleep 0.1
 	done
 	cl_fail "$what not ready after $seconds s" "$log"

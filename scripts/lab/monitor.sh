@@ -48,8 +48,9 @@ cl_prom_value() {
 # cl_prom_scraped_after EPOCH: wait (10 s at most) until Prometheus holds
 # a scrape of the exporter taken after EPOCH.
 cl_prom_scraped_after() {
-	local i t
-	for i in $(seq 100); do
+	local t deadline=$((${EPOCHREALTIME/./} + 10000000))
+	# A time bound: each query may take its curl's 5 s.
+	while [ "${EPOCHREALTIME/./}" -lt "$deadline" ]; do
 		t=$(cl_prom_value "timestamp(up{job=\"casshield\"})")
 		[ -n "$t" ] && awk -v t="$t" -v e="$1" 'BEGIN { exit !(t > e) }' && return 0
 		sleep 0.1

@@ -197,14 +197,10 @@ cl_napi_pids_named() {
 	done
 }
 
-# cl_wait_reachable NS ADDR: ping until it answers (at most 5 s).
+# cl_wait_reachable NS ADDR: ping until it answers (at most 5 s: a ping
+# unanswered takes 1 s, so the bound is time, not tries).
 cl_wait_reachable() {
-	local i
-	for i in $(seq 50); do
-		cl_ns "$1" ping -c1 -W1 -q "$2" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
+	cl_wait "$2 from $1" 5 /dev/null cl_ns "$1" ping -c1 -W1 -q "$2"
 }
 
 cl_net_down() {

@@ -32,6 +32,14 @@ LOOSE=/proc/sys/net/netfilter/nf_conntrack_tcp_loose
 loose_before=$(cat "$LOOSE" 2>/dev/null || echo 1)
 
 check_cmd "wbxml.py's code pages equal libwbxml's (xml2wbxml)" 0 "" -- "$CL_PY" scripts/lab/wbxml.py --check
+
+# cl_wait's bound is time, not tries: a check that takes 1 s, given 2 s,
+# runs 2 or 3 times (counted, not timed), not 20 (it once held a start-up
+# 750 s with a 5 s curl given 15 s).
+tries=$OUT/wait.tries
+check_cmd "cl_wait gives up on a check that never succeeds" 1 "" -- \
+	cl_wait "a check that never succeeds" 2 /dev/null sh -c "echo >>$tries; sleep 1; exit 1"
+check_eq "cl_wait, 2 s of a 1 s check: at most 3 tries" 1 "$(($(wc -l <"$tries") <= 3))"
 make -s lab-bins >/dev/null || tap_fail "make lab-bins"
 
 # The lab's loopback ports stay out of the kernel's ephemeral range, and

@@ -78,10 +78,11 @@ lab_peer_xdp() {
 		obj "${LAB_ROOT:-.}/build/tests/xdp_pass.bpf.o" sec xdp
 }
 
-# lab_wait_reachable NS ADDR: ping until it answers (at most 5 s).
+# lab_wait_reachable NS ADDR: ping until it answers (at most 5 s; an
+# unanswered ping takes 1 s, so the bound is time, not tries).
 lab_wait_reachable() {
-	local i
-	for i in $(seq 50); do
+	local deadline=$((${EPOCHREALTIME/./} + 5000000))
+	while [ "${EPOCHREALTIME/./}" -lt "$deadline" ]; do
 		lab_ns "$1" ping -c1 -W1 -q "$2" >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done
