@@ -21,10 +21,11 @@ cl_daemon() {
 cl_wait() {
 	local what=$1 seconds=$2 log=$3 deadline
 	shift 3
-	deadline=$((${EPOCHREALTIME/./} + seconds * 1000000))
+	# EPOCHREALTIME in microseconds: its point is the locale's, dropped.
+	deadline=$((${EPOCHREALTIME//[!0-9]/} + seconds * 1000000))
 	while :; do
 		"$@" >/dev/null 2>&1 && return 0
-		[ "${EPOCHREALTIME/./}" -lt "$deadline" ] || break
+		[ "${EPOCHREALTIME//[!0-9]/}" -lt "$deadline" ] || break
 		sleep 0.1
 	done
 	cl_fail "$what not ready after $seconds s" "$log"

@@ -48,14 +48,15 @@ cl_prom_value() {
 # cl_prom_scraped_after EPOCH: wait (10 s at most) until Prometheus holds
 # a scrape of the exporter taken after EPOCH.
 cl_prom_scraped_after() {
-	local t deadline=$((${EPOCHREALTIME/./} + 10000000))
-	# A time bound: each query may take its curl's 5 s.
-	while [ "${EPOCHREALTIME/./}" -lt "$deadline" ]; do
-		t=$(cl_prom_value "timestamp(up{job=\"casshield\"})")
-		[ -n "$t" ] && awk -v t="$t" -v e="$1" 'BEGIN { exit !(t > e) }' && return 0
-		sleep 0.1
-	done
-	return 1
+	cl_wait "a scrape of the exporter after $1 in Prometheus" 10 "$CL_DIR/prom/prometheus.log" \
+		cl_prom_scrape_newer "$1"
+}
+
+# cl_prom_scrape_newer EPOCH: Prometheus's last scrape of the exporter is newer.
+cl_prom_scrape_newer() {
+	local t
+	t=$(cl_prom_value "timestamp(up{job=\"casshield\"})")
+	[ -n "$t" ] && awk -v t="$t" -v e="$1" 'BEGIN { exit !(t > e) }'
 }
 
 # cl_prom_counters: the shield's counters of the CAS interface as

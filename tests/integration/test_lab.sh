@@ -40,6 +40,7 @@ tries=$OUT/wait.tries
 check_cmd "cl_wait gives up on a check that never succeeds" 1 "" -- \
 	cl_wait "a check that never succeeds" 2 /dev/null sh -c "echo >>$tries; sleep 1; exit 1"
 check_eq "cl_wait, 2 s of a 1 s check: at most 3 tries" 1 "$(($(wc -l <"$tries") <= 3))"
+
 make -s lab-bins >/dev/null || tap_fail "make lab-bins"
 
 # The lab's loopback ports stay out of the kernel's ephemeral range, and

@@ -81,8 +81,9 @@ lab_peer_xdp() {
 # lab_wait_reachable NS ADDR: ping until it answers (at most 5 s; an
 # unanswered ping takes 1 s, so the bound is time, not tries).
 lab_wait_reachable() {
-	local deadline=$((${EPOCHREALTIME/./} + 5000000))
-	while [ "${EPOCHREALTIME/./}" -lt "$deadline" ]; do
+	# EPOCHREALTIME in microseconds: its point is the locale's, dropped.
+	local deadline=$((${EPOCHREALTIME//[!0-9]/} + 5000000))
+	while [ "${EPOCHREALTIME//[!0-9]/}" -lt "$deadline" ]; do
 		lab_ns "$1" ping -c1 -W1 -q "$2" >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done

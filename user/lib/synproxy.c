@@ -83,7 +83,7 @@ void cas_synproxy_table(const char *ifname, char *buf, size_t len)
 	}
 	/* Cut to fit (the callers' buffers fit every interface name). */
 	if (len)
-		snprintf(buf, len, "%s", t.failed || !t.data ? "" : t.data);
+		snprintf(buf, len, "%s", t.failed ? "" : t.data);
 	cas_text_free(&t);
 }
 
@@ -631,7 +631,7 @@ int cas_synproxy_supported(char *err)
 			cas_kernel_release());
 		return -EOPNOTSUPP;
 	}
-	if (cas_program_find("nft", path, sizeof(path))) {
+	if (!cas_have_nft(path, sizeof(path))) {
 		snprintf(
 			err, CAS_ERRBUF,
 			"the nft program (package nftables) is not installed, which the SYN proxy needs");
